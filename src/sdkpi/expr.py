@@ -1,0 +1,466 @@
+"""A small, whitelisted expression language for KPI filters.
+
+KPI definition files are shared between dealerships, so they are untrusted input.
+Expressions are tokenised and parsed here by a recursive-descent parser into a
+tree of plain dataclasses; nothing is ever passed to ``eval``, ``exec``,
+``DataFrame.query`` or ``DataFrame.eval``. Anything outside the grammar is a
+clean `ExpressionError` with the position of the offending text.
+
+Grammar::
+
+    expr     := or_expr
+    or_expr  := and_expr ("or" and_expr)*
+    and_expr := not_expr ("and" not_expr)*
+    not_expr := "not" not_expr | compare
+    compare  := sum ( CMP sum
+                    | "is" ["not"] "null"
+                    | ["not"] "in" "[" literal ("," literal)* "]"
+                    | "between" sum "and" sum )?
+    sum      := product (("+" | "-") product)*
+    product  := unary (("*" | "/") unary)*
+    unary    := "-" unary | atom
+    atom     := NUMBER | DURATION | STRING | "true" | "false" | "null"
+              | NAME | `quoted name` | FUNC "(" NAME ")" | "(" expr ")"
+
+Durations are a number glued to a unit: ``30min``, ``24h``, ``90d``, ``2w``, ``45s``.
+The one function, ``named_by(column)``, is true for a row whose key (e.g.
+``ro_number``) is named in ``column`` by another row of the same sheet (a comeback
+order naming the order whose repair failed).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Union
+
+from .errors import ExpressionError
+
+MAX_LENGTH = 2000
+MAX_DEPTH = 40
+MAX_NUMBER = 1e15
+FUNCTIONS = {"named_by"}
+KEYWORDS = {"and", "or", "not", "is", "null", "in", "between", "true", "false"}
+COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}
+DURATION_UNITS = {
+    "s": timedelta(seconds=1),
+    "min": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+    "w": timedelta(weeks=1),
+}
+
+
+# --------------------------------------------------------------------------- tree
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: str | float | bool | None
+
+
+@dataclass(frozen=True)
+class Duration:
+    value: timedelta
+    text: str
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class IsNull:
+    operand: Node
+    negated: bool
+
+
+@dataclass(frozen=True)
+class InList:
+    operand: Node
+    values: tuple[Literal, ...]
+    negated: bool
+
+
+@dataclass(frozen=True)
+class Between:
+    operand: Node
+    low: Node
+    high: Node
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str  # "and" | "or"
+    operands: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Arith:
+    op: str  # + - * /
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Negate:
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    column: str
+
+
+Node = Union[Literal, Duration, Column, Compare, IsNull, InList, Between, BoolOp, Not, Arith, Negate, Call]
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # NUMBER DURATION STRING NAME OP EOF
+    text: str
+    pos: int
+
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<duration>\d+(?:\.\d+)?(?:min|s|h|d|w)\b)
+  | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d{1,3})?)
+  | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+  | (?P<quoted>`[^`]+`)
+  | (?P<name>[^\W\d]\w*)
+  | (?P<op>==|!=|<=|>=|<|>|\(|\)|\[|\]|,|\+|-|\*|/)
+    """,
+    re.VERBOSE,
+)
+
+_FORBIDDEN_HINTS = {
+    ".": "attribute access is not allowed",
+    "@": "'@' local variables are not allowed",
+    "**": "powers are not allowed",
+    "=": "use '==' to compare",
+    ":": "lambdas, slices and dict syntax are not allowed",
+    ";": "only one expression is allowed",
+    "{": "braces are not allowed",
+    "&": "use 'and'",
+    "|": "use 'or'",
+    "~": "use 'not'",
+    "%": "'%' is not an operator here; write 50% targets as 0.5",
+}
+
+
+def tokenize(text: str) -> list[Token]:
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"expression is longer than {MAX_LENGTH} characters")
+    tokens: list[Token] = []
+    pos = 0
+    while pos < len(text):
+        if text.startswith("**", pos):
+            raise _error(text, pos, _FORBIDDEN_HINTS["**"])
+        match = _TOKEN_RE.match(text, pos)
+        if match is None or match.end() == pos:
+            char = text[pos]
+            hint = _FORBIDDEN_HINTS.get(char, "unexpected character")
+            raise _error(text, pos, f"{hint}: {char!r}")
+        kind = match.lastgroup or ""
+        value = match.group()
+        if kind == "name" and pos + len(value) < len(text) and text[pos + len(value)] == ".":
+            raise _error(text, pos + len(value), "attribute access is not allowed")
+        if kind != "space":
+            tokens.append(Token(kind.upper(), value, pos))
+        pos = match.end()
+    tokens.append(Token("EOF", "", len(text)))
+    return tokens
+
+
+def _error(text: str, pos: int, message: str) -> ExpressionError:
+    pointer = f"\n    {text}\n    {' ' * pos}^"
+    return ExpressionError(f"{message} at position {pos + 1}{pointer}", value=text)
+
+
+# --------------------------------------------------------------------------- parser
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = tokenize(text)
+        self.i = 0
+        self.depth = 0
+
+    # helpers
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def _is(self, kind: str, text: str | None = None) -> bool:
+        tok = self.tok
+        if kind == "KW":
+            return tok.kind == "NAME" and tok.text.lower() == text
+        return tok.kind == kind and (text is None or tok.text == text)
+
+    def _take(self) -> Token:
+        tok = self.tok
+        self.i += 1
+        return tok
+
+    def _expect(self, kind: str, text: str | None = None) -> Token:
+        if not self._is(kind, text):
+            want = text or kind.lower()
+            got = self.tok.text or "end of expression"
+            raise _error(self.text, self.tok.pos, f"expected {want!r}, found {got!r}")
+        return self._take()
+
+    def _enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _error(self.text, self.tok.pos, f"expression nested deeper than {MAX_DEPTH} levels")
+
+    # grammar
+    def parse(self) -> Node:
+        if not self.text.strip():
+            raise ExpressionError("empty expression")
+        node = self.or_expr()
+        if self.tok.kind != "EOF":
+            raise _error(self.text, self.tok.pos, f"unexpected {self.tok.text!r}")
+        return node
+
+    def or_expr(self) -> Node:
+        return self._bool_chain("or", self.and_expr)
+
+    def and_expr(self) -> Node:
+        return self._bool_chain("and", self.not_expr)
+
+    def _bool_chain(self, op: str, sub: Callable[[], Node]) -> Node:
+        operands = [sub()]
+        while self._is("KW", op):
+            self._take()
+            operands.append(sub())
+        return operands[0] if len(operands) == 1 else BoolOp(op, tuple(operands))
+
+    def not_expr(self) -> Node:
+        if self._is("KW", "not"):
+            self._take()
+            self._enter()
+            node = Not(self.not_expr())
+            self.depth -= 1
+            return node
+        return self.compare()
+
+    def compare(self) -> Node:
+        left = self.sum_expr()
+        if self.tok.kind == "OP" and self.tok.text in COMPARISONS:
+            op = self._take().text
+            return Compare(op, left, self.sum_expr())
+        if self._is("KW", "is"):
+            self._take()
+            negated = False
+            if self._is("KW", "not"):
+                self._take()
+                negated = True
+            self._expect("KW", "null")
+            return IsNull(left, negated)
+        negated = False
+        if self._is("KW", "not") and self.tokens[self.i + 1].text.lower() == "in":
+            self._take()
+            negated = True
+        if self._is("KW", "in"):
+            self._take()
+            return InList(left, self._literal_list(), negated)
+        if negated:
+            raise _error(self.text, self.tok.pos, "expected 'in' after 'not'")
+        if self._is("KW", "between"):
+            self._take()
+            low = self.sum_expr()
+            self._expect("KW", "and")
+            return Between(left, low, self.sum_expr())
+        return left
+
+    def _literal_list(self) -> tuple[Literal, ...]:
+        self._expect("OP", "[")
+        values = [self._literal()]
+        while self._is("OP", ","):
+            self._take()
+            values.append(self._literal())
+        self._expect("OP", "]")
+        return tuple(values)
+
+    def _literal(self) -> Literal:
+        node = self.unary()
+        if isinstance(node, Negate) and isinstance(node.operand, Literal):
+            value = node.operand.value
+            if isinstance(value, float):
+                return Literal(-value)
+        if not isinstance(node, Literal):
+            raise _error(self.text, self.tok.pos, "a list may hold only literal values")
+        return node
+
+    def sum_expr(self) -> Node:
+        node = self.product()
+        while self.tok.kind == "OP" and self.tok.text in "+-":
+            op = self._take().text
+            node = Arith(op, node, self.product())
+        return node
+
+    def product(self) -> Node:
+        node = self.unary()
+        while self.tok.kind == "OP" and self.tok.text in ("*", "/"):
+            op = self._take().text
+            node = Arith(op, node, self.unary())
+        return node
+
+    def unary(self) -> Node:
+        if self._is("OP", "-"):
+            self._take()
+            self._enter()
+            node = Negate(self.unary())
+            self.depth -= 1
+            return node
+        return self.atom()
+
+    def atom(self) -> Node:
+        tok = self.tok
+        if tok.kind == "NUMBER":
+            self._take()
+            value = float(tok.text)
+            if abs(value) > MAX_NUMBER:
+                raise _error(self.text, tok.pos, f"number {tok.text} is too large")
+            return Literal(value)
+        if tok.kind == "DURATION":
+            self._take()
+            number, unit = re.fullmatch(r"(\d+(?:\.\d+)?)(\w+)", tok.text).groups()  # type: ignore[union-attr]
+            if float(number) > 100_000:
+                raise _error(self.text, tok.pos, f"duration {tok.text} is too large")
+            return Duration(DURATION_UNITS[unit] * float(number), tok.text)
+        if tok.kind == "STRING":
+            self._take()
+            return Literal(_unquote(tok.text))
+        if tok.kind == "QUOTED":
+            self._take()
+            return Column(tok.text[1:-1].strip())
+        if tok.kind == "NAME":
+            return self._name()
+        if self._is("OP", "("):
+            self._take()
+            self._enter()
+            node = self.or_expr()
+            self.depth -= 1
+            self._expect("OP", ")")
+            return node
+        got = tok.text or "end of expression"
+        raise _error(self.text, tok.pos, f"expected a value, found {got!r}")
+
+    def _name(self) -> Node:
+        tok = self._take()
+        lowered = tok.text.lower()
+        if lowered in ("true", "false"):
+            return Literal(lowered == "true")
+        if lowered == "null":
+            return Literal(None)
+        if lowered in KEYWORDS:
+            raise _error(self.text, tok.pos, f"unexpected keyword {tok.text!r}")
+        if tok.text.startswith("__"):
+            raise _error(self.text, tok.pos, f"names starting with '__' are not allowed: {tok.text!r}")
+        if self._is("OP", "("):
+            if tok.text not in FUNCTIONS:
+                allowed = ", ".join(sorted(FUNCTIONS))
+                raise _error(self.text, tok.pos, f"calls are not allowed except {allowed}: {tok.text!r}")
+            self._take()
+            arg = self._expect("NAME")
+            self._expect("OP", ")")
+            return Call(tok.text, arg.text)
+        return Column(tok.text)
+
+
+def _unquote(text: str) -> str:
+    body = text[1:-1]
+    return re.sub(r"\\(.)", r"\1", body)
+
+
+def parse(text: str) -> Node:
+    """Parse an expression into a tree, or raise `ExpressionError`."""
+    if not isinstance(text, str):
+        raise ExpressionError(f"an expression must be text, not {type(text).__name__}")
+    return _Parser(text).parse()
+
+
+def columns(node: Node) -> set[str]:
+    """Every column an expression reads (for named_by: the named column)."""
+    found: set[str] = set()
+    for child in walk(node):
+        if isinstance(child, Column):
+            found.add(child.name)
+        elif isinstance(child, Call):
+            found.add(child.column)
+    return found
+
+
+def walk(node: Node) -> list[Node]:
+    out: list[Node] = [node]
+    if isinstance(node, (Compare, Arith)):
+        out += walk(node.left) + walk(node.right)
+    elif isinstance(node, (IsNull, InList, Not, Negate)):
+        out += walk(node.operand)
+    elif isinstance(node, Between):
+        out += walk(node.operand) + walk(node.low) + walk(node.high)
+    elif isinstance(node, BoolOp):
+        for operand in node.operands:
+            out += walk(operand)
+    return out
+
+
+def to_text(node: Node) -> str:
+    """Write a tree back as expression text (normalised spacing)."""
+    if isinstance(node, Literal):
+        if node.value is None:
+            return "null"
+        if isinstance(node.value, bool):
+            return "true" if node.value else "false"
+        if isinstance(node.value, float):
+            return f"{node.value:g}"
+        return repr(node.value)
+    if isinstance(node, Duration):
+        return node.text
+    if isinstance(node, Column):
+        return node.name if re.fullmatch(r"[^\W\d]\w*", node.name) else f"`{node.name}`"
+    if isinstance(node, Compare):
+        return f"{to_text(node.left)} {node.op} {to_text(node.right)}"
+    if isinstance(node, Arith):
+        return f"{to_text(node.left)} {node.op} {to_text(node.right)}"
+    if isinstance(node, IsNull):
+        return f"{to_text(node.operand)} is {'not ' if node.negated else ''}null"
+    if isinstance(node, InList):
+        values = ", ".join(to_text(v) for v in node.values)
+        return f"{to_text(node.operand)} {'not ' if node.negated else ''}in [{values}]"
+    if isinstance(node, Between):
+        return f"{to_text(node.operand)} between {to_text(node.low)} and {to_text(node.high)}"
+    if isinstance(node, BoolOp):
+        return f" {node.op} ".join(
+            f"({to_text(o)})" if isinstance(o, BoolOp) else to_text(o) for o in node.operands
+        )
+    if isinstance(node, Not):
+        inner = to_text(node.operand)
+        return f"not ({inner})" if isinstance(node.operand, (BoolOp, Compare)) else f"not {inner}"
+    if isinstance(node, Negate):
+        return f"-{to_text(node.operand)}"
+    return f"{node.name}({node.column})"

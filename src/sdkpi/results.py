@@ -1,0 +1,174 @@
+"""Results: plain objects that renderers draw. No pandas, no file access."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+from .issues import DataIssue
+
+Status = Literal["met", "missed", "no_target", "no_data"]
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting window [start, end): end is exclusive."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def month(cls, text: str) -> Period:
+        year, month = (int(part) for part in text.split("-"))
+        start = date(year, month, 1)
+        end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+        return cls(start, end)
+
+    @property
+    def label(self) -> str:
+        if self.start.day == 1 and self == Period.month(f"{self.start.year}-{self.start.month}"):
+            return f"{self.start:%Y-%m}"
+        last = date.fromordinal(self.end.toordinal() - 1)
+        return f"{self.start.isoformat()}..{last.isoformat()}"
+
+    def previous_month(self) -> Period:
+        start = self.start
+        prev = date(start.year - 1, 12, 1) if start.month == 1 else date(start.year, start.month - 1, 1)
+        return Period.month(f"{prev.year}-{prev.month}")
+
+    def to_dict(self) -> dict[str, str]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    op: str
+    value: float
+    kind: str  # "target" | "benchmark"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"op": self.op, "value": self.value, "kind": self.kind}
+
+    def is_met(self, value: float) -> bool:
+        tolerance = 1e-9 * max(1.0, abs(self.value))
+        if self.op == "=":
+            return abs(value - self.value) <= tolerance
+        if self.op == ">":
+            return value > self.value
+        if self.op == ">=":
+            return value >= self.value - tolerance
+        if self.op == "<":
+            return value < self.value
+        return value <= self.value + tolerance
+
+    def text(self, unit: str) -> str:
+        op = "=" if self.op == "=" else self.op
+        if unit == "percent":
+            return f"{op} {self.value * 100:g}%"
+        return f"{op} {self.value:g}"
+
+
+@dataclass
+class KpiResult:
+    id: str
+    name: dict[str, str]
+    stage: str
+    stage_name: dict[str, str]
+    sheet: str
+    unit: str
+    value: float | None
+    numerator: float | int
+    denominator: float | int
+    target: TargetSpec | None
+    status: Status
+    reason: str | None = None  # why there is no data
+    rows_in_period: int = 0
+    excluded: list[dict[str, Any]] = field(default_factory=list)  # [{reason: {zh,en}, count}]
+    rows_unusable: int = 0
+    provisional_until: date | None = None
+    description: dict[str, str] | None = None
+    numerator_label: dict[str, str] | None = None
+    denominator_label: dict[str, str] | None = None
+    obstacles: list[dict[str, str]] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "stage": self.stage,
+            "sheet": self.sheet,
+            "unit": self.unit,
+            "value": self.value,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "target": self.target.to_dict() if self.target else None,
+            "status": self.status,
+            "reason": self.reason,
+            "rows_in_period": self.rows_in_period,
+            "excluded": self.excluded,
+            "rows_unusable": self.rows_unusable,
+            "provisional_until": self.provisional_until.isoformat() if self.provisional_until else None,
+        }
+
+
+@dataclass
+class SheetInfo:
+    sheet: str
+    file: str | None
+    worksheet: str | None
+    file_format: str | None
+    encoding: str | None
+    header_row: int | None
+    rows_read: int
+    rows_usable: int
+    status: str  # "ok" | "missing" | "error"
+    reason: str | None = None
+    header_map: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class ComputeResult:
+    period: Period
+    kpis: list[KpiResult]
+    data_issues: list[DataIssue]
+    sheets: list[SheetInfo]
+    source: str
+    generated_at: datetime
+    definitions: str
+    store: str | None = None
+
+    def kpi(self, kpi_id: str) -> KpiResult:
+        return next(k for k in self.kpis if k.id == kpi_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sdkpi_version": _version(),
+            "period": self.period.to_dict(),
+            "store": self.store,
+            "source": self.source,
+            "definitions": self.definitions,
+            "generated_at": self.generated_at.isoformat(timespec="seconds"),
+            "summary": self.summary(),
+            "kpis": [k.to_dict() for k in self.kpis],
+            "sheets": [s.to_dict() for s in self.sheets],
+            "data_issues": [issue.to_dict() for issue in self.data_issues],
+        }
+
+    def summary(self) -> dict[str, int]:
+        counts = {"met": 0, "missed": 0, "no_target": 0, "no_data": 0}
+        for kpi in self.kpis:
+            counts[kpi.status] += 1
+        counts["data_errors"] = sum(1 for i in self.data_issues if i.severity == "error")
+        counts["data_warnings"] = sum(1 for i in self.data_issues if i.severity == "warning")
+        return counts
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
