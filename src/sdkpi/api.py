@@ -1,0 +1,85 @@
+"""The library API: what the CLI calls, usable without it.
+
+    from sdkpi import compute
+    result = compute("examples/store-demo", month="2024-05")
+    print(result.kpi("appointment_rate").value)
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from .dataset import Dataset
+from .definitions import Definitions, load_definitions
+from .engine import Engine
+from .errors import UsageError
+from .results import ComputeResult, Period
+
+MAPPING_FILE_NAME = "sdkpi-mapping.yaml"
+
+
+def parse_period(month: str | None = None, start: str | None = None, end: str | None = None) -> Period:
+    """`--month YYYY-MM`, or `--from` / `--to` dates (both inclusive)."""
+    if month and (start or end):
+        raise UsageError("give either --month or --from/--to, not both")
+    if month:
+        try:
+            year, number = month.split("-")
+            if len(year) != 4 or not 1 <= int(number) <= 12:
+                raise ValueError
+            return Period.month(f"{int(year)}-{int(number)}")
+        except ValueError:
+            raise UsageError(f"--month must look like 2024-05, not {month!r}") from None
+    if start and end:
+        first, last = _date(start, "--from"), _date(end, "--to")
+        if last < first:
+            raise UsageError(f"--to {end} is before --from {start}")
+        return Period(first, last + timedelta(days=1))
+    raise UsageError("say which period: --month 2024-05, or --from 2024-05-01 --to 2024-05-31")
+
+
+def _date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option} must be a date like 2024-05-01, not {text!r}") from None
+
+
+def load_data(data: str | Path, mapping: str | Path | None = None) -> Dataset:
+    """Read a data folder (or workbook), using a mapping file if one is given or found."""
+    from .loaders.sheets import load_dataset
+
+    folder = Path(data)
+    mapping_path = Path(mapping) if mapping else None
+    if mapping_path is None and folder.is_dir() and (folder / MAPPING_FILE_NAME).is_file():
+        mapping_path = folder / MAPPING_FILE_NAME
+    options = None
+    if mapping_path is not None:
+        from .loaders.mapping import load_mapping
+
+        options = load_mapping(mapping_path)
+    return load_dataset(folder, options=options)
+
+
+def compute(
+    data: str | Path,
+    *,
+    month: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    definitions: str | Path | Definitions | None = None,
+    mapping: str | Path | None = None,
+    kpis: list[str] | None = None,
+    today: date | None = None,
+) -> ComputeResult:
+    """Compute the KPIs of one period from a folder of record sheets."""
+    period = parse_period(month, start, end)
+    defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
+    if kpis:
+        for kpi_id in kpis:
+            defs.kpi(kpi_id)
+    dataset = load_data(data, mapping)
+    result = Engine(defs, dataset).compute(period, kpis, today)
+    result.definitions = str(definitions) if definitions and not isinstance(definitions, Definitions) else "default"
+    return result

@@ -1,0 +1,47 @@
+"""The command line: a thin shell over the library.
+
+Each command parses its options, calls one library function, hands the result to
+a renderer and turns a library error into a message and an exit code:
+0 computed · 1 a KPI missed its target (only with --fail-on-miss) ·
+2 usage, config or definitions error · 3 input data could not (all) be read.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import __version__
+from .compute import compute_command
+
+app = typer.Typer(
+    name="sdkpi",
+    help="After-sales KPIs for car dealerships, from the DMS's monthly exports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"sdkpi {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """After-sales KPIs for car dealerships, from the DMS's monthly exports."""
+
+
+app.command("compute")(compute_command)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,46 @@
+"""Options shared by several commands, declared once."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from ..errors import SdkpiError
+
+
+class Lang(str, Enum):
+    en = "en"
+    zh = "zh"
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+DataOpt = Annotated[
+    Path,
+    typer.Option("--data", "-d", help="Folder of exported sheets (or one workbook).", show_default=True),
+]
+MonthOpt = Annotated[str | None, typer.Option("--month", "-m", help="Reporting month, YYYY-MM.")]
+FromOpt = Annotated[str | None, typer.Option("--from", help="First day of a custom period, YYYY-MM-DD.")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Last day of a custom period (inclusive).")]
+DefsOpt = Annotated[
+    Path | None, typer.Option("--defs", help="KPI definitions file (default: the shipped one).")
+]
+MappingOpt = Annotated[
+    Path | None,
+    typer.Option("--mapping", help="Header/value mapping file (default: DATA/sdkpi-mapping.yaml if present)."),
+]
+LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of names and labels.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No diagnostics on stderr.")]
+
+
+def fail(error: SdkpiError) -> NoReturn:
+    """Print a library error on stderr and exit with its documented code."""
+    print(f"sdkpi: error: {error}", file=sys.stderr)
+    raise typer.Exit(error.exit_code)

@@ -1,0 +1,309 @@
+"""From raw sheets to typed frames: header mapping, value parsing, data issues.
+
+`load_dataset` is the loaders' front door: it finds the sheet files in a folder,
+reads each (`readers`), maps the file's headers onto the contract's canonical
+columns, parses every value (`values`) and returns a `Dataset` of typed frames
+plus every data issue, with the row number as the user sees it in the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..contract import SHEETS, Column, Sheet
+from ..dataset import Dataset, SheetData
+from ..errors import InputError
+from ..issues import DataIssue
+from . import readers, values
+
+
+@dataclass
+class SheetOptions:
+    """What the user's mapping file says about one sheet."""
+
+    file: str | None = None
+    worksheet: str | None = None
+    header_row: int | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    date_order: str | None = None  # "dmy" | "mdy"
+    columns: dict[str, str] = field(default_factory=dict)  # file header -> canonical column
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {raw: canonical}
+    total_markers: tuple[str, ...] | None = None
+
+
+def expected_headers(sheet: Sheet) -> dict[str, str]:
+    """Normalised header text -> canonical column, for every accepted spelling."""
+    names: dict[str, str] = {}
+    for column in sheet.columns:
+        for text in (column.name, column.zh, *column.aliases):
+            names.setdefault(readers.normalize_header(text), column.name)
+    return names
+
+
+def load_dataset(
+    data: str | Path,
+    *,
+    options: Mapping[str, SheetOptions] | None = None,
+    sheets: Iterable[str] | None = None,
+) -> Dataset:
+    """Read every sheet found under `data` (a folder or one workbook)."""
+    options = options or {}
+    dataset = Dataset(source=str(data))
+    sources = readers.discover(Path(data))
+    for name in sheets if sheets is not None else SHEETS:
+        sheet_options = options.get(name, SheetOptions())
+        source = sources.get(name)
+        if sheet_options.file:
+            file = Path(data) / sheet_options.file if Path(data).is_dir() else Path(sheet_options.file)
+            source = readers.SheetSource(name, file, sheet_options.worksheet)
+        if source is None:
+            dataset.missing[name] = "sheet missing"
+            continue
+        try:
+            sheet_data, issues = load_sheet(source, sheet_options)
+        except InputError as err:
+            dataset.missing[name] = f"unreadable: {err.message}"
+            dataset.issues.append(_issue_from_error(err, name, str(source.path)))
+            continue
+        dataset.sheets[name] = sheet_data
+        dataset.issues.extend(issues)
+    return dataset
+
+
+def _issue_from_error(err: InputError, sheet: str, file: str) -> DataIssue:
+    reason = err.message if not err.hint else f"{err.message} (hint: {err.hint})"
+    value = None if err.value is None else str(err.value)
+    return DataIssue("error", "unreadable", reason, sheet, err.file or file, err.row, err.column, value)
+
+
+def load_sheet(source: readers.SheetSource, opts: SheetOptions) -> tuple[SheetData, list[DataIssue]]:
+    sheet = SHEETS[source.sheet]
+    read_options = readers.ReadOptions(
+        header_row=opts.header_row, encoding=opts.encoding, delimiter=opts.delimiter
+    )
+    if opts.total_markers is not None:
+        read_options.total_markers = opts.total_markers
+    known = expected_headers(sheet)
+    mapped_names = {readers.normalize_header(h): c for h, c in opts.columns.items()}
+    raw = readers.read_sheet(source, read_options, expected_headers=set(known) | set(mapped_names))
+    file = str(source.path)
+    issues = list(raw.issues)
+    header_map = _map_headers(raw.headers, known, mapped_names, sheet, file)
+    missing = [c for c in sheet.columns if c.name not in header_map.values()]
+    required_missing = [c.name for c in missing if c.required]
+    if required_missing:
+        issues.append(_missing_columns_issue(sheet, file, required_missing, raw.headers))
+    parsed = _parse_columns(raw, sheet, header_map, opts, issues)
+    data = SheetData(
+        name=sheet.name,
+        frame=parsed.frame,
+        row_numbers=raw.row_numbers,
+        bad=parsed.bad,
+        missing_columns={c.name for c in missing},
+        file=file,
+        worksheet=source.worksheet,
+        file_format=raw.file_format,
+        encoding=raw.encoding,
+        header_row=raw.header_row,
+        rows_in_file=raw.rows_in_file,
+        header_map={raw.headers[i]: name for i, name in header_map.items()},
+    )
+    issues += _check_required_values(data, sheet)
+    data = _drop_duplicate_keys(data, sheet, issues)
+    return data, issues
+
+
+def _map_headers(
+    headers: list[str], known: dict[str, str], mapped: dict[str, str], sheet: Sheet, file: str
+) -> dict[int, str]:
+    """File column position -> canonical column name, for the columns we recognise."""
+    result: dict[int, str] = {}
+    taken: dict[str, int] = {}
+    for position, header in enumerate(headers):
+        norm = readers.normalize_header(header)
+        canonical = mapped.get(norm) or known.get(norm)
+        if canonical is None:
+            continue
+        if sheet.column(canonical) is None and canonical != "store":
+            raise InputError(
+                f"the mapping file maps {header!r} to {canonical!r}, which is not a column of {sheet.name}",
+                file=file,
+                sheet=sheet.name,
+                hint=f"columns of {sheet.name}: {', '.join(sheet.column_names)}",
+            )
+        if canonical in taken:
+            first = headers[taken[canonical]]
+            raise InputError(
+                f"two columns mean {canonical!r}: {first!r} and {header!r}",
+                file=file,
+                sheet=sheet.name,
+                column=header,
+                hint="remove one, or map one of them to another name in the mapping file",
+            )
+        taken[canonical] = position
+        result[position] = canonical
+    return result
+
+
+def _missing_columns_issue(sheet: Sheet, file: str, missing: list[str], headers: list[str]) -> DataIssue:
+    hints = []
+    for name in missing:
+        column = sheet.column(name)
+        assert column is not None
+        close = difflib.get_close_matches(column.zh, headers, n=1, cutoff=0.5) or difflib.get_close_matches(
+            name, headers, n=1, cutoff=0.6
+        )
+        label = f"{name} ({column.zh})"
+        hints.append(f"{label}, close to {close[0]!r}" if close else label)
+    reason = (
+        f"required column(s) missing: {'; '.join(hints)}. Found: {', '.join(map(repr, headers))}. "
+        "Rename the header or map it in sdkpi-mapping.yaml; KPIs that need these columns have no data"
+    )
+    return DataIssue("error", "missing_column", reason, sheet.name, file, None, ", ".join(missing))
+
+
+@dataclass
+class _Parsed:
+    frame: pd.DataFrame
+    bad: dict[str, np.ndarray]
+
+
+def _parse_columns(
+    raw: readers.RawSheet,
+    sheet: Sheet,
+    header_map: dict[int, str],
+    opts: SheetOptions,
+    issues: list[DataIssue],
+) -> _Parsed:
+    columns: dict[str, Any] = {}
+    bad: dict[str, np.ndarray] = {}
+    excel = raw.file_format == "xlsx"
+    file = str(raw.source.path)
+    for position, header in enumerate(raw.headers):
+        series = raw.data[position]
+        canonical = header_map.get(position)
+        column = sheet.column(canonical) if canonical else None
+        if column is None:
+            name = canonical or header.strip()
+            if name in columns or name in sheet.column_names:
+                continue  # an extra column shadowing a canonical name: keep the canonical one
+            columns[name] = values.parse_column(series, "text", excel=excel).values
+            continue
+        parsed = values.parse_column(
+            series,
+            column.type,
+            enum_values=column.values or None,
+            date_order=opts.date_order,  # type: ignore[arg-type]
+            excel=excel,
+            value_map=opts.values.get(column.name),
+            is_id=_is_id(column),
+        )
+        columns[column.name] = parsed.values.reset_index(drop=True)
+        if parsed.bad.any():
+            bad[column.name] = np.asarray(parsed.bad, dtype=bool)
+        label = header if readers.normalize_header(header) == column.name else f"{header} ({column.name})"
+        for problem in parsed.problems:
+            issues.append(
+                DataIssue(
+                    problem.severity,
+                    problem.code,
+                    problem.reason,
+                    sheet.name,
+                    file,
+                    int(raw.row_numbers[problem.pos]),
+                    label,
+                    problem.value,
+                )
+            )
+    n = len(raw.data)
+    for column in sheet.columns:
+        if column.name not in columns:
+            columns[column.name] = _empty_column(column, n)
+    frame = pd.DataFrame(columns)
+    frame.index = pd.RangeIndex(n)
+    return _Parsed(frame, bad)
+
+
+def _is_id(column: Column) -> bool:
+    return column.type == "text" and (
+        column.name.endswith("_id") or column.name in ("ro_number", "vin", "comeback_of", "part_number")
+    )
+
+
+def _empty_column(column: Column, n: int) -> pd.Series:
+    if column.type in ("datetime", "date"):
+        return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
+    if column.type == "number":
+        return pd.Series(np.full(n, np.nan))
+    if column.type == "bool":
+        return pd.Series(pd.array([pd.NA] * n, dtype="boolean"))
+    return pd.Series([None] * n, dtype=object)
+
+
+def _check_required_values(data: SheetData, sheet: Sheet) -> list[DataIssue]:
+    """A required cell left empty: reported (a row with no period date belongs to no period)."""
+    issues = []
+    for column in sheet.columns:
+        if not column.required or column.name in data.missing_columns:
+            continue
+        empty = data.frame[column.name].isna().to_numpy()
+        if column.name in data.bad:
+            empty &= ~data.bad[column.name]  # bad cells were reported already
+        for position in np.flatnonzero(empty):
+            issues.append(
+                DataIssue(
+                    "warning",
+                    "missing_required",
+                    f"required value is empty ({column.zh})",
+                    sheet.name,
+                    data.file,
+                    int(data.row_numbers[position]),
+                    column.name,
+                    "",
+                )
+            )
+    return issues
+
+
+def _drop_duplicate_keys(data: SheetData, sheet: Sheet, issues: list[DataIssue]) -> SheetData:
+    """Keep the first row of a duplicated unique key; report and skip the others."""
+    key = sheet.key
+    if key is None or key in data.missing_columns:
+        return data
+    keys = data.frame[key]
+    duplicated = (keys.duplicated(keep="first") & keys.notna()).to_numpy()
+    if not duplicated.any():
+        return data
+    first_row = dict(zip(keys[~duplicated].to_numpy(), data.row_numbers[~duplicated], strict=False))
+    for position in np.flatnonzero(duplicated):
+        value = keys.iloc[position]
+        issues.append(
+            DataIssue(
+                "warning",
+                "duplicate_key",
+                f"duplicate {key} (first at row {first_row.get(value)}); this row is skipped, "
+                "the first one counts",
+                sheet.name,
+                data.file,
+                int(data.row_numbers[position]),
+                key,
+                str(value),
+            )
+        )
+    keep = ~duplicated
+    data.frame = data.frame[keep].reset_index(drop=True)
+    data.row_numbers = data.row_numbers[keep]
+    data.bad = {c: m[keep] for c, m in data.bad.items()}
+    return data
+
+
+def sheet_names(names: Collection[str] | None) -> list[str]:
+    return list(names) if names is not None else list(SHEETS)

@@ -1,0 +1,1 @@
+"""Renderers: draw results (never raw records or files) as text, JSON, HTML or Excel."""

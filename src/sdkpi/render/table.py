@@ -1,0 +1,79 @@
+"""The terminal table: KPIs grouped by the eight stages, in Chinese or English."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from ..results import ComputeResult, KpiResult
+from .formatting import HEADINGS, STATUS_LABELS, STATUS_SYMBOLS, format_number, format_part, format_target, text
+
+STATUS_STYLES = {"met": "green", "missed": "bold red", "no_target": "cyan", "no_data": "dim"}
+
+
+def kpi_table(result: ComputeResult, lang: str = "en", currency: str = "¥") -> Table:
+    words = HEADINGS[lang]
+    title = f"sdkpi · {words['period']} {result.period.label}"
+    if result.store:
+        title += f" · {result.store}"
+    table = Table(title=title, title_justify="left", header_style="bold", expand=False)
+    table.add_column(words["kpi"], no_wrap=True)
+    table.add_column(words["value"], justify="right", no_wrap=True)
+    table.add_column(words["target"], justify="right", no_wrap=True)
+    table.add_column(words["status"], no_wrap=True)
+    table.add_column(words["numerator"], justify="right", no_wrap=True)
+    table.add_column(words["denominator"], justify="right", no_wrap=True)
+    for stage, kpis in _by_stage(result.kpis):
+        table.add_row(Text(text(kpis[0].stage_name, lang), style="bold underline"), end_section=False)
+        for kpi in kpis:
+            table.add_row(*_row(kpi, lang, currency))
+        table.add_section()
+    return table
+
+
+def _by_stage(kpis: list[KpiResult]) -> list[tuple[str, list[KpiResult]]]:
+    groups: dict[str, list[KpiResult]] = {}
+    for kpi in kpis:
+        groups.setdefault(kpi.stage, []).append(kpi)
+    return list(groups.items())
+
+
+def _row(kpi: KpiResult, lang: str, currency: str) -> list[Text | str]:
+    status = Text(
+        f"{STATUS_SYMBOLS[kpi.status]} {STATUS_LABELS[lang][kpi.status]}", style=STATUS_STYLES[kpi.status]
+    )
+    if kpi.status == "no_data" and kpi.reason:
+        status.append(f" ({kpi.reason})", style="dim")
+    name = Text(f"  {text(kpi.name, lang)}")
+    if kpi.provisional_until:
+        name.append(" *", style="yellow")
+    value_unit = "number" if kpi.unit not in ("percent", "hours", "currency") else kpi.unit
+    if kpi.status == "no_data":
+        return [name, "–", format_target(kpi, lang), status, "", ""]
+    return [
+        name,
+        format_number(kpi.value, value_unit, currency),
+        format_target(kpi, lang),
+        status,
+        format_part(kpi.numerator, kpi.unit if kpi.unit != "percent" else "number", currency),
+        format_part(kpi.denominator, "number", currency),
+    ]
+
+
+def summary_line(result: ComputeResult, lang: str = "en") -> str:
+    counts = Counter(k.status for k in result.kpis)
+    labels = STATUS_LABELS[lang]
+    parts = [f"{counts[s]} {labels[s]}" for s in ("met", "missed", "no_target", "no_data")]
+    line = " · ".join(parts)
+    provisional = [k for k in result.kpis if k.provisional_until]
+    if provisional:
+        note = "* provisional until" if lang == "en" else "* 暂定,截至"
+        line += f"   {note} " + ", ".join(f"{k.provisional_until}" for k in provisional[:1])
+    return line
+
+
+def render_table(result: ComputeResult, console: Console, lang: str = "en", currency: str = "¥") -> None:
+    console.print(Group(kpi_table(result, lang, currency), Text(summary_line(result, lang))))

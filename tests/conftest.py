@@ -1,0 +1,63 @@
+"""Shared test helpers: typed sheets built by hand, without the file loaders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sdkpi.contract import SHEETS
+from sdkpi.dataset import Dataset, SheetData
+from sdkpi.definitions import Definitions, load_definitions
+from sdkpi.engine import Engine, KpiEvaluation
+from sdkpi.results import Period
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CONFORMANCE = FIXTURES / "conformance"
+REPO = Path(__file__).parent.parent
+TODAY = date(2030, 1, 1)  # long after every test period: nothing provisional
+
+
+def typed_sheet(name: str, rows: Iterable[dict[str, Any]]) -> SheetData:
+    """A sheet with canonical columns typed as the loaders would type them."""
+    rows = list(rows)
+    sheet = SHEETS[name]
+    columns: dict[str, Any] = {}
+    for column in sheet.columns:
+        raw = [row.get(column.name) for row in rows]
+        if column.type in ("datetime", "date"):
+            columns[column.name] = pd.to_datetime(pd.Series(raw, dtype=object), format="ISO8601").astype("datetime64[ns]")
+        elif column.type == "number":
+            columns[column.name] = pd.Series([np.nan if v is None else float(v) for v in raw], dtype="float64")
+        elif column.type == "bool":
+            columns[column.name] = pd.Series(pd.array(raw, dtype="boolean"))
+        else:
+            columns[column.name] = pd.Series(raw, dtype=object)
+    frame = pd.DataFrame(columns)
+    return SheetData(name, frame, np.arange(2, len(rows) + 2), file=f"{name}.csv")
+
+
+def dataset(**sheets: Iterable[dict[str, Any]]) -> Dataset:
+    data = Dataset(source="<test>")
+    for name, rows in sheets.items():
+        data.sheets[name] = typed_sheet(name, rows)
+    for name in SHEETS:
+        if name not in data.sheets:
+            data.missing[name] = "sheet missing"
+    return data
+
+
+@pytest.fixture(scope="session")
+def definitions() -> Definitions:
+    return load_definitions()
+
+
+def evaluate(
+    definitions: Definitions, kpi_id: str, month: str = "2024-05", **sheets: Iterable[dict[str, Any]]
+) -> KpiEvaluation:
+    return Engine(definitions, dataset(**sheets)).evaluate(kpi_id, Period.month(month), today=TODAY)
