@@ -31,9 +31,13 @@ def typed_sheet(name: str, rows: Iterable[dict[str, Any]]) -> SheetData:
     for column in sheet.columns:
         raw = [row.get(column.name) for row in rows]
         if column.type in ("datetime", "date"):
-            columns[column.name] = pd.to_datetime(pd.Series(raw, dtype=object), format="ISO8601").astype("datetime64[ns]")
+            columns[column.name] = pd.to_datetime(pd.Series(raw, dtype=object), format="ISO8601").astype(
+                "datetime64[ns]"
+            )
         elif column.type == "number":
-            columns[column.name] = pd.Series([np.nan if v is None else float(v) for v in raw], dtype="float64")
+            columns[column.name] = pd.Series(
+                [np.nan if v is None else float(v) for v in raw], dtype="float64"
+            )
         elif column.type == "bool":
             columns[column.name] = pd.Series(pd.array(raw, dtype="boolean"))
         else:

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO
 
+from conftest import REPO
 from sdkpi.definitions import default_definitions_path, load_definitions, parse_definitions
 from sdkpi.errors import DefinitionError
 
@@ -107,10 +107,15 @@ def test_duplicate_keys_are_rejected_with_line() -> None:
         ("period: opened_at", "period: advisor", "not a date", 10),
         ('target: "> 50%"', 'target: "> 150%"', "not a possible rate", 13),
         ('where: "menu_priced"', "where: \"__import__('os')\"", "not allowed", 12),
-        ("    numerator: {count: rows, where: \"menu_priced\"}\n", "", "numerator", None),
+        ('    numerator: {count: rows, where: "menu_priced"}\n', "", "numerator", None),
         ("    denominator: {count: rows}\n", "", "denominator", None),
         ("denominator: {count: rows}", "denominator: {sum: advisor}", "not a number column", 11),
-        ("denominator: {count: rows}", "denominator: {count: rows, sum: labor_hours_sold}", "exactly one", 11),
+        (
+            "denominator: {count: rows}",
+            "denominator: {count: rows, sum: labor_hours_sold}",
+            "exactly one",
+            11,
+        ),
         ("id: my_rate", "id: My-Rate", "id", 6),
     ],
 )

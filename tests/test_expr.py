@@ -31,7 +31,7 @@ KINDS = {
         "promised_at - work_completed_at >= 1.5h",
         "labor_hours_sold * 2 > -1",
         "menu_priced == true",
-        "`customer_type` != \"internal\"",
+        '`customer_type` != "internal"',
     ],
 )
 def test_accepts_the_definition_language(text: str) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import evaluate
 
+from conftest import evaluate
 from sdkpi.definitions import Definitions
 
 
@@ -129,7 +129,6 @@ def test_first_time_fix_is_provisional_until_the_window_passed(definitions: Defi
     from datetime import date
 
     from conftest import dataset
-
     from sdkpi.engine import Engine
     from sdkpi.results import Period
 
@@ -167,7 +166,13 @@ def test_per_ro_kpis_count_closed_orders_in_the_closing_month(definitions: Defin
         wo("R1", closed_at="2024-05-10 18:00", labor_hours_sold=2.0, parts_amount=150.0, advisor="SA01"),
         wo("R2", closed_at="2024-05-31 23:59", labor_hours_sold=3.5, parts_amount=None, advisor="SA02"),
         wo("R3", closed_at="2024-05-20 10:00", labor_hours_sold=None, parts_amount=50.0, advisor="SA01"),
-        wo("R4", opened_at="2024-04-28 10:00", closed_at="2024-05-02 10:00", labor_hours_sold=1.0, advisor="SA03"),
+        wo(
+            "R4",
+            opened_at="2024-04-28 10:00",
+            closed_at="2024-05-02 10:00",
+            labor_hours_sold=1.0,
+            advisor="SA03",
+        ),
         wo("R5", closed_at=None, labor_hours_sold=9.0, parts_amount=900.0),
         wo("R6", closed_at="2024-06-01 00:00", labor_hours_sold=9.0),
     ]
@@ -202,7 +207,9 @@ def ap(i: int, **fields: Any) -> dict[str, Any]:
 
 def test_reminder_rate_boundaries(definitions: Definitions) -> None:
     rows = [
-        ap(1, booked_at="2024-05-09 09:00", reminded_at="2024-05-09 21:00"),  # booked exactly 24 h, reminded 12 h
+        ap(
+            1, booked_at="2024-05-09 09:00", reminded_at="2024-05-09 21:00"
+        ),  # booked exactly 24 h, reminded 12 h
         ap(2, reminded_at="2024-05-09 09:00"),  # reminded exactly 24 h before
         ap(3, reminded_at="2024-05-09 21:01"),  # 11 h 59 min before: too late
         ap(4, reminded_at="2024-05-09 08:59"),  # 24 h 1 min before: too early
@@ -367,7 +374,6 @@ def test_empty_month_is_no_data_never_zero(definitions: Definitions) -> None:
 
 def test_bad_value_leaves_only_kpis_that_read_the_column(definitions: Definitions) -> None:
     from conftest import dataset
-
     from sdkpi.engine import Engine
     from sdkpi.results import Period
 

@@ -1,8 +1,8 @@
 """The library API: what the CLI calls, usable without it.
 
-    from sdkpi import compute
-    result = compute("examples/store-demo", month="2024-05")
-    print(result.kpi("appointment_rate").value)
+from sdkpi import compute
+result = compute("examples/store-demo", month="2024-05")
+print(result.kpi("appointment_rate").value)
 """
 
 from __future__ import annotations
@@ -81,5 +81,7 @@ def compute(
             defs.kpi(kpi_id)
     dataset = load_data(data, mapping)
     result = Engine(defs, dataset).compute(period, kpis, today)
-    result.definitions = str(definitions) if definitions and not isinstance(definitions, Definitions) else "default"
+    result.definitions = (
+        str(definitions) if definitions and not isinstance(definitions, Definitions) else "default"
+    )
     return result

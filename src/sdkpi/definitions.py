@@ -260,7 +260,7 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> _LineDi
     return mapping
 
 
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)  # type: ignore[arg-type]
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 MAX_DEFINITIONS_BYTES = 2_000_000
 
@@ -287,7 +287,7 @@ def load_definitions(path: str | Path | None = None) -> Definitions:
 
 def parse_definitions(text: str, source: str = "<definitions>") -> Definitions:
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_StrictLoader)
     except DefinitionError as err:
         err.file = source
         raise
@@ -338,8 +338,7 @@ def _locate(data: Any, loc: tuple[Any, ...]) -> tuple[int | None, str | None]:
 
 
 def _kpi_nodes(data: Any) -> Iterator[tuple[int, Any]]:
-    for i, node in enumerate(data.get("kpis") or []):
-        yield i, node
+    yield from enumerate(data.get("kpis") or [])
 
 
 def _check_references(definitions: Definitions, data: Any, source: str) -> None:
@@ -357,10 +356,10 @@ def _check_references(definitions: Definitions, data: Any, source: str) -> None:
     raw_kpis = dict(_kpi_nodes(data))
     for i, kpi in enumerate(definitions.kpis):
         node = raw_kpis[i]
-        lines = node.key_lines
 
         def fail(message: str, field: str, kpi: KpiDefinition = kpi, node: Any = node) -> DefinitionError:
-            return DefinitionError(message, file=source, line=lines.get(field, node.line), kpi=kpi.id)
+            line = node.key_lines.get(field, node.line)
+            return DefinitionError(message, file=source, line=line, kpi=kpi.id)
 
         if kpi.id in seen:
             raise fail(f"duplicate KPI id {kpi.id!r} (also KPI #{seen[kpi.id] + 1})", "id")

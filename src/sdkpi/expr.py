@@ -128,7 +128,7 @@ class Call:
     column: str
 
 
-Node = Union[Literal, Duration, Column, Compare, IsNull, InList, Between, BoolOp, Not, Arith, Negate, Call]
+Node = Union[Literal, Duration, Column, Compare, IsNull, InList, Between, BoolOp, Not, Arith, Negate, Call]  # noqa: UP007
 
 
 # --------------------------------------------------------------------------- tokens

@@ -34,7 +34,9 @@ DefsOpt = Annotated[
 ]
 MappingOpt = Annotated[
     Path | None,
-    typer.Option("--mapping", help="Header/value mapping file (default: DATA/sdkpi-mapping.yaml if present)."),
+    typer.Option(
+        "--mapping", help="Header/value mapping file (default: DATA/sdkpi-mapping.yaml if present)."
+    ),
 ]
 LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of names and labels.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No diagnostics on stderr.")]

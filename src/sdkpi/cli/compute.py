@@ -9,7 +9,20 @@ from typing import Annotated
 import typer
 
 from ..errors import EXIT_INPUT, EXIT_MISSED, EXIT_OK, SdkpiError
-from .common import DataOpt, DefsOpt, FromOpt, Lang, LangOpt, MappingOpt, MonthOpt, OutputFormat, QuietOpt, ToOpt, fail
+from ..issues import DataIssue
+from .common import (
+    DataOpt,
+    DefsOpt,
+    FromOpt,
+    Lang,
+    LangOpt,
+    MappingOpt,
+    MonthOpt,
+    OutputFormat,
+    QuietOpt,
+    ToOpt,
+    fail,
+)
 
 
 def compute_command(
@@ -19,7 +32,9 @@ def compute_command(
     end: ToOpt = None,
     defs: DefsOpt = None,
     mapping: MappingOpt = None,
-    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")] = OutputFormat.table,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table or json.")
+    ] = OutputFormat.table,
     lang: LangOpt = Lang.en,
     fail_on_miss: Annotated[
         bool, typer.Option("--fail-on-miss", help="Exit 1 when a KPI with a target missed it.")
@@ -59,7 +74,7 @@ def exit_code(result: object, fail_on_miss: bool) -> int:
     return EXIT_OK
 
 
-def print_issue_summary(issues: list) -> None:  # type: ignore[type-arg]
+def print_issue_summary(issues: list[DataIssue]) -> None:
     """One line on stderr: how many data issues, of which kind, and how to see them."""
     if not issues:
         return
@@ -67,7 +82,11 @@ def print_issue_summary(issues: list) -> None:  # type: ignore[type-arg]
 
     by_severity = Counter(i.severity for i in issues)
     by_code = Counter(i.code for i in issues if i.severity != "info")
-    parts = [f"{by_severity[s]} {s}{'s' if by_severity[s] != 1 else ''}" for s in ("error", "warning", "info") if by_severity[s]]
+    parts = [
+        f"{by_severity[s]} {s}{'s' if by_severity[s] != 1 else ''}"
+        for s in ("error", "warning", "info")
+        if by_severity[s]
+    ]
     top = ", ".join(f"{code} ×{n}" for code, n in by_code.most_common(4))
     line = f"sdkpi: data issues: {', '.join(parts)}"
     if top:

@@ -9,7 +9,15 @@ from rich.table import Table
 from rich.text import Text
 
 from ..results import ComputeResult, KpiResult
-from .formatting import HEADINGS, STATUS_LABELS, STATUS_SYMBOLS, format_number, format_part, format_target, text
+from .formatting import (
+    HEADINGS,
+    STATUS_LABELS,
+    STATUS_SYMBOLS,
+    format_number,
+    format_part,
+    format_target,
+    text,
+)
 
 STATUS_STYLES = {"met": "green", "missed": "bold red", "no_target": "cyan", "no_data": "dim"}
 
@@ -26,7 +34,7 @@ def kpi_table(result: ComputeResult, lang: str = "en", currency: str = "¥") -> 
     table.add_column(words["status"], no_wrap=True)
     table.add_column(words["numerator"], justify="right", no_wrap=True)
     table.add_column(words["denominator"], justify="right", no_wrap=True)
-    for stage, kpis in _by_stage(result.kpis):
+    for _stage, kpis in _by_stage(result.kpis):
         table.add_row(Text(text(kpis[0].stage_name, lang), style="bold underline"), end_section=False)
         for kpi in kpis:
             table.add_row(*_row(kpi, lang, currency))
