@@ -298,6 +298,10 @@ def parse_definitions(text: str, source: str = "<definitions>") -> Definitions:
         raise DefinitionError(f"YAML syntax error: {err.problem}", file=source, line=line, hint=col) from None
     except yaml.YAMLError as err:
         raise DefinitionError(f"YAML error: {err}", file=source) from None
+    except RecursionError:  # [[[[...]]]] thousands deep: PyYAML's composer recurses
+        raise DefinitionError("YAML nested too deeply", file=source) from None
+    except ValueError as err:  # e.g. an integer of more than 4300 digits
+        raise DefinitionError(f"YAML value cannot be read: {err}", file=source) from None
     if not isinstance(data, dict):
         raise DefinitionError("the file must hold a mapping with 'stages' and 'kpis'", file=source, line=1)
     try:

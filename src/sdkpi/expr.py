@@ -31,6 +31,7 @@ order naming the order whose repair failed).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -172,6 +173,7 @@ _FORBIDDEN_HINTS = {
 def tokenize(text: str) -> list[Token]:
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"expression is longer than {MAX_LENGTH} characters")
+    _refuse_invisible(text)
     tokens: list[Token] = []
     pos = 0
     while pos < len(text):
@@ -191,6 +193,16 @@ def tokenize(text: str) -> list[Token]:
         pos = match.end()
     tokens.append(Token("EOF", "", len(text)))
     return tokens
+
+
+def _refuse_invisible(text: str) -> None:
+    """Refuse control and format characters (NUL, U+202E, zero-width space) anywhere.
+
+    Even inside quotes: they can make an expression read differently than it runs.
+    """
+    for pos, char in enumerate(text):
+        if char not in "\t\n\r" and unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            raise _error(text, pos, f"invisible or control character U+{ord(char):04X} is not allowed")
 
 
 def _error(text: str, pos: int, message: str) -> ExpressionError:
@@ -317,16 +329,22 @@ class _Parser:
 
     def sum_expr(self) -> Node:
         node = self.product()
+        entered = self.depth
         while self.tok.kind == "OP" and self.tok.text in "+-":
             op = self._take().text
+            self._enter()  # each link nests the tree one level deeper (a+b+c = (a+b)+c)
             node = Arith(op, node, self.product())
+        self.depth = entered
         return node
 
     def product(self) -> Node:
         node = self.unary()
+        entered = self.depth
         while self.tok.kind == "OP" and self.tok.text in ("*", "/"):
             op = self._take().text
+            self._enter()
             node = Arith(op, node, self.unary())
+        self.depth = entered
         return node
 
     def unary(self) -> Node:
