@@ -3,14 +3,19 @@
 The new content goes to a temporary file in the same folder, is flushed and
 fsynced, then renamed over the target (an atomic step on POSIX and Windows).
 If anything fails or the process is killed before the rename, the old file is
-untouched; the temporary file is removed on any exception.
+untouched; the temporary file is removed on any exception. A process killed
+outright (SIGKILL, power loss) cannot clean up: its temporary file carries its
+process id (`.report.xlsx.<pid>.<random>.tmp`) and the next write beside it
+removes the leftovers of writers that are no longer running.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
@@ -21,7 +26,8 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `target`; on success it replaces `target`."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    remove_stale_temps(target)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -35,7 +41,42 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         raise
 
 
-def write_atomic(target: str | Path, writer: Callable[[IO[bytes]], None]) -> None:
+STALE_AFTER_SECONDS = 24 * 3600  # where we cannot ask whether the writer still runs (Windows)
+
+
+def remove_stale_temps(target: str | Path) -> list[Path]:
+    """Delete temporary files of earlier writes to `target` whose process has died."""
+    target = Path(target)
+    removed = []
+    prefix = f".{target.name}."
+    for tmp in target.parent.glob(f"{glob.escape(prefix)}*.tmp"):
+        pid_text = tmp.name[len(prefix) :].split(".", 1)[0]
+        if not pid_text.isdigit() or _writer_alive(int(pid_text), tmp):
+            continue
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+            removed.append(tmp)
+    return removed
+
+
+def _writer_alive(pid: int, tmp: Path) -> bool:
+    if os.name != "posix":
+        try:
+            return time.time() - tmp.stat().st_mtime < STALE_AFTER_SECONDS
+        except OSError:
+            return True
+    if pid == os.getpid():
+        return True  # another thread of this process may be writing
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def write_atomic(target: str | Path, writer: Callable[[IO[bytes]], object]) -> None:
     """Call `writer` with a binary file object; the result replaces `target` atomically."""
     with atomic_path(target) as tmp, open(tmp, "wb") as handle:
         writer(handle)

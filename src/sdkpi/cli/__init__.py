@@ -44,4 +44,7 @@ app.command("compute")(compute_command)
 
 
 def main() -> None:
+    from ..safety import exit_cleanly_on_sigterm
+
+    exit_cleanly_on_sigterm()  # `kill PID` unwinds: atomic writes remove their temp file
     app()
