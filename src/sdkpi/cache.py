@@ -1,0 +1,252 @@
+"""A cache of parsed sheets, so a re-run on unchanged files skips reading and parsing.
+
+A manager's what-if loop (edit the definitions, run again) reads the same exports
+over and over; parsing them is most of a run. Each parsed sheet is stored once,
+keyed on the file's absolute path, size and modification time (ns), the worksheet,
+the mapping options, the columns asked for and the sdkpi version: change any of
+them and the entry is simply not found.
+
+Where: ``$SDKPI_CACHE_DIR``, else ``$XDG_CACHE_HOME/sdkpi``, else ``~/.cache/sdkpi``;
+never inside the data folder. Safe to delete at any time. Off with
+``SDKPI_NO_CACHE=1`` (or ``--no-cache`` on the command line).
+
+Format: an Arrow IPC file (typed columns, row numbers, bad-cell masks) plus a JSON
+sidecar (sheet details and data issues), both written atomically. No pickle: a
+cache file is data that is checked on the way in (format, key, row count, column
+types); anything unexpected is a miss, and the sheet is read from its file again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .atomic import write_atomic, write_text_atomic
+from .dataset import SheetData
+from .issues import DataIssue
+
+FORMAT = 1
+_META_FIELDS = ("name", "file", "worksheet", "file_format", "encoding", "header_row", "rows_in_file")
+_ISSUE_FIELDS = tuple(f.name for f in dataclasses.fields(DataIssue))
+
+
+def cache_dir() -> Path:
+    """Where cached sheets live (see the module docstring)."""
+    explicit = os.environ.get("SDKPI_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "sdkpi"
+
+
+def cache_disabled() -> bool:
+    return os.environ.get("SDKPI_NO_CACHE", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def clear(directory: Path | None = None) -> int:
+    """Delete every cache entry; returns how many files were removed."""
+    folder = directory or cache_dir()
+    removed = 0
+    for entry in folder.glob("sheet-*"):
+        with contextlib.suppress(OSError):
+            entry.unlink()
+            removed += 1
+    return removed
+
+
+class SheetCache:
+    """Parsed sheets on disk, looked up by what they were read from and how."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or cache_dir()
+
+    @classmethod
+    def default(cls) -> SheetCache | None:
+        """The user's cache, or None when it is switched off."""
+        return None if cache_disabled() else cls()
+
+    def key(
+        self,
+        path: Path,
+        *,
+        worksheet: str | None = None,
+        options: Any = None,
+        columns: Collection[str] | None = None,
+    ) -> dict[str, Any] | None:
+        """What an entry is valid for; None when the file cannot be looked at."""
+        try:
+            resolved = path.resolve()
+            stat = resolved.stat()
+        except OSError:
+            return None
+        is_instance = dataclasses.is_dataclass(options) and not isinstance(options, type)
+        opts = dataclasses.asdict(options) if is_instance else options
+        return {
+            "format": FORMAT,
+            "sdkpi": __version__,
+            "path": str(resolved),
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "worksheet": worksheet,
+            "options": json.loads(json.dumps(opts, sort_keys=True, default=str)),
+            "columns": sorted(columns) if columns is not None else None,
+        }
+
+    def _paths(self, key: dict[str, Any]) -> tuple[Path, Path]:
+        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:40]
+        return self.directory / f"sheet-{digest}.arrow", self.directory / f"sheet-{digest}.json"
+
+    def get(self, key: dict[str, Any] | None) -> tuple[SheetData, list[DataIssue]] | None:
+        """The cached sheet and its issues, or None (missing, stale or not trustworthy)."""
+        if key is None:
+            return None
+        table_path, meta_path = self._paths(key)
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if not isinstance(meta, dict) or meta.get("key") != key:
+                return None
+            return _restore(meta, _read_table(table_path))
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            return None  # a torn, foreign or corrupt entry: read the file again
+        except Exception:  # pyarrow's own errors (ArrowInvalid, ...): same
+            return None
+
+    def put(self, key: dict[str, Any] | None, data: SheetData, issues: list[DataIssue]) -> bool:
+        """Store a parsed sheet; False (and nothing stored) when it cannot be."""
+        if key is None:
+            return False
+        table_path, meta_path = self._paths(key)
+        try:
+            table, meta = _to_arrow(data, issues)
+        except Exception:  # a column arrow cannot hold (mixed objects): just don't cache
+            return False
+        meta["key"] = key
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_atomic(table_path, lambda handle: _write_table(handle, table))
+            write_text_atomic(meta_path, json.dumps(meta, ensure_ascii=False))
+        except OSError:
+            return False
+        return True
+
+
+# --------------------------------------------------------------------------- conversion
+
+
+def _to_arrow(data: SheetData, issues: list[DataIssue]) -> tuple[Any, dict[str, Any]]:
+    import pyarrow as pa
+
+    arrays: dict[str, Any] = {}
+    columns: list[list[str]] = []
+    for i, (name, series) in enumerate(data.frame.items()):
+        kind = _kind(series)
+        columns.append([str(name), kind])
+        if kind == "bool":
+            mask = series.isna().to_numpy()
+            arrays[f"c{i}"] = pa.array(series.to_numpy(dtype=bool, na_value=False), mask=mask)
+        elif kind == "text":
+            arrays[f"c{i}"] = pa.array(series.to_numpy(dtype=object), type=pa.string())
+        else:
+            arrays[f"c{i}"] = pa.array(series.to_numpy())
+    arrays["row_numbers"] = pa.array(np.asarray(data.row_numbers, dtype=np.int64))
+    bad = sorted(data.bad)
+    for i, name in enumerate(bad):
+        arrays[f"b{i}"] = pa.array(np.asarray(data.bad[name], dtype=bool))
+    meta = {
+        "format": FORMAT,
+        "rows": len(data.frame),
+        "sheet": {field: getattr(data, field) for field in _META_FIELDS},
+        "header_map": data.header_map,
+        "missing_columns": sorted(data.missing_columns),
+        "columns": columns,
+        "bad": bad,
+        "issues": [[getattr(issue, f) for f in _ISSUE_FIELDS] for issue in issues],
+    }
+    return pa.table(arrays), meta
+
+
+def _kind(series: pd.Series) -> str:
+    dtype = series.dtype
+    if isinstance(dtype, pd.BooleanDtype):
+        return "bool"
+    if dtype == np.float64:
+        return "number"
+    if dtype == np.dtype("datetime64[ns]"):
+        return "datetime"
+    if dtype == np.dtype(object):
+        return "text"
+    raise TypeError(f"no cache format for dtype {dtype}")
+
+
+def _write_table(handle: Any, table: Any) -> None:
+    import pyarrow as pa
+
+    with pa.ipc.new_file(handle, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _read_table(path: Path) -> Any:
+    import pyarrow as pa
+
+    with pa.memory_map(str(path), "r") as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+_ARROW_TYPES = {"bool": "bool", "number": "double", "datetime": "timestamp[ns]", "text": "string"}
+
+
+def _restore(meta: dict[str, Any], table: Any) -> tuple[SheetData, list[DataIssue]]:
+    """Rebuild the sheet, checking every column against what the sidecar promises."""
+    if meta["format"] != FORMAT or table.num_rows != int(meta["rows"]):
+        raise ValueError("cache entry does not match its sidecar")
+    frame_columns: dict[str, Any] = {}
+    for i, (name, kind) in enumerate(meta["columns"]):
+        column = table.column(f"c{i}")
+        if str(column.type) != _ARROW_TYPES[kind]:
+            raise ValueError(f"cached column {name!r} is {column.type}, not {kind}")
+        frame_columns[str(name)] = _series(column, kind)
+    frame = pd.DataFrame(frame_columns)
+    frame.index = pd.RangeIndex(table.num_rows)
+    row_numbers = table.column("row_numbers")
+    if str(row_numbers.type) != "int64":
+        raise ValueError("cached row numbers are not integers")
+    bad = {}
+    for i, name in enumerate(meta["bad"]):
+        mask = table.column(f"b{i}")
+        if str(mask.type) != "bool":
+            raise ValueError("cached bad-cell mask is not boolean")
+        bad[str(name)] = mask.to_numpy()
+    sheet = meta["sheet"]
+    data = SheetData(
+        name=str(sheet["name"]),
+        frame=frame,
+        row_numbers=row_numbers.to_numpy(),
+        bad=bad,
+        missing_columns={str(c) for c in meta["missing_columns"]},
+        header_map={str(k): str(v) for k, v in dict(meta["header_map"]).items()},
+        **{field: sheet[field] for field in _META_FIELDS if field != "name"},
+    )
+    if any(len(issue) != len(_ISSUE_FIELDS) for issue in meta["issues"]):
+        raise ValueError("malformed cached data issue")
+    return data, [DataIssue(*issue) for issue in meta["issues"]]
+
+
+def _series(column: Any, kind: str) -> pd.Series:
+    if kind == "bool":
+        values = np.asarray(column.fill_null(False).to_numpy(), dtype=bool)
+        mask = np.asarray(column.is_null().to_numpy(), dtype=bool)
+        return pd.Series(pd.arrays.BooleanArray(values, mask))
+    if kind == "text":
+        return pd.Series(column.to_numpy(zero_copy_only=False), dtype=object)
+    return pd.Series(column.to_numpy())

@@ -1,0 +1,171 @@
+"""The parsed-sheet cache: round trip, invalidation, and distrust of what is on disk."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import typed_sheet
+from sdkpi import cache as cache_module
+from sdkpi.cache import SheetCache, cache_dir, cache_disabled
+from sdkpi.dataset import SheetData
+from sdkpi.issues import DataIssue
+
+
+@dataclass
+class SheetOptions:  # stands for the loaders' mapping options: any dataclass keys an entry
+    date_order: str | None = None
+
+
+ISSUE = DataIssue("warning", "bad_datetime", "not a date/time", "work_orders", "wo.csv", 3, "opened_at", "x")
+
+
+def _sheet() -> SheetData:
+    data = typed_sheet(
+        "work_orders",
+        [
+            {"ro_number": "RO1", "opened_at": "2024-05-01 10:00", "pre_inspected": True, "parts_amount": 1.5},
+            {"ro_number": "RO2", "opened_at": None, "pre_inspected": None, "customer_type": "retail"},
+            {"ro_number": None, "opened_at": "2024-05-31 23:59", "pre_inspected": False},
+        ],
+    )
+    data.frame["extra column"] = pd.Series(["a", None, "c"], dtype=object)
+    data.bad = {"opened_at": np.array([False, True, False])}
+    data.missing_columns = {"vin"}
+    data.header_map = {"工单号": "ro_number"}
+    data.encoding, data.file_format, data.header_row, data.rows_in_file = "gb18030", "csv", 1, 4
+    return data
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    path = tmp_path / "data" / "work_orders.csv"
+    path.parent.mkdir()
+    path.write_text("ro_number\nRO1\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> SheetCache:
+    return SheetCache(tmp_path / "cache")
+
+
+def test_round_trip_keeps_values_types_masks_and_issues(cache: SheetCache, source: Path) -> None:
+    data = _sheet()
+    key = cache.key(source, options=SheetOptions(date_order="dmy"))
+    assert cache.put(key, data, [ISSUE])
+    got = cache.get(key)
+    assert got is not None
+    restored, issues = got
+    pd.testing.assert_frame_equal(restored.frame, data.frame)
+    assert restored.frame["pre_inspected"].dtype == "boolean"
+    assert restored.frame["pre_inspected"].isna().tolist() == [False, True, False]
+    np.testing.assert_array_equal(restored.row_numbers, data.row_numbers)
+    np.testing.assert_array_equal(restored.bad["opened_at"], data.bad["opened_at"])
+    assert issues == [ISSUE]
+    assert (restored.name, restored.missing_columns, restored.header_map) == (
+        "work_orders",
+        {"vin"},
+        {"工单号": "ro_number"},
+    )
+    assert (restored.encoding, restored.header_row, restored.rows_in_file) == ("gb18030", 1, 4)
+
+
+def test_entries_live_outside_the_data_folder(cache: SheetCache, source: Path) -> None:
+    cache.put(cache.key(source), _sheet(), [])
+    assert sorted(p.name for p in source.parent.iterdir()) == ["work_orders.csv"]
+    assert len(list(cache.directory.glob("sheet-*.arrow"))) == 1
+
+
+def test_a_changed_file_or_other_options_miss(cache: SheetCache, source: Path) -> None:
+    key = cache.key(source, options=SheetOptions())
+    cache.put(key, _sheet(), [])
+    assert cache.get(cache.key(source, options=SheetOptions())) is not None
+    assert cache.get(cache.key(source, options=SheetOptions(date_order="mdy"))) is None
+    assert cache.get(cache.key(source, options=SheetOptions(), columns=["ro_number"])) is None
+    assert cache.get(cache.key(source, worksheet="Sheet2", options=SheetOptions())) is None
+    stat = source.stat()
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000))  # touched: same size
+    assert cache.get(cache.key(source, options=SheetOptions())) is None
+    source.write_text("ro_number\nRO1\nRO2\n", encoding="utf-8")
+    assert cache.get(cache.key(source, options=SheetOptions())) is None
+
+
+def test_key_is_none_for_an_unreadable_path(cache: SheetCache, tmp_path: Path) -> None:
+    assert cache.key(tmp_path / "nope.csv") is None
+    assert cache.get(None) is None
+    assert not cache.put(None, _sheet(), [])
+
+
+def _entry(cache: SheetCache, source: Path) -> tuple[dict, Path, Path]:
+    key = cache.key(source)
+    assert key is not None
+    cache.put(key, _sheet(), [ISSUE])
+    (table,) = cache.directory.glob("sheet-*.arrow")
+    return key, table, table.with_suffix(".json")
+
+
+def test_corrupt_or_torn_entries_are_misses(cache: SheetCache, source: Path) -> None:
+    key, table, meta = _entry(cache, source)
+    table.write_bytes(table.read_bytes()[:100])
+    assert cache.get(key) is None
+    key, table, meta = _entry(cache, source)
+    meta.write_text("{not json", encoding="utf-8")
+    assert cache.get(key) is None
+    key, table, meta = _entry(cache, source)
+    table.unlink()
+    assert cache.get(key) is None
+
+
+def test_planted_sidecars_are_not_trusted(cache: SheetCache, source: Path) -> None:
+    key, _, meta_path = _entry(cache, source)
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+
+    def planted(change: dict) -> None:
+        meta_path.write_text(json.dumps({**meta, **change}), encoding="utf-8")
+
+    planted({"key": {**key, "size": key["size"] + 1}})  # an entry for another file version
+    assert cache.get(key) is None
+    planted({"rows": 2})  # row count does not match the table
+    assert cache.get(key) is None
+    columns = [list(c) for c in meta["columns"]]
+    columns[0][1] = "number"  # says ro_number holds numbers: the typed table disagrees
+    planted({"columns": columns})
+    assert cache.get(key) is None
+    planted({"issues": [["warning", "x"]]})
+    assert cache.get(key) is None
+    planted({})
+    assert cache.get(key) is not None  # the untouched sidecar is still fine
+
+
+def test_unstorable_frames_are_skipped_not_raised(cache: SheetCache, source: Path) -> None:
+    data = _sheet()
+    data.frame["odd"] = pd.Series([1, "a", None], dtype=object)  # mixed objects: arrow refuses
+    assert not cache.put(cache.key(source), data, [])
+    assert not list(cache.directory.glob("sheet-*"))
+
+
+def test_clear_removes_entries(cache: SheetCache, source: Path) -> None:
+    _entry(cache, source)
+    assert cache_module.clear(cache.directory) == 2
+    assert not list(cache.directory.glob("sheet-*"))
+
+
+def test_cache_location_and_switch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("SDKPI_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "sdkpi"
+    monkeypatch.setenv("SDKPI_CACHE_DIR", str(tmp_path / "mine"))
+    assert cache_dir() == tmp_path / "mine"
+    monkeypatch.delenv("SDKPI_NO_CACHE", raising=False)
+    assert not cache_disabled() and SheetCache.default() is not None
+    monkeypatch.setenv("SDKPI_NO_CACHE", "1")
+    assert cache_disabled() and SheetCache.default() is None
+    monkeypatch.setenv("SDKPI_NO_CACHE", "0")
+    assert not cache_disabled()

@@ -1,0 +1,41 @@
+"""Start-up stays light: `sdkpi --help` / `--version` must not pay for pandas & co.
+
+Not timed (timings belong to bench/run.py); this checks the cause instead: which
+modules a fresh interpreter has imported when the command is done.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+DATA_STACK = ("pandas", "numpy", "pyarrow", "yaml", "rich", "jinja2", "openpyxl", "python_calamine")
+HEAVY = (*DATA_STACK, "pydantic")
+
+PROBE = """
+import atexit, sys
+heavy = {heavy!r}
+atexit.register(lambda: print("HEAVY:" + ",".join(m for m in heavy if m in sys.modules), file=sys.stderr))
+sys.argv = ["sdkpi", *{args!r}]
+from sdkpi.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "heavy"),
+    [
+        (["--help"], HEAVY),
+        (["--version"], HEAVY),
+        (["compute", "--help"], DATA_STACK),  # typer itself imports pydantic for a command's help
+    ],
+)
+def test_light_commands_do_not_import_heavy_modules(args: list[str], heavy: tuple[str, ...]) -> None:
+    probe = PROBE.format(heavy=heavy, args=args)
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip(), "the command printed nothing"
+    loaded = run.stderr.rsplit("HEAVY:", 1)[1].strip()
+    assert loaded == "", f"sdkpi {' '.join(args)} imported {loaded}"
