@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .dataset import Dataset
 from .definitions import Definitions, load_definitions
 from .engine import Engine
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from .loaders.group import Progress
 from .results import ComputeResult, Period
 
 MAPPING_FILE_NAME = "sdkpi-mapping.yaml"
@@ -46,14 +50,38 @@ def _date(text: str, option: str) -> date:
         raise UsageError(f"{option} must be a date like 2024-05-01, not {text!r}") from None
 
 
-def load_data(data: str | Path, mapping: str | Path | None = None) -> Dataset:
-    """Read a data folder (or workbook), using a mapping file if one is given or found."""
-    from .loaders.sheets import load_dataset
+def load_data(
+    data: str | Path,
+    mapping: str | Path | None = None,
+    *,
+    store: str | None = None,
+    progress: Progress | None = None,
+) -> Dataset:
+    """Read a data folder (or workbook), using a mapping file if one is given or found.
+
+    A folder of store folders (`DATA/<store>/<sheets>`) is read as a dealer group;
+    `store` keeps only that store's rows of a group (see `sdkpi.loaders.group`).
+    """
+    from .loaders.group import load_group, select_store, store_folders
 
     folder = Path(data)
+    stores = store_folders(folder)
+    if stores:
+        dataset = load_group(folder, stores, lambda sub: _load_one(sub, mapping, folder), progress)
+    else:
+        dataset = _load_one(folder, mapping)
+    return select_store(dataset, store) if store else dataset
+
+
+def _load_one(folder: Path, mapping: str | Path | None, group: Path | None = None) -> Dataset:
+    """One store: its own mapping file, else the given one, else the group folder's."""
+    from .loaders.sheets import load_dataset
+
     mapping_path = Path(mapping) if mapping else None
-    if mapping_path is None and folder.is_dir() and (folder / MAPPING_FILE_NAME).is_file():
+    if folder.is_dir() and (folder / MAPPING_FILE_NAME).is_file() and (mapping_path is None or group):
         mapping_path = folder / MAPPING_FILE_NAME
+    elif mapping_path is None and group is not None and (group / MAPPING_FILE_NAME).is_file():
+        mapping_path = group / MAPPING_FILE_NAME
     options = None
     if mapping_path is not None:
         from .loaders.mapping import load_mapping
@@ -72,6 +100,7 @@ def compute(
     mapping: str | Path | None = None,
     kpis: list[str] | None = None,
     today: date | None = None,
+    store: str | None = None,
 ) -> ComputeResult:
     """Compute the KPIs of one period from a folder of record sheets."""
     period = parse_period(month, start, end)
@@ -79,8 +108,9 @@ def compute(
     if kpis:
         for kpi_id in kpis:
             defs.kpi(kpi_id)
-    dataset = load_data(data, mapping)
+    dataset = load_data(data, mapping, store=store)
     result = Engine(defs, dataset).compute(period, kpis, today)
+    result.store = store
     result.definitions = (
         str(definitions) if definitions and not isinstance(definitions, Definitions) else "default"
     )

@@ -1,9 +1,11 @@
 """Drill-down: the very records behind a KPI, as plain rows for renderers.
 
-For a count KPI the records that pulled it down are those in the denominator but
-not in the numerator; each gets the condition it failed, in words. For a ratio of
-sums (utilization, hours per RO ...) they are the denominator records whose own
-ratio falls short of the target.
+For a count KPI the records that pulled it down are exactly those in the
+denominator but not in the numerator (`KpiEvaluation.failing`); each gets the
+condition it failed, in words and numbers ("work_completed_at 12 min before
+promised_at; needs at least 30 min before"). For a ratio of sums (utilization,
+hours per RO ...) every record is in both, so the list holds instead the
+denominator records whose own ratio falls short of the target.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ import pandas as pd
 
 from . import expr as ex
 from .contract import SHEETS
+from .dataset import SheetData
 from .definitions import CompiledKpi
 from .engine import KpiEvaluation
 from .errors import ExpressionError
-from .evaluate import evaluate_mask
+from .evaluate import Frame, evaluate_mask, kind_of
+from .words import condition_words, failure_words
 
 CONTEXT_COLUMNS = ("store", "advisor", "technician", "customer_id", "plate", "vin")
 
@@ -33,7 +37,11 @@ class RecordRow:
 
 @dataclass
 class RecordList:
-    """Records of one KPI, ready to print: column names and display strings only."""
+    """Records of one KPI, ready to print: column names and display strings only.
+
+    selection: "not_in_numerator" (denominator rows outside the numerator) or
+    "below_target" (ratio-of-sums KPIs: records whose own ratio misses the target).
+    """
 
     kpi: str
     sheet: str
@@ -41,6 +49,7 @@ class RecordList:
     columns: list[str]
     rows: list[RecordRow] = field(default_factory=list)
     total: int = 0
+    selection: str = "not_in_numerator"
 
     @property
     def truncated(self) -> bool:
@@ -51,6 +60,7 @@ class RecordList:
             "kpi": self.kpi,
             "sheet": self.sheet,
             "file": self.file,
+            "selection": self.selection,
             "columns": self.columns,
             "total": self.total,
             "rows": [{"row": r.row, "why": r.why, **r.values} for r in self.rows],
@@ -60,7 +70,7 @@ class RecordList:
 def record_columns(compiled: CompiledKpi, frame: pd.DataFrame) -> list[str]:
     sheet = SHEETS[compiled.definition.sheet]
     ordered = [sheet.key] if sheet.key else []
-    ordered += [c for c in CONTEXT_COLUMNS if c in frame.columns]
+    ordered += [c for c in CONTEXT_COLUMNS if c in frame.columns and frame[c].notna().any()]
     ordered += [compiled.definition.period]
     ordered += sorted(compiled.columns)
     seen: list[str] = []
@@ -71,7 +81,7 @@ def record_columns(compiled: CompiledKpi, frame: pd.DataFrame) -> list[str]:
 
 
 def failing_records(
-    evaluation: KpiEvaluation, compiled: CompiledKpi, limit: int | None = 200
+    evaluation: KpiEvaluation, compiled: CompiledKpi, limit: int | None = 200, lang: str = "en"
 ) -> RecordList | None:
     """The denominator records that are not in the numerator (or fall short of the target)."""
     sheet = evaluation.sheet
@@ -79,28 +89,31 @@ def failing_records(
         return None
     frame = sheet.frame
     columns = record_columns(compiled, frame)
-    mask, reasons = _shortfall(evaluation, compiled)
+    if compiled.definition.numerator.measure != "sum":
+        mask = evaluation.denominator & ~evaluation.numerator
+        reasons: Any = Why(compiled, sheet, lang)
+        selection = "not_in_numerator"
+    else:
+        mask, reasons = _below_target(evaluation, compiled)
+        selection = "below_target"
     positions = np.flatnonzero(mask)
-    records = RecordList(compiled.definition.id, sheet.name, sheet.file, columns, total=len(positions))
+    records = RecordList(
+        compiled.definition.id, sheet.name, sheet.file, columns, total=len(positions), selection=selection
+    )
     shown = positions if limit is None else positions[:limit]
     for position in shown:
         values = {c: display(frame[c].iat[position]) for c in columns}
-        records.rows.append(RecordRow(int(sheet.row_numbers[position]), values, reasons(position)))
+        records.rows.append(RecordRow(int(sheet.row_numbers[position]), values, reasons(int(position))))
     return records
 
 
-def _shortfall(evaluation: KpiEvaluation, compiled: CompiledKpi) -> tuple[np.ndarray, Any]:
+def _below_target(evaluation: KpiEvaluation, compiled: CompiledKpi) -> tuple[np.ndarray, Any]:
+    """Ratio of sums: a record pulls the KPI down when its own ratio is short of the target."""
     kpi = compiled.definition
-    assert evaluation.denominator is not None and evaluation.numerator is not None
-    assert evaluation.sheet is not None
+    assert evaluation.denominator is not None and evaluation.sheet is not None
     frame = evaluation.sheet.frame
-    if kpi.numerator.measure != "sum":
-        mask = evaluation.denominator & ~evaluation.numerator
-        node = compiled.numerator_where or compiled.numerator_where_all
-        return mask, lambda pos: explain_failure(node, frame, pos)
-    # ratio of sums: a record pulls the KPI down when its own ratio is short of the target
-    numerator = frame[kpi.numerator.sum].to_numpy(dtype="float64", na_value=np.nan)
-    numerator = np.nan_to_num(numerator)
+    assert kpi.numerator.sum is not None
+    numerator = np.nan_to_num(frame[kpi.numerator.sum].to_numpy(dtype="float64", na_value=np.nan))
     if kpi.denominator.sum is not None:
         denominator = np.nan_to_num(frame[kpi.denominator.sum].to_numpy(dtype="float64", na_value=np.nan))
     else:
@@ -110,64 +123,87 @@ def _shortfall(evaluation: KpiEvaluation, compiled: CompiledKpi) -> tuple[np.nda
         ratio = np.where(denominator > 0, numerator / denominator, np.inf)
     mask = evaluation.denominator & (ratio < target)
     label = kpi.numerator.sum
+    percent = kpi.unit == "percent"
 
     def why(pos: int) -> str:
         if kpi.denominator.sum is None:
             return f"{label} {numerator[pos]:g} < {target:g}"
-        return f"{label}/{kpi.denominator.sum} = {ratio[pos]:.0%} < {target:.0%}"
+        shown = f"{ratio[pos]:.0%} < {target:.0%}" if percent else f"{ratio[pos]:.2f} < {target:g}"
+        return f"{label}/{kpi.denominator.sum} = {shown}"
 
     return mask, why
 
 
-def explain_failure(node: ex.Node | None, frame: pd.DataFrame, position: int) -> str:
-    """Which part of a condition a row failed, with the values involved."""
-    if node is None:
-        return ""
-    one = frame.iloc[[position]].reset_index(drop=True)
-    return _explain(node, one)
+class Why:
+    """Says, record by record, which part of the numerator's condition failed.
+
+    Conditions are evaluated once over the whole sheet (so `named_by` sees every
+    row), then each record is told the first `and` operand it failed, with values.
+    """
+
+    def __init__(self, compiled: CompiledKpi, sheet: SheetData, lang: str = "en") -> None:
+        self.lang = lang
+        self.sheet = sheet
+        self.frame = Frame(sheet.frame, column_kinds(sheet.name, sheet.frame), SHEETS[sheet.name].key)
+        num = compiled.definition.numerator
+        self.node = compiled.numerator_where or compiled.numerator_where_all
+        self.group_column = num.count_distinct if compiled.numerator_where_all is not None else None
+        self._masks: dict[int, np.ndarray] = {}
+
+    def mask(self, node: ex.Node) -> np.ndarray:
+        if id(node) not in self._masks:
+            self._masks[id(node)] = evaluate_mask(node, self.frame)
+        return self._masks[id(node)]
+
+    def __call__(self, position: int) -> str:
+        if self.node is None:
+            return ""
+        failed = self._first_failed(self.node, position)
+        if failed is None and self.group_column is not None:
+            return self._group_failure(position)
+        return failure_words(failed or self.node, self.frame, position, self.lang)
+
+    def _first_failed(self, node: ex.Node, position: int) -> ex.Node | None:
+        try:
+            if self.mask(node)[position]:
+                return None
+        except ExpressionError:
+            return node
+        if isinstance(node, ex.BoolOp) and node.op == "and":
+            for operand in node.operands:
+                failed = self._first_failed(operand, position)
+                if failed is not None:
+                    return failed
+        return node
+
+    def _group_failure(self, position: int) -> str:
+        """A `where_all` group: this row passes, another row of its group does not."""
+        assert self.node is not None and self.group_column is not None
+        keys = self.sheet.frame[self.group_column]
+        key = keys.iat[position]
+        others = np.flatnonzero((keys == key).to_numpy() & ~self.mask(self.node))
+        rows = ", ".join(str(int(self.sheet.row_numbers[p])) for p in others[:5])
+        condition = condition_words(self.node, self.lang)
+        if self.lang == "zh":
+            return f"同一{self.group_column} {key} 的其他记录(第 {rows} 行)不满足: {condition}"
+        return f"another record of {self.group_column} {key} (row {rows}) fails: {condition}"
 
 
-def _explain(node: ex.Node, one: pd.DataFrame) -> str:
-    from .evaluate import Frame
-
-    if isinstance(node, ex.Not) and isinstance(node.operand, ex.Call):
-        return f"another record names it in {node.operand.column} (a comeback)"
-    frame = Frame(one, _kinds(one))
-    if isinstance(node, ex.BoolOp) and node.op == "and":
-        for operand in node.operands:
-            try:
-                failed = not evaluate_mask(operand, frame)[0]
-            except ExpressionError:
-                continue  # needs the whole sheet (named_by): judged by the engine already
-            if failed:
-                return _explain(operand, one)
-    empty = [c for c in sorted(ex.columns(node)) if c in one.columns and pd.isna(one[c].iat[0])]
-    if empty and not isinstance(node, ex.IsNull):
-        return f"{', '.join(empty)} empty; needs {ex.to_text(node)}"
-    if isinstance(node, (ex.Compare, ex.Between)):
-        return f"{_values_text(node, one)}; needs {ex.to_text(node)}"
-    return f"fails {ex.to_text(node)}"
-
-
-def _values_text(node: ex.Node, one: pd.DataFrame) -> str:
-    parts = []
-    for column in sorted(ex.columns(node)):
-        if column in one.columns:
-            parts.append(f"{column} = {display(one[column].iat[0])}")
-    return ", ".join(parts)
-
-
-def _kinds(frame: pd.DataFrame) -> dict[str, str]:
-    kinds = {}
+def column_kinds(sheet: str, frame: pd.DataFrame) -> dict[str, str]:
+    """Expression kinds of a sheet's columns: the contract's, guessed from dtypes for extras."""
+    kinds = {c.name: kind_of(c.type) for c in SHEETS[sheet].columns if c.name in frame.columns}
     for column, dtype in frame.dtypes.items():
+        name = str(column)
+        if name in kinds:
+            continue
         if pd.api.types.is_datetime64_any_dtype(dtype):
-            kinds[str(column)] = "datetime"
+            kinds[name] = "datetime"
         elif pd.api.types.is_bool_dtype(dtype):
-            kinds[str(column)] = "bool"
+            kinds[name] = "bool"
         elif pd.api.types.is_numeric_dtype(dtype):
-            kinds[str(column)] = "number"
+            kinds[name] = "number"
         else:
-            kinds[str(column)] = "text"
+            kinds[name] = "text"
     return kinds
 
 

@@ -279,5 +279,11 @@ def _named_by(frame: Frame, column: str) -> np.ndarray:
     keys = frame.data[frame.key]
     refs = frame.data[column]
     by_other = refs.notna() & (refs != keys)
+    if "store" in frame.data.columns and frame.data["store"].nunique() > 1:
+        # a dealer group: an order names an order of its own store (RO numbers repeat across stores)
+        store = frame.data["store"].fillna("")
+        pairs = pd.MultiIndex.from_arrays([store[by_other], refs[by_other]])
+        found = pd.MultiIndex.from_arrays([store, keys]).isin(pairs)
+        return np.asarray(found, dtype=bool) & keys.notna().to_numpy()
     named = pd.unique(refs[by_other].to_numpy(dtype=object))
     return keys.isin(named).to_numpy() & keys.notna().to_numpy()

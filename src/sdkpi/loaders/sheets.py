@@ -279,17 +279,21 @@ def _drop_duplicate_keys(data: SheetData, sheet: Sheet, issues: list[DataIssue])
     if key is None or key in data.missing_columns:
         return data
     keys = data.frame[key]
-    duplicated = (keys.duplicated(keep="first") & keys.notna()).to_numpy()
+    ids = keys
+    if "store" in data.frame.columns and data.frame["store"].nunique() > 1:
+        # a dealer group's export: a key is unique within its store, stores may repeat it
+        ids = pd.Series(list(zip(data.frame["store"].fillna(""), keys, strict=True)), dtype=object)
+    duplicated = (ids.duplicated(keep="first") & keys.notna()).to_numpy()
     if not duplicated.any():
         return data
-    first_row = dict(zip(keys[~duplicated].to_numpy(), data.row_numbers[~duplicated], strict=False))
+    first_row = dict(zip(ids[~duplicated].to_numpy(), data.row_numbers[~duplicated], strict=False))
     for position in np.flatnonzero(duplicated):
         value = keys.iloc[position]
         issues.append(
             DataIssue(
                 "warning",
                 "duplicate_key",
-                f"duplicate {key} (first at row {first_row.get(value)}); this row is skipped, "
+                f"duplicate {key} (first at row {first_row.get(ids.iloc[position])}); this row is skipped, "
                 "the first one counts",
                 sheet.name,
                 data.file,

@@ -1,0 +1,238 @@
+"""`explain`: one KPI taken apart for one period, as a plain result object.
+
+What it is (in words generated from the definitions file), what it came to
+(numerator, denominator, value, target, status), which rows were left out and
+why (a count per exclusion, and rows with unreadable values per column), and
+the records in the denominator that are not in the numerator, each with the
+condition it failed. Renderers draw an `Explanation`; nothing here prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .definitions import Aggregate, CompiledKpi, Definitions, load_definitions
+from .drilldown import RecordList, failing_records
+from .engine import Engine, KpiEvaluation
+from .results import KpiResult, Period
+from .words import column_label, condition_words
+
+SAMPLE_ROWS = 10  # row numbers shown per column with unreadable values
+
+
+@dataclass
+class UnusableColumn:
+    column: str
+    count: int
+    rows: list[int]  # the first few row numbers, as the user sees them in the file
+
+
+@dataclass
+class Explanation:
+    """Everything `sdkpi explain` shows about one KPI in one period."""
+
+    period: Period
+    kpi: KpiResult
+    definition: list[str]  # sentences, generated from the parsed definition
+    excluded: list[dict[str, Any]] = field(default_factory=list)  # reason, condition, count
+    unusable: list[UnusableColumn] = field(default_factory=list)
+    records: RecordList | None = None
+    obstacles: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    lang: str = "en"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period.to_dict(),
+            "kpi": self.kpi.to_dict(),
+            "definition": self.definition,
+            "excluded": self.excluded,
+            "unusable": [u.__dict__ for u in self.unusable],
+            "records": self.records.to_dict() if self.records else None,
+            "obstacles": self.obstacles,
+            "notes": self.notes,
+        }
+
+
+def explain(
+    data: str | Path,
+    kpi_id: str,
+    *,
+    month: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    definitions: str | Path | Definitions | None = None,
+    mapping: str | Path | None = None,
+    store: str | None = None,
+    lang: str = "en",
+    limit: int | None = None,
+    today: date | None = None,
+) -> Explanation:
+    """Explain one KPI of one period from a data folder (library entry point)."""
+    from .api import load_data, parse_period
+
+    period = parse_period(month, start, end)
+    defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
+    defs.kpi(kpi_id)  # unknown id: DefinitionError with "did you mean"
+    dataset = load_data(data, mapping, store=store)
+    evaluation = Engine(defs, dataset).evaluate(kpi_id, period, today)
+    return explain_evaluation(defs.compiled[kpi_id], evaluation, period, lang, limit)
+
+
+def explain_evaluation(
+    compiled: CompiledKpi,
+    evaluation: KpiEvaluation,
+    period: Period,
+    lang: str = "en",
+    limit: int | None = None,
+) -> Explanation:
+    """Build the explanation from an evaluation the engine already made."""
+    kpi = compiled.definition
+    excluded = [
+        {
+            "reason": entry["reason"].get(lang) or entry["reason"]["en"],
+            "condition": condition_words(node, lang, kpi.sheet),
+            "count": entry["count"],
+        }
+        for entry, (_exclusion, node) in zip(evaluation.result.excluded, compiled.exclusions, strict=False)
+    ]
+    return Explanation(
+        period=period,
+        kpi=evaluation.result,
+        definition=definition_words(compiled, period, lang),
+        excluded=excluded,
+        unusable=unusable_columns(compiled, evaluation),
+        records=failing_records(evaluation, compiled, limit, lang),
+        obstacles=[o.get(lang) for o in kpi.obstacles],
+        notes=[n.get(lang) for n in kpi.notes],
+        lang=lang,
+    )
+
+
+def unusable_columns(compiled: CompiledKpi, evaluation: KpiEvaluation) -> list[UnusableColumn]:
+    """In-period rows left out because a column this KPI reads holds a bad value."""
+    sheet, in_period = evaluation.sheet, evaluation.in_period
+    if sheet is None or in_period is None:
+        return []
+    found = []
+    for column in sorted(compiled.columns):
+        if column not in sheet.bad:
+            continue
+        positions = np.flatnonzero(sheet.bad[column] & in_period)
+        if len(positions):
+            rows = [int(sheet.row_numbers[p]) for p in positions[:SAMPLE_ROWS]]
+            found.append(UnusableColumn(column, len(positions), rows))
+    return found
+
+
+# --------------------------------------------------------------------------- definition in words
+
+_EN = {
+    "rows": "{sheet} rows",
+    "count": "the number of {what}",
+    "sum": "the sum of {column} over {what}",
+    "distinct": "the number of distinct {column} values among {what}",
+    "distinct_all": "the number of distinct {column} values whose every record has {cond}",
+    "period": "{sheet} rows whose {period} falls in {label}",
+    "where": "{what} where {cond}",
+    "den": "Denominator ({label}): {text}.",
+    "num": "Numerator ({label}): {text}.",
+    "subset": "of the denominator's records, those where {cond}",
+    "same": "the denominator's records",
+    "exclude": "Left out of both: {reason} ({cond}).",
+    "value": "Value = numerator / denominator{target}.",
+    "target": "; target {target}",
+    "unusable": (
+        "Rows with an unreadable value in a column this KPI reads ({columns}) are left out and listed."
+    ),
+}
+_ZH = {
+    "rows": "{sheet}记录",
+    "count": "{what}的条数",
+    "sum": "{what}的{column}之和",
+    "distinct": "{what}中不同{column}的个数",
+    "distinct_all": "所有记录都满足“{cond}”的不同{column}的个数",
+    "period": "{period}在{label}内的{sheet}记录",
+    "where": "{what}中{cond}的",
+    "den": "分母({label}): {text}。",
+    "num": "分子({label}): {text}。",
+    "subset": "分母记录中{cond}的",
+    "same": "分母的记录",
+    "exclude": "不计入分子分母: {reason}({cond})。",
+    "value": "数值 = 分子 / 分母{target}。",
+    "target": "; 目标 {target}",
+    "unusable": "本指标所读列({columns})中有无法识别的值的记录不计入，并单独列出。",
+}
+
+
+def definition_words(compiled: CompiledKpi, period: Period, lang: str = "en") -> list[str]:
+    """The KPI's definition as sentences, generated from its parsed conditions."""
+    kpi = compiled.definition
+    words = _ZH if lang == "zh" else _EN
+    sheet_words = kpi.sheet if lang != "zh" else _sheet_zh(kpi.sheet)
+    base = words["period"].format(
+        sheet=sheet_words, period=column_label(kpi.period, lang, kpi.sheet), label=period.label
+    )
+    den_rows = base
+    if compiled.denominator_where is not None:
+        den_rows = words["where"].format(
+            what=base, cond=condition_words(compiled.denominator_where, lang, kpi.sheet)
+        )
+    num_rows = words["same"]
+    if compiled.numerator_where is not None:
+        num_rows = words["subset"].format(cond=condition_words(compiled.numerator_where, lang, kpi.sheet))
+    sentences = [
+        words["den"].format(
+            label=_label(kpi.denominator, lang),
+            text=_measure(kpi.denominator, compiled, den_rows, words, lang, "denominator"),
+        ),
+        words["num"].format(
+            label=_label(kpi.numerator, lang),
+            text=_measure(kpi.numerator, compiled, num_rows, words, lang, "numerator"),
+        ),
+    ]
+    for exclusion, node in compiled.exclusions:
+        reason = exclusion.reason.get(lang)
+        sentences.append(words["exclude"].format(reason=reason, cond=condition_words(node, lang, kpi.sheet)))
+    target = ""
+    if kpi.target is not None:
+        shown = (
+            f"{kpi.target.op} {kpi.target.value * 100:g}%"
+            if kpi.unit == "percent"
+            else f"{kpi.target.op} {kpi.target.value:g}"
+        )
+        target = words["target"].format(target=shown)
+    sentences.append(words["value"].format(target=target))
+    columns = ", ".join(column_label(c, lang, kpi.sheet) for c in sorted(compiled.columns))
+    sentences.append(words["unusable"].format(columns=columns))
+    return sentences
+
+
+def _measure(
+    agg: Aggregate, compiled: CompiledKpi, rows: str, words: dict[str, str], lang: str, side: str
+) -> str:
+    sheet = compiled.definition.sheet
+    if agg.sum is not None:
+        return words["sum"].format(column=column_label(agg.sum, lang, sheet), what=rows)
+    if agg.count_distinct is not None:
+        where_all = compiled.numerator_where_all if side == "numerator" else compiled.denominator_where_all
+        column = column_label(agg.count_distinct, lang, sheet)
+        if where_all is not None:
+            return words["distinct_all"].format(column=column, cond=condition_words(where_all, lang, sheet))
+        return words["distinct"].format(column=column, what=rows)
+    return words["count"].format(what=rows)
+
+
+def _label(agg: Aggregate, lang: str) -> str:
+    return agg.label.get(lang) if agg.label else ""
+
+
+def _sheet_zh(sheet: str) -> str:
+    from .contract import SHEETS
+
+    return SHEETS[sheet].zh

@@ -1,0 +1,341 @@
+"""KPI conditions in plain words, generated from the parsed expressions.
+
+`condition_words` turns a condition into a phrase ("work_completed_at at least
+30 min before promised_at"); `failure_words` says why one record failed it, with
+its numbers ("work_completed_at 12 min before promised_at; needs at least 30 min
+before"). Both read the parsed tree of the definitions file, so the words cannot
+drift from what the engine computes; anything without a phrase falls back to the
+expression text itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import expr as ex
+from .contract import SHEETS
+from .evaluate import Frame
+
+W = {
+    "en": {
+        "before": "before",
+        "after": "after",
+        "same": "{c} at the same time as {b}",
+        "gap": "{c} {d} {side} {b}",
+        "at_least": "at least {d} {side}",
+        "more_than": "more than {d} {side}",
+        "at_most": "at most {d} {side}",
+        "less_than": "less than {d} {side}",
+        "within": "within {d} {side}",
+        "no_later": "no later than",
+        "earlier": "earlier than",
+        "no_earlier": "no earlier than",
+        "later": "later than",
+        "range": "{lo} to {hi} {side}",
+        "range_mixed": "between {lo} {lo_side} and {hi} {hi_side}",
+        "needs": "needs ",
+        "empty": "{c} is empty",
+        "filled": "{c} filled in",
+        "not_filled": "{c} empty",
+        "is": "{c} is {v}",
+        "is_not": "{c} is not {v}",
+        "one_of": "{c} is one of {v}",
+        "not_one_of": "{c} is none of {v}",
+        "true": "{c} is true",
+        "not_true": "{c} is not true",
+        "named_by": "another record names it in {c}",
+        "not_named_by": "no other record names it in {c}",
+        "named_by_fail": "named in {c} by {k} {who} (a comeback)",
+        "and": " and ",
+        "or": " or ",
+        "not": "not ({x})",
+        "value_was": "{c} = {v}",
+        "sep": "; ",
+    },
+    "zh": {
+        "before": "之前",
+        "after": "之后",
+        "same": "{c}与{b}同时",
+        "gap": "{c}在{b}{side}{d}",
+        "at_least": "{side}至少{d}",
+        "more_than": "{side}超过{d}",
+        "at_most": "{side}至多{d}",
+        "less_than": "{side}不到{d}",
+        "within": "{side}{d}以内",
+        "no_later": "不晚于",
+        "earlier": "早于",
+        "no_earlier": "不早于",
+        "later": "晚于",
+        "range": "{side}{lo}至{hi}",
+        "range_mixed": "{lo_side}{lo}至{hi_side}{hi}之间",
+        "needs": "要求",
+        "empty": "{c}为空",
+        "filled": "{c}已填写",
+        "not_filled": "{c}为空",
+        "is": "{c}为{v}",
+        "is_not": "{c}不为{v}",
+        "one_of": "{c}为{v}之一",
+        "not_one_of": "{c}不为{v}中任一",
+        "true": "{c}为是",
+        "not_true": "{c}不为是",
+        "named_by": "被其他记录的{c}引用",
+        "not_named_by": "未被其他记录的{c}引用(无返修)",
+        "named_by_fail": "被{k} {who}的{c}引用(返修)",
+        "and": " 且 ",
+        "or": " 或 ",
+        "not": "非({x})",
+        "value_was": "{c} = {v}",
+        "sep": "；",
+    },
+}
+UNITS = {"s": "s", "min": "min", "h": "h", "d": "d", "w": "d"}
+UNIT_SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
+UNIT_WORDS = {"zh": {"s": "秒", "min": "分钟", "h": "小时", "d": "天"}}
+
+
+def _w(lang: str, key: str, **kw: Any) -> str:
+    return W["zh" if lang == "zh" else "en"][key].format(**kw)
+
+
+def column_label(name: str, lang: str, sheet: str | None = None) -> str:
+    """A column as the user knows it: its name, or its Chinese header in Chinese."""
+    if lang != "zh":
+        return name
+    sheets = [SHEETS[sheet]] if sheet in SHEETS else list(SHEETS.values())
+    for candidate in sheets:
+        column = candidate.column(name)
+        if column is not None:
+            return column.zh
+    return name
+
+
+# --------------------------------------------------------------------------- time offsets
+
+
+@dataclass(frozen=True)
+class Offset:
+    """`column = base + offset`: a datetime condition rewritten around a gap."""
+
+    column: str
+    base: str
+    unit: str  # the unit the definition used (min, h, d ...)
+
+
+def _split(node: ex.Node) -> tuple[str, timedelta, str | None] | None:
+    """`B`, `B + 30min`, `B - 24h` -> (B, offset, unit)."""
+    if isinstance(node, ex.Column):
+        return node.name, timedelta(0), None
+    if (
+        isinstance(node, ex.Arith)
+        and node.op in "+-"
+        and isinstance(node.left, ex.Column)
+        and isinstance(node.right, ex.Duration)
+    ):
+        sign = 1 if node.op == "+" else -1
+        return node.left.name, sign * node.right.value, _unit_of(node.right.text)
+    return None
+
+
+def _unit_of(text: str) -> str:
+    letters = text.lstrip("0123456789.")
+    return UNITS.get(letters, "min")
+
+
+def gap_form(node: ex.Node) -> tuple[str, str, str, list[timedelta], str | None] | None:
+    """A datetime comparison as (column, base, op, offsets, unit): `column - base op offset`.
+
+    `a <= b - 30min` -> (a, b, "<=", [-30min]); `a - b >= 24h` -> (a, b, ">=", [24h]);
+    `a between b - 24h and b - 12h` -> (a, b, "between", [-24h, -12h]).
+    """
+    if isinstance(node, ex.Between) and isinstance(node.operand, ex.Column):
+        low, high = _split(node.low), _split(node.high)
+        if low and high and low[0] == high[0]:
+            return node.operand.name, low[0], "between", [low[1], high[1]], low[2] or high[2]
+        return None
+    if not isinstance(node, ex.Compare) or node.op in ("==", "!="):
+        return None
+    left, right = node.left, node.right
+    if (
+        isinstance(left, ex.Arith)
+        and left.op == "-"
+        and isinstance(left.left, ex.Column)
+        and isinstance(left.right, ex.Column)
+        and isinstance(right, ex.Duration)
+    ):
+        return left.left.name, left.right.name, node.op, [right.value], _unit_of(right.text)
+    if isinstance(left, ex.Column):
+        split = _split(right)
+        if split is not None:
+            return left.name, split[0], node.op, [split[1]], split[2]
+    return None
+
+
+def format_gap(gap: timedelta, unit: str | None, lang: str = "en") -> str:
+    seconds = abs(gap.total_seconds())
+    if unit is None:
+        unit = "min" if seconds < 7200 else "h" if seconds < 172800 else "d"
+    amount = seconds / UNIT_SECONDS.get(unit, 60)
+    shown = f"{amount:.0f}" if unit in ("min", "s") or amount == int(amount) else f"{amount:.1f}"
+    if lang == "zh":
+        return f"{shown}{UNIT_WORDS['zh'].get(unit, unit)}"
+    return f"{shown} {unit}"
+
+
+def _side(gap: timedelta, lang: str) -> str:
+    return _w(lang, "before" if gap < timedelta(0) else "after")
+
+
+def _core(op: str, offsets: list[timedelta], unit: str | None, lang: str) -> tuple[str, bool]:
+    """The requirement `column - base op offset(s)` without the columns, e.g. "at least 30 min
+    before"; and whether it reads with the base right after it ("no later than promised_at")."""
+    zero = timedelta(0)
+
+    def gap(d: timedelta) -> str:
+        return format_gap(d, unit, lang)
+
+    if op == "between":
+        low, high = offsets
+        if zero in (low, high):
+            far = high if low == zero else low
+            return _w(lang, "within", d=gap(far), side=_side(far, lang)), False
+        if (low < zero) == (high < zero):
+            near, far = sorted((low, high), key=abs)
+            return _w(lang, "range", lo=gap(near), hi=gap(far), side=_side(far, lang)), False
+        sides = {"lo_side": _side(low, lang), "hi_side": _side(high, lang)}
+        return _w(lang, "range_mixed", lo=gap(low), hi=gap(high), **sides), False
+    offset = offsets[0]
+    if offset == zero:
+        return _w(lang, {"<=": "no_later", "<": "earlier", ">=": "no_earlier", ">": "later"}[op]), True
+    inclusive = op in ("<=", ">=")
+    if (op in (">", ">=")) == (offset > zero):
+        key = "at_least" if inclusive else "more_than"
+    else:
+        key = "at_most" if inclusive else "less_than"
+    return _w(lang, key, d=gap(offset), side=_side(offset, lang)), False
+
+
+def _requirement(form: tuple[str, str, str, list[timedelta], str | None], lang: str, full: bool) -> str:
+    column, base, op, offsets, unit = form
+    core, base_follows = _core(op, offsets, unit, lang)
+    if not full:
+        return f"{core} {base}" if base_follows and lang != "zh" else core + (base if base_follows else "")
+    if lang == "zh":
+        return f"{column}{core}{base}" if base_follows else f"{column}在{base}{core}"
+    return f"{column} {core} {base}"
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+def condition_words(node: ex.Node, lang: str = "en", sheet: str | None = None) -> str:
+    """A condition in plain words (falls back to the expression text)."""
+
+    def label(name: str) -> str:
+        return column_label(name, lang, sheet)
+
+    form = gap_form(node)
+    if form is not None:
+        column, base, op, offsets, unit = form
+        return _requirement((label(column), label(base), op, offsets, unit), lang, full=True)
+    if isinstance(node, ex.IsNull) and isinstance(node.operand, ex.Column):
+        return _w(lang, "not_filled" if not node.negated else "filled", c=label(node.operand.name))
+    if isinstance(node, ex.Column):
+        return _w(lang, "true", c=label(node.name))
+    if isinstance(node, ex.Call):
+        return _w(lang, "named_by", c=label(node.column))
+    if isinstance(node, ex.Not):
+        if isinstance(node.operand, ex.Call):
+            return _w(lang, "not_named_by", c=label(node.operand.column))
+        if isinstance(node.operand, ex.Column):
+            return _w(lang, "not_true", c=label(node.operand.name))
+        return _w(lang, "not", x=condition_words(node.operand, lang, sheet))
+    if isinstance(node, ex.Compare) and node.op in ("==", "!=") and isinstance(node.left, ex.Column):
+        key = "is" if node.op == "==" else "is_not"
+        return _w(lang, key, c=label(node.left.name), v=ex.to_text(node.right))
+    if isinstance(node, ex.InList) and isinstance(node.operand, ex.Column):
+        values = ", ".join(ex.to_text(v) for v in node.values)
+        return _w(lang, "not_one_of" if node.negated else "one_of", c=label(node.operand.name), v=values)
+    if isinstance(node, ex.BoolOp):
+        parts = [condition_words(o, lang, sheet) for o in node.operands]
+        return _w(lang, node.op).join(
+            f"({p})" if isinstance(o, ex.BoolOp) else p for p, o in zip(parts, node.operands, strict=True)
+        )
+    return ex.to_text(node)
+
+
+# --------------------------------------------------------------------------- one record
+
+
+def failure_words(node: ex.Node, frame: Frame, position: int, lang: str = "en") -> str:
+    """Why the record at `position` fails `node`, with its own values."""
+    needs, sep = _w(lang, "needs"), _w(lang, "sep")
+    condition = condition_words(node, lang)
+    if isinstance(node, ex.Not) and isinstance(node.operand, ex.Call):
+        return _named_by_failure(node.operand.column, frame, position, lang)
+    if isinstance(node, ex.IsNull) and isinstance(node.operand, ex.Column):
+        column = node.operand.name
+        if node.negated:
+            return f"{_w(lang, 'empty', c=column_label(column, lang))}{sep}{needs}{condition}"
+        shown = _w(lang, "value_was", c=column_label(column, lang), v=_cell(frame, column, position))
+        return f"{shown}{sep}{needs}{condition}"
+    empty = [c for c in sorted(ex.columns(node)) if c in frame.kinds and _is_null(frame, c, position)]
+    if empty:
+        cells = ", ".join(_w(lang, "empty", c=column_label(c, lang)) for c in empty)
+        return f"{cells}{sep}{needs}{condition}"
+    form = gap_form(node)
+    if form is not None:
+        return _gap_failure(form, frame, position, lang)
+    values = ", ".join(
+        _w(lang, "value_was", c=column_label(c, lang), v=_cell(frame, c, position))
+        for c in sorted(ex.columns(node))
+        if c in frame.kinds
+    )
+    return f"{values}{sep}{needs}{condition}" if values else f"{needs}{condition}"
+
+
+def _gap_failure(
+    form: tuple[str, str, str, list[timedelta], str | None], frame: Frame, position: int, lang: str
+) -> str:
+    """ "work_completed_at 12 min before promised_at; needs at least 30 min before"."""
+    column, base, op, offsets, unit = form
+    delta = _timestamp(frame, column, position) - _timestamp(frame, base, position)
+    gap = timedelta(seconds=delta.total_seconds())
+    c, b = column_label(column, lang), column_label(base, lang)
+    if gap == timedelta(0):
+        actual = _w(lang, "same", c=c, b=b)
+    else:
+        actual = _w(lang, "gap", c=c, b=b, d=format_gap(gap, unit, lang), side=_side(gap, lang))
+    requirement = _requirement((c, b, op, offsets, unit), lang, full=False)
+    return f"{actual}{_w(lang, 'sep')}{_w(lang, 'needs')}{requirement}"
+
+
+def _named_by_failure(column: str, frame: Frame, position: int, lang: str) -> str:
+    key_column = frame.key
+    if key_column is None:
+        return _w(lang, "named_by", c=column_label(column, lang))
+    keys, refs = frame.data[key_column], frame.data[column]
+    key: Any = keys.iat[position]
+    naming = (refs == key).to_numpy() & (keys != key).to_numpy()
+    if "store" in frame.data.columns:
+        naming &= (frame.data["store"].fillna("") == frame.data["store"].fillna("").iat[position]).to_numpy()
+    who = ", ".join(str(k) for k in keys[naming].head(3)) or "?"
+    return _w(lang, "named_by_fail", c=column_label(column, lang), k=column_label(key_column, lang), who=who)
+
+
+def _is_null(frame: Frame, column: str, position: int) -> bool:
+    return bool(np.asarray(frame.column(column).null)[position])
+
+
+def _timestamp(frame: Frame, column: str, position: int) -> pd.Timestamp:
+    return pd.Timestamp(frame.column(column).data[position])
+
+
+def _cell(frame: Frame, column: str, position: int) -> str:
+    from .drilldown import display
+
+    return display(frame.data[column].iat[position])
