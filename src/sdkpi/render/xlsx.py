@@ -1,0 +1,537 @@
+"""The monthly report as an Excel workbook (openpyxl), drawn from `ReportData` only.
+
+Sheets: Summary (KPIs by stage, status colours, change vs the previous month),
+Trend (a row per KPI and month, native line charts with the target as a second
+series), one sheet per missed KPI (its obstacles and the records behind it) and
+Data issues. Numbers are written as numbers with number formats, so a value cell
+equals the JSON `value`; every string goes through `safe_text`, so text from the
+data is never a formula.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.chart import LineChart, Reference
+from openpyxl.chart.series import SeriesLabel
+from openpyxl.chart.text import RichText
+from openpyxl.chart.text import Text as ChartText
+from openpyxl.chart.title import Title
+from openpyxl.drawing.line import LineProperties
+from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, OneCellAnchor
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
+from openpyxl.drawing.xdr import XDRPositiveSize2D
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.units import cm_to_EMU, pixels_to_EMU
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..atomic import write_atomic
+from ..report import KpiReport, ReportData, generated_label
+from ..results import KpiResult
+from .formatting import STATUS_LABELS, STATUS_SYMBOLS, format_target, text
+
+# status -> (fill, font colour): Excel's own Good / Bad / Neutral palette, blue for report-only
+STATUS_COLOURS = {
+    "met": ("C6EFCE", "006100"),
+    "missed": ("FFC7CE", "9C0006"),
+    "no_data": ("EDEDED", "595959"),
+    "no_target": ("DDEBF7", "1F4E79"),
+}
+HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+STAGE_FILL = PatternFill("solid", fgColor="D9E1F2")
+THIN = Side(style="thin", color="BFBFBF")
+GRID = Border(bottom=THIN)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+
+SUMMARY_COLUMNS = ("kpi", "value", "target", "status", "numerator", "denominator", "previous", "change")
+SUMMARY_WIDTHS = (38, 13, 16, 15, 14, 14, 13, 14, 48)
+
+
+def font(**style: Any) -> Font:
+    """Calibri unless told otherwise: a font without a name renders as a serif in LibreOffice."""
+    return Font(name="Calibri", **style)
+
+
+def safe_text(value: str) -> str:
+    """Text as it should appear in a cell: no characters XML forbids."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+def put(ws: Worksheet, row: int, column: int, value: Any, number_format: str | None = None) -> Cell:
+    """Write one cell; strings are always stored as text, never as a formula."""
+    cell = ws.cell(row=row, column=column)
+    if isinstance(value, str):
+        cell.value = safe_text(value)
+        cell.data_type = "s"
+        if value.startswith(FORMULA_START):
+            cell.quotePrefix = True  # Excel keeps it text even after editing the cell
+    else:
+        cell.value = value
+    if number_format:
+        cell.number_format = number_format
+    return cell
+
+
+def text_lines(value: str, width: float) -> int:
+    """How many lines `value` takes in a column `width` characters wide (CJK counts double)."""
+    length = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in value)
+    return max(1, math.ceil(length / width))
+
+
+def value_format(unit: str, currency: str) -> str:
+    if unit == "percent":
+        return "0.0%"
+    if unit == "hours":
+        return '0.00" h"'
+    if unit == "currency":
+        return f'"{currency}"#,##0.00'
+    return "#,##0.00"
+
+
+def part_format(value: float | int, unit: str, currency: str) -> str:
+    """Numerators and denominators: counts as integers, sums in the KPI's unit."""
+    if isinstance(value, int):
+        return "#,##0"
+    if unit in ("hours", "currency"):
+        return value_format(unit, currency)
+    return "#,##0.00"
+
+
+def change_format(unit: str, currency: str, points: str) -> str:
+    """Signed change; percent KPIs change in percentage points."""
+    if unit == "percent":
+        return f'+0.0" {points}";-0.0" {points}";0.0" {points}"'
+    if unit == "hours":
+        return '+0.00" h";-0.00" h";0.00" h"'
+    if unit == "currency":
+        return f'+"{currency}"#,##0.00;-"{currency}"#,##0.00;"{currency}"0.00'
+    return "+#,##0.00;-#,##0.00;0.00"
+
+
+def change_value(kpi: KpiReport) -> float | None:
+    change = kpi.change
+    if change is None:
+        return None
+    return change * 100 if kpi.result.unit == "percent" else change
+
+
+def target_text(kpi: KpiResult, lang: str) -> str:
+    return format_target(kpi, lang).replace(">=", "≥").replace("<=", "≤")
+
+
+def status_text(status: str, lang: str) -> str:
+    return f"{STATUS_SYMBOLS[status]} {STATUS_LABELS[lang][status]}"
+
+
+def paint_status(cell: Cell, status: str, bold: bool = True) -> None:
+    fill, colour = STATUS_COLOURS[status]
+    cell.fill = PatternFill("solid", fgColor=fill)
+    cell.font = font(color=colour, bold=bold)
+
+
+def sheet_title(name: str, taken: set[str]) -> str:
+    """A valid, unique worksheet name (31 characters, none of []:*?/\\)."""
+    base = SHEET_NAME_BAD.sub(" ", name).strip("' ")[:31] or "KPI"
+    title, n = base, 2
+    while title.lower() in taken:
+        suffix = f" ({n})"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(title.lower())
+    return title
+
+
+def header_footer(ws: Worksheet, report: ReportData) -> None:
+    """Print setup: A4 landscape, fit to one page wide, store/period/time in the page header."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+
+    def escape(value: str) -> str:
+        return safe_text(value).replace("&", "&&")[:80]
+
+    words = report.words
+    ws.oddHeader.left.text = escape(report.store)
+    ws.oddHeader.center.text = escape(f"{words['title']} · {report.result.period.label}")
+    ws.oddHeader.right.text = escape(f"{words['generated']} {generated_label(report.result)}")
+    ws.oddFooter.left.text = escape(ws.title)
+    ws.oddFooter.right.text = "&P / &N"
+
+
+def title_block(ws: Worksheet, report: ReportData, title: str, width: int) -> int:
+    """Title, store/period/generation line; returns the next free row."""
+    words = report.words
+    result = report.result
+    put(ws, 1, 1, title).font = font(bold=True, size=15, color="1F3864")
+    line = (
+        f"{words['store']}: {report.store}   ·   {words['period']}: {period_text(report)}   ·   "
+        f"{words['generated']}: {generated_label(result)}"
+    )
+    put(ws, 2, 1, line).font = font(color="595959")
+    for row in (1, 2):
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    return 4
+
+
+def period_text(report: ReportData) -> str:
+    period = report.result.period
+    from datetime import date
+
+    last = date.fromordinal(period.end.toordinal() - 1)
+    return f"{period.label} ({period.start.isoformat()} – {last.isoformat()})"
+
+
+def header_row(ws: Worksheet, row: int, labels: Iterable[str]) -> None:
+    for column, label in enumerate(labels, start=1):
+        cell = put(ws, row, column, label)
+        cell.font = font(bold=True, color="FFFFFF")
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.row_dimensions[row].height = 30
+
+
+def set_widths(ws: Worksheet, widths: Iterable[float]) -> None:
+    for column, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def summary_sheet(ws: Worksheet, report: ReportData) -> None:
+    words = report.words
+    lang = report.lang
+    ws.title = sheet_title(words["summary"], set())
+    width = len(SUMMARY_WIDTHS)
+    row = title_block(ws, report, f"{words['title']} · {report.store} · {report.result.period.label}", width)
+    counts = report.result.summary()
+    put(ws, 3, 1, words["counts"].format(**counts)).font = font(bold=True)
+    ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=width)
+    labels = [words[c] for c in SUMMARY_COLUMNS]
+    labels[6] = f"{words['previous']}\n{report.previous_period.label}"
+    header_row(ws, row, [*labels, ""])
+    ws.freeze_panes = ws.cell(row=row + 1, column=2)
+    ws.print_title_rows = f"{row}:{row}"
+    for stage in report.stages:
+        row += 1
+        cell = put(ws, row, 1, text(stage.name, lang))
+        cell.font = font(bold=True, color="1F3864")
+        for column in range(1, width + 1):
+            ws.cell(row=row, column=column).fill = STAGE_FILL
+        for kpi in stage.kpis:
+            row += 1
+            summary_row(ws, row, kpi, report)
+    notes = [k.result for k in report.kpis if k.result.provisional_until]
+    if notes:
+        date_text = max(k.provisional_until for k in notes if k.provisional_until).isoformat()
+        put(ws, row + 2, 1, words["provisional"].format(date=date_text)).font = font(italic=True)
+    set_widths(ws, SUMMARY_WIDTHS)
+    header_footer(ws, report)
+
+
+def summary_row(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -> None:
+    result = kpi.result
+    lang, currency = report.lang, report.currency
+    name = text(result.name, lang) + (" *" if result.provisional_until else "")
+    put(ws, row, 1, name).alignment = Alignment(indent=1)
+    value = put(ws, row, 2, result.value, value_format(result.unit, currency))
+    if result.status == "missed":
+        value.font = font(bold=True, color=STATUS_COLOURS["missed"][1])
+    put(ws, row, 3, target_text(result, lang)).alignment = Alignment(horizontal="right")
+    status = put(ws, row, 4, status_text(result.status, lang))
+    paint_status(status, result.status)
+    status.alignment = Alignment(horizontal="center")
+    if result.status != "no_data":
+        put(ws, row, 5, result.numerator, part_format(result.numerator, result.unit, currency))
+        put(ws, row, 6, result.denominator, part_format(result.denominator, "number", currency))
+    put(ws, row, 7, kpi.previous, value_format(result.unit, currency))
+    put(ws, row, 8, change_value(kpi), change_format(result.unit, currency, report.words["pp"]))
+    note = result.reason if result.status == "no_data" else text(result.description, lang)
+    note_cell = put(ws, row, 9, note or "")
+    note_cell.font = font(color="7F7F7F", size=9)
+    lines = text_lines(note or "", SUMMARY_WIDTHS[-1] * 1.15)  # 9 pt fits ~15% more than the width
+    if lines > 1:
+        ws.row_dimensions[row].height = 12 * lines + 2  # rows do not grow by themselves in every client
+    for column in range(1, 10):
+        cell = ws.cell(row=row, column=column)
+        cell.border = GRID
+        cell.alignment = Alignment(
+            horizontal=cell.alignment.horizontal,
+            indent=cell.alignment.indent,
+            vertical="center",
+            wrap_text=column == 9,
+        )
+
+
+# --------------------------------------------------------------------------- trend
+
+CHART_WIDTH_CM = 11.5
+CHART_HEIGHT_CM = 6.0
+CHART_GAP_CM = 0.4
+CHART_ROWS = 13  # rows of 15 pt a chart takes, with a small gap
+CHARTS_PER_ROW = 3
+TREND_HEADER_ROW = 4  # the months, as the charts' categories
+
+
+def trend_sheet(ws: Worksheet, report: ReportData) -> None:
+    """A table of KPIs by month (with a target row under each KPI that has one) and a chart per KPI."""
+    words = report.words
+    months = report.months
+    width = len(months) + 1
+    row = title_block(ws, report, f"{words['trend']} · {report.store}", max(width, 6))
+    assert row == TREND_HEADER_ROW
+    header_row(ws, row, [words["kpi"], *months])
+    ws.freeze_panes = ws.cell(row=row + 1, column=2)
+    series_rows: list[tuple[KpiReport, int, int | None]] = []
+    for stage in report.stages:
+        row += 1
+        put(ws, row, 1, text(stage.name, report.lang)).font = font(bold=True, color="1F3864")
+        for column in range(1, width + 1):
+            ws.cell(row=row, column=column).fill = STAGE_FILL
+        for kpi in stage.kpis:
+            row += 1
+            value_row, target_row = row, None
+            trend_rows(ws, row, kpi, report)
+            if kpi.result.target is not None:
+                row += 1
+                target_row = row
+                target_line(ws, row, kpi, report)
+            series_rows.append((kpi, value_row, target_row))
+    set_widths(ws, [38, *[11] * len(months)])
+    first_chart_row = row + 3
+    charted = [item for item in series_rows if any(p.value is not None for p in item[0].trend)]
+    for index, (kpi, value_row, target_row) in enumerate(charted):
+        chart = kpi_chart(ws, kpi, value_row, target_row, len(months), report)
+        anchor_row = first_chart_row + (index // CHARTS_PER_ROW) * CHART_ROWS
+        chart.anchor = chart_anchor(ws, anchor_row, index % CHARTS_PER_ROW)
+        ws.add_chart(chart)
+    header_footer(ws, report)
+
+
+def trend_rows(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -> None:
+    result = kpi.result
+    put(ws, row, 1, text(result.name, report.lang)).alignment = Alignment(indent=1)
+    number_format = value_format(result.unit, report.currency)
+    for column, point in enumerate(kpi.trend, start=2):
+        cell = put(ws, row, column, point.value, number_format)
+        if point.status in ("met", "missed"):
+            cell.font = font(color=STATUS_COLOURS[point.status][1], bold=point.status == "missed")
+
+
+def target_line(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -> None:
+    """The target repeated per month: the reference line of the chart."""
+    result = kpi.result
+    assert result.target is not None
+    label = f"{report.words['target']} {target_text(result, report.lang)}"
+    put(ws, row, 1, label).font = font(italic=True, color="7F7F7F", size=9)
+    ws.cell(row=row, column=1).alignment = Alignment(indent=2)
+    number_format = value_format(result.unit, report.currency)
+    for column in range(2, len(kpi.trend) + 2):
+        cell = put(ws, row, column, result.target.value, number_format)
+        cell.font = font(italic=True, color="7F7F7F", size=9)
+
+
+def kpi_chart(
+    ws: Worksheet, kpi: KpiReport, value_row: int, target_row: int | None, months: int, report: ReportData
+) -> LineChart:
+    """The KPI's monthly values, with its target as a dashed red second series."""
+    chart = LineChart()
+    chart.title = chart_title(text(kpi.result.name, report.lang))
+    chart.style = 2
+    chart.height, chart.width = CHART_HEIGHT_CM, CHART_WIDTH_CM
+    chart.legend.position = "b"
+    chart.y_axis.number_format = value_format(kpi.result.unit, report.currency)
+    chart.y_axis.scaling.min = 0
+    if kpi.result.unit == "percent":
+        chart.y_axis.scaling.max = 1
+        chart.y_axis.majorUnit = 0.2
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.display_blanks = "gap"
+    labels = [report.words["value"], f"{report.words['target']} {target_text(kpi.result, report.lang)}"]
+    for row, label in zip([value_row, target_row], labels, strict=True):
+        if row is None:
+            continue
+        chart.add_data(Reference(ws, min_col=2, max_col=months + 1, min_row=row, max_row=row), from_rows=True)
+        chart.series[-1].tx = SeriesLabel(v=safe_text(label))
+    chart.set_categories(
+        Reference(ws, min_col=2, max_col=months + 1, min_row=TREND_HEADER_ROW, max_row=TREND_HEADER_ROW)
+    )
+    value_series = chart.series[0]
+    value_series.graphicalProperties.line = LineProperties(solidFill="1F3864", w=28575)
+    value_series.marker.symbol = "circle"
+    value_series.marker.size = 6
+    value_series.smooth = False
+    if target_row is not None:
+        target_series = chart.series[1]
+        target_series.graphicalProperties.line = LineProperties(solidFill="C00000", prstDash="dash", w=19050)
+        target_series.marker.symbol = "none"
+        target_series.smooth = False
+    return chart
+
+
+def chart_title(name: str) -> Title:
+    """A chart title in 11 pt bold (the default 18 pt crowds a small chart)."""
+    style = CharacterProperties(sz=1100, b=True)
+    paragraph = Paragraph(
+        pPr=ParagraphProperties(defRPr=style), r=[RegularTextRun(rPr=style, t=safe_text(name))]
+    )
+    return Title(tx=ChartText(rich=RichText(p=[paragraph])), overlay=False)
+
+
+def chart_anchor(ws: Worksheet, row: int, slot: int) -> OneCellAnchor:
+    """Where the `slot`-th chart of a grid row goes, measured from the real column widths."""
+    x = slot * (CHART_WIDTH_CM + CHART_GAP_CM) / 2.54 * 96  # pixels from the left edge
+    column = 1
+    while x >= column_px(ws, column):
+        x -= column_px(ws, column)
+        column += 1
+    marker = AnchorMarker(col=column - 1, colOff=pixels_to_EMU(int(x)), row=row - 1, rowOff=0)
+    size = XDRPositiveSize2D(cm_to_EMU(CHART_WIDTH_CM), cm_to_EMU(CHART_HEIGHT_CM))
+    return OneCellAnchor(_from=marker, ext=size)
+
+
+def column_px(ws: Worksheet, column: int) -> float:
+    width = ws.column_dimensions[get_column_letter(column)].width or 8.43
+    return float(width) * 7 + 5
+
+
+# --------------------------------------------------------------------------- missed KPIs
+
+
+def missed_sheet(ws: Worksheet, kpi: KpiReport, report: ReportData) -> None:
+    """The obstacles and the records in the denominator that are not in the numerator."""
+    words, lang, result = report.words, report.lang, kpi.result
+    records = kpi.records
+    columns = records.columns if records else []
+    width = max(len(columns) + 2, 6)
+    heading = f"{text(result.name, lang)} · {status_text(result.status, lang)}"
+    row = title_block(ws, report, heading, width)
+    ws.cell(row=1, column=1).font = font(bold=True, size=15, color=STATUS_COLOURS["missed"][1])
+    put(ws, 3, 1, figures_line(kpi, report)).font = font(bold=True)
+    ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=width)
+    if result.description:
+        put(ws, row, 1, text(result.description, lang)).font = font(italic=True, color="595959")
+        row += 2
+    if result.obstacles:
+        put(ws, row, 1, words["obstacles"]).font = font(bold=True, color="1F3864")
+        for obstacle in result.obstacles:
+            row += 1
+            put(ws, row, 1, f"•  {text(obstacle, lang)}")
+        row += 2
+    row = records_table(ws, row, kpi, report)
+    set_widths(ws, [9, *[max(12, min(28, len(c) + 4)) for c in columns], 60])
+    ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 9, 9)
+    header_footer(ws, report)
+
+
+def figures_line(kpi: KpiReport, report: ReportData) -> str:
+    from .formatting import format_number, format_part
+
+    result = kpi.result
+    words = report.words
+    unit = result.unit
+    value = format_number(result.value, unit, report.currency)
+    numerator = format_part(result.numerator, unit if unit != "percent" else "number", report.currency)
+    denominator = format_part(result.denominator, "number", report.currency)
+    return (
+        f"{words['value']} {value}   ·   {words['target']} {target_text(result, report.lang)}   ·   "
+        f"{words['numerator']} {numerator} / {words['denominator']} {denominator}"
+    )
+
+
+def records_table(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -> int:
+    words = report.words
+    records = kpi.records
+    if records is None or records.total == 0:
+        put(ws, row, 1, words["no_records"]).font = font(italic=True)
+        return row + 1
+    title = f"{words['records']}: {words['showing'].format(shown=len(records.rows), total=records.total)}"
+    put(ws, row, 1, title).font = font(bold=True, color="1F3864")
+    if records.file:
+        put(ws, row + 1, 1, f"{words['file']}: {records.file}").font = font(color="7F7F7F", size=9)
+    row += 2
+    header_row(ws, row, [words["row"], *records.columns, words["why"]])
+    ws.auto_filter.ref = f"A{row}:{get_column_letter(len(records.columns) + 2)}{row + len(records.rows)}"
+    ws.print_title_rows = f"{row}:{row}"
+    for record in records.rows:
+        row += 1
+        put(ws, row, 1, record.row).alignment = Alignment(horizontal="center")
+        for column, name in enumerate(records.columns, start=2):
+            put(ws, row, column, record.values.get(name, ""))
+        put(ws, row, len(records.columns) + 2, record.why).font = font(color="9C0006")
+    return row + 1
+
+
+# --------------------------------------------------------------------------- data issues
+
+ISSUE_COLUMNS = ("severity", "code", "sheet", "file", "row", "column", "value", "reason")
+ISSUE_WIDTHS = (10, 22, 16, 30, 8, 18, 20, 70)
+SEVERITY_STATUS = {"error": "missed", "warning": "no_data", "info": "no_target"}
+
+
+def issues_sheet(ws: Worksheet, report: ReportData) -> None:
+    words = report.words
+    issues = report.result.data_issues
+    row = title_block(ws, report, f"{words['issues']} · {report.store}", len(ISSUE_COLUMNS))
+    summary = report.result.summary()
+    infos = sum(1 for i in issues if i.severity == "info")
+    counts = words["issue_counts"].format(
+        errors=summary["data_errors"], warnings=summary["data_warnings"], info=infos
+    )
+    put(ws, 3, 1, counts).font = font(bold=True)
+    set_widths(ws, ISSUE_WIDTHS)
+    header_footer(ws, report)
+    if not issues:
+        put(ws, row, 1, words["no_issues"]).font = font(italic=True)
+        return
+    header_row(ws, row, [words[c] for c in ISSUE_COLUMNS])
+    ws.freeze_panes = ws.cell(row=row + 1, column=1)
+    ws.print_title_rows = f"{row}:{row}"
+    ws.auto_filter.ref = f"A{row}:{get_column_letter(len(ISSUE_COLUMNS))}{row + len(issues)}"
+    for issue in issues:
+        row += 1
+        values = [issue.severity, issue.code, issue.sheet, issue.file, issue.row, issue.column]
+        for column, value in enumerate([*values, issue.value, issue.reason], start=1):
+            put(ws, row, column, "" if value is None else value)
+        paint_status(ws.cell(row=row, column=1), SEVERITY_STATUS.get(issue.severity, "no_data"), bold=False)
+        ws.cell(row=row, column=8).alignment = Alignment(wrap_text=True, vertical="top")
+
+
+# --------------------------------------------------------------------------- workbook
+
+
+def build_workbook(report: ReportData) -> Workbook:
+    workbook = Workbook()
+    summary_sheet(workbook.active, report)
+    taken = {workbook.active.title.lower()}
+    trend_sheet(workbook.create_sheet(sheet_title(report.words["trend"], taken)), report)
+    for kpi in report.missed:
+        name = f"✗ {text(kpi.result.name, report.lang)}"
+        missed_sheet(workbook.create_sheet(sheet_title(name, taken)), kpi, report)
+    issues_sheet(workbook.create_sheet(sheet_title(report.words["issues"], taken)), report)
+    workbook.properties.title = safe_text(f"{report.words['title']} {report.result.period.label}")
+    workbook.properties.creator = "sdkpi"
+    return workbook
+
+
+def write_xlsx(report: ReportData, path: str | Path) -> None:
+    """Write the workbook atomically: the old file stays whole if anything fails."""
+    workbook = build_workbook(report)
+
+    def save(handle: IO[bytes]) -> None:
+        workbook.save(handle)
+
+    write_atomic(path, save)

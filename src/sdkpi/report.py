@@ -1,0 +1,296 @@
+"""The monthly report as data: this month, the month before, a trend and the misses explained.
+
+`build_report` loads the data once, runs one `Engine` over the reporting month,
+the previous month and the last N months, and collects for every missed KPI the
+records that pulled it down. The result, `ReportData`, holds only plain result
+objects, strings and numbers, so the Excel and HTML renderers draw the same
+content and never touch pandas or files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+
+from .dataset import Dataset, SheetData
+from .definitions import Definitions, load_definitions
+from .drilldown import RecordList, failing_records
+from .engine import Engine, sheet_infos
+from .errors import UsageError
+from .results import ComputeResult, KpiResult, Period, Status
+
+RECORD_LIMIT = 500  # failing records listed per missed KPI; the total is always given
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Service KPI report",
+        "store": "Store",
+        "period": "Period",
+        "generated": "Generated",
+        "data": "Data",
+        "definitions": "Definitions",
+        "summary": "Summary",
+        "trend": "Trend",
+        "issues": "Data issues",
+        "kpi": "KPI",
+        "value": "Value",
+        "target": "Target",
+        "status": "Status",
+        "numerator": "Numerator",
+        "denominator": "Denominator",
+        "previous": "Previous",
+        "change": "Change",
+        "month": "Month",
+        "missed_kpis": "Missed KPIs: the records behind them",
+        "obstacles": "Possible causes (from the catalog)",
+        "records": "Records that pulled it down",
+        "showing": "showing {shown} of {total}",
+        "no_records": "No single record to list: the shortfall comes from the totals.",
+        "row": "Row",
+        "why": "Why",
+        "file": "File",
+        "severity": "Severity",
+        "code": "Code",
+        "sheet": "Sheet",
+        "column": "Column",
+        "reason": "Reason",
+        "no_issues": "No data issues found.",
+        "provisional": "* provisional: later records can still change it (until {date})",
+        "pp": "pts",
+        "counts": "{met} met · {missed} missed · {no_target} report only · {no_data} no data",
+        "issue_counts": "{errors} errors · {warnings} warnings · {info} notes",
+        "all_met": "Every KPI with a target met it this month.",
+        "back": "back to summary",
+        "footer": "Made with sdkpi {version}",
+    },
+    "zh": {
+        "title": "售后服务 KPI 月报",
+        "store": "门店",
+        "period": "期间",
+        "generated": "生成时间",
+        "data": "数据",
+        "definitions": "指标定义",
+        "summary": "汇总",
+        "trend": "趋势",
+        "issues": "数据问题",
+        "kpi": "指标",
+        "value": "数值",
+        "target": "目标",
+        "status": "状态",
+        "numerator": "分子",
+        "denominator": "分母",
+        "previous": "上月",
+        "change": "变化",
+        "month": "月份",
+        "missed_kpis": "未达标指标及相关记录",
+        "obstacles": "可能的原因(摘自指标手册)",
+        "records": "拉低指标的记录",
+        "showing": "显示 {shown} 条,共 {total} 条",
+        "no_records": "没有可列出的单条记录:差距来自合计。",
+        "row": "行号",
+        "why": "原因",
+        "file": "文件",
+        "severity": "级别",
+        "code": "代码",
+        "sheet": "表",
+        "column": "列",
+        "reason": "说明",
+        "no_issues": "未发现数据问题。",
+        "provisional": "* 暂定:之后的记录仍可能改变该值(至 {date})",
+        "pp": "百分点",
+        "counts": "{met} 达标 · {missed} 未达标 · {no_target} 仅报告 · {no_data} 无数据",
+        "issue_counts": "{errors} 个错误 · {warnings} 个警告 · {info} 条提示",
+        "all_met": "本月所有设有目标的指标均已达标。",
+        "back": "返回汇总",
+        "footer": "由 sdkpi {version} 生成",
+    },
+}
+
+
+@dataclass
+class TrendPoint:
+    month: str
+    value: float | None
+    status: Status
+
+
+@dataclass
+class KpiReport:
+    """One KPI in the report: this month's result, the month before and its trend."""
+
+    result: KpiResult
+    previous: float | None
+    trend: list[TrendPoint]
+    records: RecordList | None = None  # only for missed KPIs
+
+    @property
+    def change(self) -> float | None:
+        if self.result.value is None or self.previous is None:
+            return None
+        return self.result.value - self.previous
+
+
+@dataclass
+class StageReport:
+    id: str
+    name: dict[str, str]
+    kpis: list[KpiReport]
+
+
+@dataclass
+class ReportData:
+    """Everything a report renderer draws; plain objects only."""
+
+    result: ComputeResult
+    previous_period: Period
+    months: list[str]
+    stages: list[StageReport]
+    lang: str = "en"
+    currency: str = "¥"
+    record_limit: int = RECORD_LIMIT
+    words: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kpis(self) -> list[KpiReport]:
+        return [kpi for stage in self.stages for kpi in stage.kpis]
+
+    @property
+    def missed(self) -> list[KpiReport]:
+        return [kpi for kpi in self.kpis if kpi.result.status == "missed"]
+
+    @property
+    def store(self) -> str:
+        return self.result.store or Path(self.result.source).name or self.result.source
+
+
+def build_report(
+    data: str | Path | Dataset,
+    month: str,
+    *,
+    last: int = 12,
+    definitions: str | Path | Definitions | None = None,
+    mapping: str | Path | None = None,
+    lang: str = "en",
+    store: str | None = None,
+    today: date | None = None,
+    record_limit: int = RECORD_LIMIT,
+) -> ReportData:
+    """Compute the month, the month before and `last` months of trend from one load of the data."""
+    from .api import load_data, parse_period
+
+    if last < 1:
+        raise UsageError(f"--last must be at least 1, not {last}")
+    if lang not in WORDS:
+        raise UsageError(f"--lang must be one of {', '.join(WORDS)}, not {lang!r}")
+    period = parse_period(month)
+    defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
+    dataset = data if isinstance(data, Dataset) else load_data(data, mapping)
+    dataset, store_name = only_store(dataset, store)
+    engine = Engine(defs, dataset)
+
+    evaluations = engine.evaluate_all(period, today=today)
+    result = ComputeResult(
+        period=period,
+        kpis=[e.result for e in evaluations],
+        data_issues=list(dataset.issues),
+        sheets=sheet_infos(dataset),
+        source=dataset.source,
+        generated_at=datetime.now().replace(microsecond=0),
+        definitions=str(definitions) if isinstance(definitions, (str, Path)) else "default",
+        store=store_name,
+    )
+
+    previous_period = period.previous_month()
+    previous = {e.result.id: e.result.value for e in engine.evaluate_all(previous_period, today=today)}
+    months, trend = trend_series(engine, trend_months(period, last), today)
+    reports: dict[str, KpiReport] = {}
+    for evaluation in evaluations:
+        kpi = evaluation.result
+        records = None
+        if kpi.status == "missed":
+            records = failing_records(evaluation, defs.compiled[kpi.id], limit=record_limit)
+        reports[kpi.id] = KpiReport(kpi, previous.get(kpi.id), trend[kpi.id], records)
+    stages = [
+        StageReport(s.id, s.name.model_dump(), [reports[k.id] for k in defs.kpis if k.stage == s.id])
+        for s in defs.stages
+    ]
+    return ReportData(
+        result=result,
+        previous_period=previous_period,
+        months=[p.label for p in months],
+        stages=[s for s in stages if s.kpis],
+        lang=lang,
+        record_limit=record_limit,
+        words=WORDS[lang],
+    )
+
+
+def trend_months(period: Period, last: int) -> list[Period]:
+    """The `last` months ending with `period`, oldest first."""
+    months = [period]
+    while len(months) < last:
+        months.insert(0, months[0].previous_month())
+    return months
+
+
+def trend_series(
+    engine: Engine, months: list[Period], today: date | None
+) -> tuple[list[Period], dict[str, list[TrendPoint]]]:
+    """A point per KPI and month, leaving out the leading months without any data.
+
+    A store that started exporting three months ago gets a three-month trend,
+    not nine empty months in every chart.
+    """
+    rows = [(month, [e.result for e in engine.evaluate_all(month, today=today)]) for month in months]
+    while len(rows) > 1 and all(kpi.value is None for kpi in rows[0][1]):
+        rows.pop(0)
+    series: dict[str, list[TrendPoint]] = {k.id: [] for k in engine.definitions.kpis}
+    for month, results in rows:
+        for kpi in results:
+            series[kpi.id].append(TrendPoint(month.label, kpi.value, kpi.status))
+    return [month for month, _ in rows], series
+
+
+def only_store(dataset: Dataset, store: str | None) -> tuple[Dataset, str | None]:
+    """Keep the rows of one store of a dealer group; the name labels the report.
+
+    Without --store, a dataset whose `store` column holds one name is labelled with it.
+    """
+    names = store_names(dataset)
+    if store is None:
+        return dataset, (names[0] if len(names) == 1 else None)
+    if not names:
+        return dataset, store  # no store column: the name only labels the report
+    if store not in names:
+        shown = ", ".join(names[:10])
+        raise UsageError(f"store {store!r} is not in the data", hint=f"stores found: {shown}")
+    sheets = {name: _rows_of_store(sheet, store) for name, sheet in dataset.sheets.items()}
+    return replace(dataset, sheets=sheets), store
+
+
+def store_names(dataset: Dataset) -> list[str]:
+    names: set[str] = set()
+    for sheet in dataset.sheets.values():
+        if "store" in sheet.frame.columns:
+            names.update(str(v) for v in sheet.frame["store"].dropna().unique())
+    return sorted(names)
+
+
+def _rows_of_store(sheet: SheetData, store: str) -> SheetData:
+    if "store" not in sheet.frame.columns:
+        return sheet
+    keep = (sheet.frame["store"].astype("string") == store).fillna(False).to_numpy(dtype=bool)
+    return replace(
+        sheet,
+        frame=sheet.frame[keep].reset_index(drop=True),
+        row_numbers=np.asarray(sheet.row_numbers)[keep],
+        bad={column: mask[keep] for column, mask in sheet.bad.items()},
+    )
+
+
+def generated_label(result: ComputeResult) -> str:
+    stamp: datetime = result.generated_at
+    return stamp.strftime("%Y-%m-%d %H:%M")
