@@ -23,7 +23,7 @@ from .definitions import CompiledKpi
 from .engine import KpiEvaluation
 from .errors import ExpressionError
 from .evaluate import Frame, evaluate_mask, kind_of
-from .words import condition_words, failure_words
+from .words import column_label, condition_words, failure_words
 
 CONTEXT_COLUMNS = ("store", "advisor", "technician", "customer_id", "plate", "vin")
 
@@ -185,7 +185,8 @@ class Why:
         rows = ", ".join(str(int(self.sheet.row_numbers[p])) for p in others[:5])
         condition = condition_words(self.node, self.lang)
         if self.lang == "zh":
-            return f"同一{self.group_column} {key} 的其他记录(第 {rows} 行)不满足: {condition}"
+            label = column_label(self.group_column, "zh", self.sheet.name)
+            return f"同一{label} {key} 的其他记录(第 {rows} 行)不满足: {condition}"
         return f"another record of {self.group_column} {key} (row {rows}) fails: {condition}"
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from .definitions import Aggregate, CompiledKpi, Definitions, load_definitions
 from .drilldown import RecordList, failing_records
 from .engine import Engine, KpiEvaluation
+from .issues import DataIssue
 from .results import KpiResult, Period
 from .words import column_label, condition_words
 
@@ -45,6 +46,7 @@ class Explanation:
     obstacles: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     lang: str = "en"
+    data_issues: list[DataIssue] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +58,7 @@ class Explanation:
             "records": self.records.to_dict() if self.records else None,
             "obstacles": self.obstacles,
             "notes": self.notes,
+            "data_issues": [issue.to_dict() for issue in self.data_issues],
         }
 
 
@@ -81,7 +84,9 @@ def explain(
     defs.kpi(kpi_id)  # unknown id: DefinitionError with "did you mean"
     dataset = load_data(data, mapping, store=store)
     evaluation = Engine(defs, dataset).evaluate(kpi_id, period, today)
-    return explain_evaluation(defs.compiled[kpi_id], evaluation, period, lang, limit)
+    explanation = explain_evaluation(defs.compiled[kpi_id], evaluation, period, lang, limit)
+    explanation.data_issues = list(dataset.issues)
+    return explanation
 
 
 def explain_evaluation(
@@ -142,7 +147,7 @@ _EN = {
     "where": "{what} where {cond}",
     "den": "Denominator ({label}): {text}.",
     "num": "Numerator ({label}): {text}.",
-    "subset": "of the denominator's records, those where {cond}",
+    "subset": "the denominator's records where {cond}",
     "same": "the denominator's records",
     "exclude": "Left out of both: {reason} ({cond}).",
     "value": "Value = numerator / denominator{target}.",

@@ -14,6 +14,10 @@ import typer
 
 from .. import __version__
 from .compute import compute_command
+from .diff import diff_command
+from .explain import explain_command
+from .report import report_command
+from .trend import trend_command
 
 app = typer.Typer(
     name="sdkpi",
@@ -41,6 +45,10 @@ def _root(
 
 
 app.command("compute")(compute_command)
+app.command("explain")(explain_command)
+app.command("trend")(trend_command)
+app.command("diff")(diff_command)
+app.command("report")(report_command)
 
 
 def main() -> None:

@@ -1,0 +1,192 @@
+"""Breakdowns: a KPI per advisor, technician, store ... plus the total.
+
+Every group's figure is numerator / denominator over that group's rows of the
+engine's own masks, and the total is the engine's headline figure (summed
+numerators over summed denominators), never an average of group ratios. For
+count and sum KPIs the group parts add up to the total. For count_distinct
+KPIs (parts_sales_per_advisor, problem_resolution_rate) each group counts its
+own distinct values, so the parts need not add up: an issue shared by two
+advisors counts once in each advisor's group and once in the total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .contract import SHEETS
+from .dataset import SheetData
+from .definitions import Aggregate, CompiledKpi, Definitions, load_definitions
+from .engine import Engine, KpiEvaluation, sequential_sum
+from .errors import UsageError
+from .evaluate import did_you_mean
+from .issues import DataIssue
+from .results import KpiResult, Period, Status
+
+
+@dataclass
+class GroupRow:
+    """One group's (or the total's) figures."""
+
+    group: str | None  # None: rows whose cell is empty
+    numerator: float | int
+    denominator: float | int
+    value: float | None
+    status: Status
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class KpiBreakdown:
+    kpi: KpiResult
+    column: str
+    groups: list[GroupRow] = field(default_factory=list)  # best first
+    total: GroupRow | None = None
+    reason: str | None = None  # why there is no breakdown (the sheet lacks the column ...)
+    distinct: bool = False  # count_distinct KPI: group parts need not add up to the total
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.kpi.id,
+            "name": self.kpi.name,
+            "unit": self.kpi.unit,
+            "target": self.kpi.target.to_dict() if self.kpi.target else None,
+            "column": self.column,
+            "distinct": self.distinct,
+            "reason": self.reason,
+            "total": self.total.to_dict() if self.total else None,
+            "groups": [g.to_dict() for g in self.groups],
+        }
+
+
+@dataclass
+class BreakdownResult:
+    period: Period
+    column: str
+    kpis: list[KpiBreakdown]
+    source: str = ""
+    store: str | None = None
+    data_issues: list[DataIssue] = field(default_factory=list)
+
+    def kpi(self, kpi_id: str) -> KpiBreakdown:
+        return next(k for k in self.kpis if k.kpi.id == kpi_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period.to_dict(),
+            "by": self.column,
+            "store": self.store,
+            "source": self.source,
+            "kpis": [k.to_dict() for k in self.kpis],
+            "data_issues": [issue.to_dict() for issue in self.data_issues],
+        }
+
+
+def breakdown(
+    data: str | Path,
+    by: str,
+    *,
+    month: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    definitions: str | Path | Definitions | None = None,
+    mapping: str | Path | None = None,
+    kpis: list[str] | None = None,
+    store: str | None = None,
+    today: date | None = None,
+) -> BreakdownResult:
+    """Every KPI (or those asked for) per value of column `by` (library entry point)."""
+    from .api import load_data, parse_period
+
+    period = parse_period(month, start, end)
+    defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
+    for kpi_id in kpis or []:
+        defs.kpi(kpi_id)
+    check_column(by, defs)
+    dataset = load_data(data, mapping, store=store)
+    engine = Engine(defs, dataset)
+    result = breakdown_all(engine, period, by, kpis, today)
+    result.source, result.store = dataset.source, store
+    return result
+
+
+def check_column(column: str, definitions: Definitions) -> None:
+    """`--by` must name a column of some sheet (contract or the definitions' extra columns)."""
+    known = {c for sheet in SHEETS for c in definitions.column_types(sheet)}
+    if column not in known:
+        raise UsageError(f"--by: unknown column {column!r}{did_you_mean(column, known)}", column=column)
+
+
+def breakdown_all(
+    engine: Engine, period: Period, by: str, kpi_ids: list[str] | None = None, today: date | None = None
+) -> BreakdownResult:
+    rows = []
+    for evaluation in engine.evaluate_all(period, kpi_ids, today):
+        compiled = engine.definitions.compiled[evaluation.result.id]
+        rows.append(breakdown_evaluation(evaluation, compiled, by))
+    return BreakdownResult(period, by, rows, engine.dataset.source, None, list(engine.dataset.issues))
+
+
+def breakdown_evaluation(evaluation: KpiEvaluation, compiled: CompiledKpi, column: str) -> KpiBreakdown:
+    """One KPI per value of `column`, from the masks the engine computed it with."""
+    kpi = compiled.definition
+    result = evaluation.result
+    distinct = "count_distinct" in (kpi.numerator.measure, kpi.denominator.measure)
+    out = KpiBreakdown(result, column, distinct=distinct)
+    out.total = GroupRow(None, result.numerator, result.denominator, result.value, result.status)
+    sheet = evaluation.sheet
+    if sheet is None or evaluation.denominator is None or evaluation.numerator is None:
+        out.reason = result.reason or "no data"
+        return out
+    if (
+        column not in sheet.frame.columns
+        or column in sheet.missing_columns
+        or sheet.frame[column].isna().all()
+    ):
+        out.reason = f"the {kpi.sheet} sheet has no {column} column"
+        return out
+    codes, labels = pd.factorize(sheet.frame[column], use_na_sentinel=True)
+    involved = evaluation.denominator | evaluation.numerator
+    for code in np.unique(codes[involved]):
+        in_group = codes == code
+        numerator = _part(kpi.numerator, evaluation.numerator & in_group, sheet)
+        denominator = _part(kpi.denominator, evaluation.denominator & in_group, sheet)
+        label = None if code < 0 else str(labels[code])
+        out.groups.append(_row(label, numerator, denominator, result))
+    out.groups.sort(key=lambda g: _rank_key(g, result))
+    return out
+
+
+def _part(agg: Aggregate, rows: np.ndarray, sheet: SheetData) -> float | int:
+    """The aggregate over one group's rows (the same measure the engine used)."""
+    if agg.sum is not None:
+        return sequential_sum(sheet.frame[agg.sum].to_numpy(dtype="float64", na_value=np.nan)[rows])
+    if agg.count_distinct is not None:
+        return int(sheet.frame[agg.count_distinct][rows].nunique())
+    return int(rows.sum())
+
+
+def _row(group: str | None, numerator: float | int, denominator: float | int, total: KpiResult) -> GroupRow:
+    if not denominator:
+        return GroupRow(group, numerator, denominator, None, "no_data")
+    value = numerator / denominator
+    if total.target is None:
+        status: Status = "no_target"
+    else:
+        status = "met" if total.target.is_met(value) else "missed"
+    return GroupRow(group, numerator, denominator, value, status)
+
+
+def _rank_key(group: GroupRow, total: KpiResult) -> tuple[int, float, str]:
+    """Best first: highest value, or lowest for a `<` / `<=` target; no data last."""
+    if group.value is None:
+        return (1, 0.0, group.group or "")
+    lower_is_better = total.target is not None and total.target.op in ("<", "<=")
+    return (0, group.value if lower_is_better else -group.value, group.group or "")

@@ -1,0 +1,330 @@
+"""Terminal and CSV views of the "find out why" results: explain, breakdowns, trends, what-if.
+
+Like the other renderers, these draw plain result objects only (`Explanation`,
+`BreakdownResult`, `TrendResult`, `DiffResult`); they never read files or frames.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .formatting import STATUS_LABELS, STATUS_SYMBOLS, format_number, format_part, format_target, text
+
+STATUS_STYLES = {"met": "green", "missed": "bold red", "no_target": "cyan", "no_data": "dim"}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+WORDS = {
+    "en": {
+        "definition": "Definition",
+        "figures": "Figures",
+        "numerator": "numerator",
+        "denominator": "denominator",
+        "value": "value",
+        "target": "target",
+        "num": "Numerator",
+        "den": "Denominator",
+        "value_h": "Value",
+        "status": "Status",
+        "excluded": "Left out (excluded)",
+        "unusable": "Left out (unreadable values)",
+        "rows": "rows",
+        "records_not_in_numerator": "Records in the denominator but not in the numerator",
+        "records_below_target": "Records whose own ratio is below the target",
+        "more": "… and {n} more (use --limit 0 or --format csv for all)",
+        "obstacles": "Common obstacles",
+        "notes": "Notes",
+        "none": "none",
+        "total": "Total",
+        "empty_group": "(empty)",
+        "group": "Group",
+        "change": "Change",
+        "series": "Trend",
+        "kpi": "KPI",
+        "record": "Record",
+        "before": "A",
+        "after": "B",
+        "moved": "{n} KPI(s) moved",
+        "not_distinct": "distinct counts: groups need not add up to the total",
+    },
+    "zh": {
+        "definition": "定义",
+        "figures": "数值",
+        "numerator": "分子",
+        "denominator": "分母",
+        "value": "数值",
+        "target": "目标",
+        "num": "分子",
+        "den": "分母",
+        "value_h": "数值",
+        "status": "状态",
+        "excluded": "不计入(排除)",
+        "unusable": "不计入(无法识别的值)",
+        "rows": "行",
+        "records_not_in_numerator": "在分母中但不在分子中的记录",
+        "records_below_target": "自身比率低于目标的记录",
+        "more": "… 另有 {n} 条(用 --limit 0 或 --format csv 查看全部)",
+        "obstacles": "常见障碍",
+        "notes": "备注",
+        "none": "无",
+        "total": "合计",
+        "empty_group": "(空)",
+        "group": "分组",
+        "change": "变化",
+        "series": "趋势",
+        "kpi": "指标",
+        "record": "记录",
+        "before": "A",
+        "after": "B",
+        "moved": "{n} 个指标有变化",
+        "not_distinct": "去重计数: 各组之和不必等于合计",
+    },
+}
+
+
+def _w(lang: str) -> dict[str, str]:
+    return WORDS["zh" if lang == "zh" else "en"]
+
+
+def to_json(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False)
+
+
+def status_text(status: str, lang: str) -> Text:
+    return Text(f"{STATUS_SYMBOLS[status]} {STATUS_LABELS[lang][status]}", style=STATUS_STYLES[status])
+
+
+def value_text(value: float | None, unit: str, currency: str) -> str:
+    return format_number(value, unit if unit in ("percent", "hours", "currency") else "number", currency)
+
+
+def change_text(change: float | None, unit: str, currency: str) -> str:
+    if change is None:
+        return ""
+    if unit == "percent":
+        return f"{change * 100:+.1f} pp"
+    sign = "+" if change >= 0 else "-"
+    return sign + value_text(abs(change), unit, currency)
+
+
+# --------------------------------------------------------------------------- explain
+
+
+def render_explanation(exp: Any, console: Console, lang: str = "en", currency: str = "¥") -> None:
+    """`sdkpi explain` in the terminal."""
+    w, kpi = _w(lang), exp.kpi
+    console.print(Text(f"{text(kpi.name, lang)} ({kpi.id}) · {exp.period.label}", style="bold"))
+    console.print(Text(w["definition"], style="bold underline"))
+    for sentence in exp.definition:
+        console.print(f"  {sentence}", markup=False, highlight=False)
+    console.print(Text(w["figures"], style="bold underline"))
+    num_unit = kpi.unit if kpi.unit != "percent" else "number"
+    line = Text("  ")
+    line.append(f"{w['numerator']} {format_part(kpi.numerator, num_unit, currency)} · ")
+    line.append(f"{w['denominator']} {format_part(kpi.denominator, 'number', currency)} · ")
+    line.append(f"{w['value']} {value_text(kpi.value, kpi.unit, currency)} · ")
+    line.append(f"{w['target']} {format_target(kpi, lang)} · ")
+    line.append_text(status_text(kpi.status, lang))
+    if kpi.status == "no_data" and kpi.reason:
+        line.append(f" ({kpi.reason})", style="dim")
+    console.print(line)
+    _print_left_out(exp, console, lang)
+    _print_records(exp.records, console, lang)
+    for title, items in ((w["obstacles"], exp.obstacles), (w["notes"], exp.notes)):
+        if items:
+            console.print(Text(title, style="bold underline"))
+            for item in items:
+                console.print(f"  - {item}", markup=False, highlight=False)
+
+
+def _print_left_out(exp: Any, console: Console, lang: str) -> None:
+    w = _w(lang)
+    console.print(Text(w["excluded"], style="bold underline"))
+    if not exp.excluded:
+        console.print(f"  {w['none']}")
+    for entry in exp.excluded:
+        console.print(
+            f"  {entry['count']} {w['rows']}: {entry['reason']} ({entry['condition']})", markup=False
+        )
+    console.print(Text(w["unusable"], style="bold underline"))
+    if not exp.unusable:
+        console.print(f"  {w['none']}")
+    for column in exp.unusable:
+        rows = ", ".join(str(r) for r in column.rows) + (" …" if column.count > len(column.rows) else "")
+        console.print(f"  {column.count} {w['rows']}: {column.column} ({rows})", markup=False)
+
+
+def _print_records(records: Any, console: Console, lang: str) -> None:
+    if records is None:
+        return
+    w = _w(lang)
+    title = w["records_below_target" if records.selection == "below_target" else "records_not_in_numerator"]
+    console.print(Text(f"{title}: {records.total}", style="bold underline"))
+    if not records.rows:
+        return
+    table = Table(header_style="bold", show_edge=False)
+    table.add_column("row", justify="right")
+    for column in records.columns:
+        table.add_column(column, overflow="fold")
+    table.add_column("why", overflow="fold")
+    for row in records.rows:
+        table.add_row(str(row.row), *[row.values[c] for c in records.columns], row.why)
+    console.print(table)
+    if records.truncated:
+        console.print(w["more"].format(n=records.total - len(records.rows)))
+
+
+def records_csv(records: Any) -> str:
+    """The record list as CSV; text that a spreadsheet would run as a formula is made inert."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["row", *records.columns, "why"])
+    for row in records.rows:
+        cells = [str(row.row), *[row.values[c] for c in records.columns], row.why]
+        writer.writerow([inert(cell) for cell in cells])
+    return buffer.getvalue()
+
+
+def inert(cell: str) -> str:
+    """Prefix `'` to text starting with = + - @ (or a tab/CR), leaving plain numbers alone."""
+    if cell.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+# --------------------------------------------------------------------------- breakdown
+
+
+def render_breakdown(result: Any, console: Console, lang: str = "en", currency: str = "¥") -> None:
+    """One table per KPI: its groups, best first, and the total."""
+    w = _w(lang)
+    title = f"sdkpi · {result.period.label} · by {result.column}"
+    if result.store:
+        title += f" · {result.store}"
+    console.print(Text(title, style="bold"))
+    for kpi in result.kpis:
+        header = f"{text(kpi.kpi.name, lang)} ({kpi.kpi.id})"
+        if kpi.reason:
+            console.print(Text(f"{header}: {kpi.reason}", style="dim"))
+            continue
+        table = Table(title=header, title_justify="left", header_style="bold")
+        for label, justify in (("#", "right"), (w["group"], "left"), (w["value_h"], "right")):
+            table.add_column(label, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+        table.add_column(w["status"], no_wrap=True)
+        table.add_column(w["num"], justify="right", no_wrap=True)
+        table.add_column(w["den"], justify="right", no_wrap=True)
+        for rank, group in enumerate(kpi.groups, 1):
+            name = group.group if group.group is not None else w["empty_group"]
+            table.add_row(str(rank), name, *_group_cells(group, kpi.kpi.unit, lang, currency))
+        table.add_section()
+        table.add_row(
+            "", Text(w["total"], style="bold"), *_group_cells(kpi.total, kpi.kpi.unit, lang, currency)
+        )
+        console.print(table)
+        if kpi.distinct:
+            console.print(Text(f"  {w['not_distinct']}", style="dim"))
+
+
+def _group_cells(group: Any, unit: str, lang: str, currency: str) -> list[Any]:
+    num_unit = unit if unit != "percent" else "number"
+    return [
+        value_text(group.value, unit, currency),
+        status_text(group.status, lang),
+        format_part(group.numerator, num_unit, currency),
+        format_part(group.denominator, "number", currency),
+    ]
+
+
+# --------------------------------------------------------------------------- trend
+
+
+def render_trend(result: Any, console: Console, lang: str = "en", currency: str = "¥") -> None:
+    """KPI · sparkline · the last values · change on the previous period · status."""
+    from ..trends import sparkline
+
+    w = _w(lang)
+    shown = result.periods[-6:]
+    first, last = result.periods[0].label, result.periods[-1].label
+    title = f"sdkpi · {first} … {last} · every {result.every}"
+    if result.store:
+        title += f" · {result.store}"
+    table = Table(title=title, title_justify="left", header_style="bold")
+    table.add_column(w["kpi"], no_wrap=True)
+    table.add_column(w["series"], no_wrap=True)
+    for period in shown:
+        label = period.label if result.every == "month" else f"{period.start:%m-%d}"
+        table.add_column(label, justify="right", no_wrap=True)
+    table.add_column(w["change"], justify="right", no_wrap=True)
+    table.add_column(w["status"], no_wrap=True)
+    for kpi in result.kpis:
+        points = kpi.points[-len(shown) :]
+        latest = kpi.points[-1]
+        cells = [value_text(p.value, kpi.unit, currency) for p in points]
+        table.add_row(
+            text(kpi.name, lang),
+            sparkline(kpi.values()),
+            *cells,
+            change_text(latest.change, kpi.unit, currency),
+            status_text(latest.status, lang),
+        )
+    console.print(table)
+
+
+# --------------------------------------------------------------------------- diff
+
+
+def render_diff(result: Any, console: Console, lang: str = "en", currency: str = "¥") -> None:
+    """The KPIs that moved, A against B, then the records that changed their role."""
+    w = _w(lang)
+    console.print(Text(f"sdkpi diff · {result.period.label}", style="bold"))
+    console.print(f"  A: {result.a}\n  B: {result.b}", markup=False, highlight=False)
+    moved = result.moved
+    console.print(w["moved"].format(n=len(moved)))
+    if not moved:
+        return
+    table = Table(header_style="bold")
+    for label in (
+        w["kpi"],
+        w["before"],
+        w["after"],
+        w["change"],
+        f"{w['numerator']} A→B",
+        f"{w['denominator']} A→B",
+    ):
+        table.add_column(label, justify="left" if label == w["kpi"] else "right", no_wrap=True)
+    for kpi in moved:
+        a, b = kpi.a, kpi.b
+        unit = (a or b).unit
+        table.add_row(
+            text((a or b).name, lang),
+            value_text(a.value, unit, currency) if a else "",
+            value_text(b.value, unit, currency) if b else "",
+            change_text(kpi.change, unit, currency),
+            _arrow(a and a.numerator, b and b.numerator, currency),
+            _arrow(a and a.denominator, b and b.denominator, currency),
+        )
+    console.print(table)
+    for kpi in moved:
+        if not kpi.records:
+            continue
+        console.print(Text(f"{kpi.id}: {kpi.records_total} {w['record']}(s)", style="bold"))
+        for change in kpi.records:
+            console.print(
+                f"  {change.record}: {change.before} → {change.after}", markup=False, highlight=False
+            )
+        if kpi.records_total > len(kpi.records):
+            console.print(w["more"].format(n=kpi.records_total - len(kpi.records)))
+
+
+def _arrow(before: float | int | None, after: float | int | None, currency: str) -> str:
+    if before is None or after is None:
+        return ""
+    return f"{format_part(before, 'number', currency)}→{format_part(after, 'number', currency)}"
