@@ -9,18 +9,20 @@ content and never touch pandas or files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from .dataset import Dataset, SheetData
+from .dataset import Dataset
 from .definitions import Definitions, load_definitions
 from .drilldown import RecordList, failing_records
 from .engine import Engine, sheet_infos
 from .errors import UsageError
 from .results import ComputeResult, KpiResult, Period, Status
+
+if TYPE_CHECKING:
+    from .loaders.group import Progress
 
 RECORD_LIMIT = 500  # failing records listed per missed KPI; the total is always given
 
@@ -175,11 +177,14 @@ def build_report(
     mapping: str | Path | None = None,
     lang: str = "en",
     store: str | None = None,
+    currency: str = "¥",
     today: date | None = None,
     record_limit: int = RECORD_LIMIT,
+    progress: Progress | None = None,
 ) -> ReportData:
     """Compute the month, the month before and `last` months of trend from one load of the data."""
     from .api import load_data, parse_period
+    from .loaders.group import select_store
 
     if last < 1:
         raise UsageError(f"--last must be at least 1, not {last}")
@@ -187,8 +192,10 @@ def build_report(
         raise UsageError(f"--lang must be one of {', '.join(WORDS)}, not {lang!r}")
     period = parse_period(month)
     defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
-    dataset = data if isinstance(data, Dataset) else load_data(data, mapping)
-    dataset, store_name = only_store(dataset, store)
+    if isinstance(data, Dataset):
+        dataset = select_store(data, store) if store else data
+    else:
+        dataset = load_data(data, mapping, store=store, progress=progress)
     engine = Engine(defs, dataset)
 
     evaluations = engine.evaluate_all(period, today=today)
@@ -200,7 +207,7 @@ def build_report(
         source=dataset.source,
         generated_at=datetime.now().replace(microsecond=0),
         definitions=str(definitions) if isinstance(definitions, (str, Path)) else "default",
-        store=store_name,
+        store=store_label(dataset, store),
     )
 
     previous_period = period.previous_month()
@@ -211,7 +218,7 @@ def build_report(
         kpi = evaluation.result
         records = None
         if kpi.status == "missed":
-            records = failing_records(evaluation, defs.compiled[kpi.id], limit=record_limit)
+            records = failing_records(evaluation, defs.compiled[kpi.id], record_limit, lang)
         reports[kpi.id] = KpiReport(kpi, previous.get(kpi.id), trend[kpi.id], records)
     stages = [
         StageReport(s.id, s.name.model_dump(), [reports[k.id] for k in defs.kpis if k.stage == s.id])
@@ -223,6 +230,7 @@ def build_report(
         months=[p.label for p in months],
         stages=[s for s in stages if s.kpis],
         lang=lang,
+        currency=currency,
         record_limit=record_limit,
         words=WORDS[lang],
     )
@@ -254,41 +262,15 @@ def trend_series(
     return [month for month, _ in rows], series
 
 
-def only_store(dataset: Dataset, store: str | None) -> tuple[Dataset, str | None]:
-    """Keep the rows of one store of a dealer group; the name labels the report.
-
-    Without --store, a dataset whose `store` column holds one name is labelled with it.
-    """
-    names = store_names(dataset)
-    if store is None:
-        return dataset, (names[0] if len(names) == 1 else None)
-    if not names:
-        return dataset, store  # no store column: the name only labels the report
-    if store not in names:
-        shown = ", ".join(names[:10])
-        raise UsageError(f"store {store!r} is not in the data", hint=f"stores found: {shown}")
-    sheets = {name: _rows_of_store(sheet, store) for name, sheet in dataset.sheets.items()}
-    return replace(dataset, sheets=sheets), store
-
-
-def store_names(dataset: Dataset) -> list[str]:
+def store_label(dataset: Dataset, store: str | None) -> str | None:
+    """The store named by --store, else the one store the data's `store` column holds."""
+    if store is not None:
+        return store
     names: set[str] = set()
     for sheet in dataset.sheets.values():
         if "store" in sheet.frame.columns:
             names.update(str(v) for v in sheet.frame["store"].dropna().unique())
-    return sorted(names)
-
-
-def _rows_of_store(sheet: SheetData, store: str) -> SheetData:
-    if "store" not in sheet.frame.columns:
-        return sheet
-    keep = (sheet.frame["store"].astype("string") == store).fillna(False).to_numpy(dtype=bool)
-    return replace(
-        sheet,
-        frame=sheet.frame[keep].reset_index(drop=True),
-        row_numbers=np.asarray(sheet.row_numbers)[keep],
-        bad={column: mask[keep] for column, mask in sheet.bad.items()},
-    )
+    return names.pop() if len(names) == 1 else None
 
 
 def generated_label(result: ComputeResult) -> str:

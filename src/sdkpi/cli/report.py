@@ -1,0 +1,103 @@
+"""`sdkpi report`: the monthly report as an Excel workbook or one self-contained HTML page."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ..errors import EXIT_USAGE, SdkpiError, UsageError
+from .batch import ConfigOpt, FailOnMissOpt, StoreOpt, exit_for, progress, settings, summarize_issues
+from .common import DefsOpt, Lang, MappingOpt, MonthOpt, QuietOpt, fail
+
+if TYPE_CHECKING:
+    from ..report import ReportData
+
+
+class ReportFormat(str, Enum):
+    xlsx = "xlsx"
+    html = "html"
+
+
+def report_command(
+    data: Annotated[Path | None, typer.Option("--data", "-d", help="Folder of exported sheets.")] = None,
+    month: MonthOpt = None,
+    report_format: Annotated[
+        ReportFormat | None,
+        typer.Option("--format", "-f", help="xlsx or html (default: from the -o suffix, else xlsx)."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (default: sdkpi-report-YYYY-MM.xlsx|html)."),
+    ] = None,
+    last: Annotated[
+        int, typer.Option("--last", min=1, max=120, help="Months of trend, ending with --month.")
+    ] = 12,
+    defs: DefsOpt = None,
+    mapping: MappingOpt = None,
+    store: StoreOpt = None,
+    lang: Annotated[Lang | None, typer.Option("--lang", help="Language of the report: en or zh.")] = None,
+    fail_on_miss: FailOnMissOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write the month's report: KPIs by stage, trends, the records behind each miss, data issues.
+    Prints the path of the file written."""
+    from ..config import pick
+    from ..report import build_report
+
+    cfg = settings(config)
+    if not month:
+        fail(UsageError("say which month: --month 2024-05"))
+    fmt, path = output_target(report_format, output, month, quiet)
+    try:
+        with progress(quiet, "loading") as step:
+            report = build_report(
+                pick(data, cfg.data, Path(".")),
+                month,
+                last=last,
+                definitions=pick(defs, cfg.defs),
+                mapping=pick(mapping, cfg.mapping),
+                lang=lang.value if lang else cfg.lang or "en",
+                store=pick(store, cfg.store),
+                currency=cfg.currency or "¥",
+                progress=step,
+            )
+    except SdkpiError as err:
+        fail(err)
+    write_report(report, fmt, path)
+    print(path)
+    summarize_issues(report.result.data_issues, quiet)
+    missed = bool(report.missed)
+    raise typer.Exit(exit_for(report.result.data_issues, missed, pick(fail_on_miss, cfg.fail_on_miss, False)))
+
+
+def output_target(
+    report_format: ReportFormat | None, output: Path | None, month: str, quiet: bool
+) -> tuple[ReportFormat, Path]:
+    """The format (given, or from the file's suffix) and the file to write."""
+    suffix = output.suffix.lower().lstrip(".") if output else ""
+    fmt = report_format or (ReportFormat(suffix) if suffix in ("xlsx", "html") else ReportFormat.xlsx)
+    path = output or Path(f"sdkpi-report-{month}.{fmt.value}")
+    if output and suffix != fmt.value and not quiet:
+        print(f"sdkpi: warning: writing {fmt.value} to {output} (suffix .{suffix or '-'})", file=sys.stderr)
+    return fmt, path
+
+
+def write_report(report: ReportData, fmt: ReportFormat, path: Path) -> None:
+    """Render and write atomically; a write failure is a usage error (exit 2), the old file intact."""
+    try:
+        if fmt is ReportFormat.xlsx:
+            from ..render.xlsx import write_xlsx
+
+            write_xlsx(report, path)
+        else:
+            from ..render.html import write_html
+
+            write_html(report, path)
+    except OSError as err:
+        print(f"sdkpi: error: cannot write {path}: {err.strerror or err}", file=sys.stderr)
+        raise typer.Exit(EXIT_USAGE) from None
