@@ -10,12 +10,11 @@ import typer
 
 from ..errors import EXIT_INPUT, EXIT_MISSED, EXIT_OK, SdkpiError
 from ..issues import DataIssue
+from .batch import ConfigOpt, FailOnMissOpt, KpiOpt, StoreOpt, progress, settings
 from .common import (
-    DataOpt,
     DefsOpt,
     FromOpt,
     Lang,
-    LangOpt,
     MappingOpt,
     MonthOpt,
     OutputFormat,
@@ -26,7 +25,7 @@ from .common import (
 
 
 def compute_command(
-    data: DataOpt = Path("."),
+    data: Annotated[Path | None, typer.Option("--data", "-d", help="Folder of exported sheets.")] = None,
     month: MonthOpt = None,
     start: FromOpt = None,
     end: ToOpt = None,
@@ -35,17 +34,41 @@ def compute_command(
     output: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table or json.")
     ] = OutputFormat.table,
-    lang: LangOpt = Lang.en,
-    fail_on_miss: Annotated[
-        bool, typer.Option("--fail-on-miss", help="Exit 1 when a KPI with a target missed it.")
-    ] = False,
+    lang: Annotated[Lang | None, typer.Option("--lang", help="Language of names and labels.")] = None,
+    fail_on_miss: FailOnMissOpt = None,
     quiet: QuietOpt = False,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Per value of this column (advisor, technician, store ...).")
+    ] = None,
+    kpi: KpiOpt = None,
+    store: StoreOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Compute the KPIs of one month (or --from/--to period) from the exported sheets."""
     from ..api import compute
+    from ..config import pick
 
+    cfg = settings(config)
+    data, defs, mapping = pick(data, cfg.data, Path(".")), pick(defs, cfg.defs), pick(mapping, cfg.mapping)
+    lang, store = pick(lang, Lang(cfg.lang) if cfg.lang else None, Lang.en), pick(store, cfg.store)
+    fail_on_miss = pick(fail_on_miss, cfg.fail_on_miss, False)
+    if by:
+        from .breakdown import breakdown_run
+
+        options = (data, by, month, start, end, defs, mapping, kpi, store, output, lang, cfg, quiet)
+        breakdown_run(*options, fail_on_miss=fail_on_miss)
     try:
-        result = compute(data, month=month, start=start, end=end, definitions=defs, mapping=mapping)
+        with progress(quiet, "loading"):
+            result = compute(
+                data,
+                month=month,
+                start=start,
+                end=end,
+                definitions=defs,
+                mapping=mapping,
+                kpis=kpi or None,
+                store=store,
+            )
     except SdkpiError as err:
         fail(err)
     if output is OutputFormat.json:
@@ -57,7 +80,8 @@ def compute_command(
 
         from ..render.table import render_table
 
-        render_table(result, Console(), lang.value)
+        console = Console(width=None if sys.stdout.isatty() else 120)
+        render_table(result, console, lang.value, cfg.currency or "¥")
     if not quiet:
         print_issue_summary(result.data_issues)
     raise typer.Exit(exit_code(result, fail_on_miss))
