@@ -126,14 +126,25 @@ def _measure(
         return int(rows.sum()), rows
     vec = frame.column(agg.count_distinct)
     keyed = rows & ~np.asarray(vec.null, dtype=bool)
-    keys = pd.Series(vec.data[keyed])
+    ids = store_scoped(frame.data, vec.data)
+    keys = pd.Series(ids[keyed])
     if where_all is not None:
         passes = pd.Series(evaluate_mask(where_all, frame)[keyed], index=keys.index)
         group_ok = passes.groupby(keys.to_numpy()).all()
         good_keys = group_ok.index[group_ok.to_numpy()]
-        keyed = keyed & pd.Series(vec.data).isin(good_keys).to_numpy()
+        keyed = keyed & pd.Series(ids).isin(good_keys).to_numpy()
         return len(good_keys), keyed
     return int(keys.nunique()), keyed
+
+
+def store_scoped(data: pd.DataFrame, values: np.ndarray) -> np.ndarray:
+    """Ids to count distinct: in a dealer group the same advisor code or issue number in
+    two stores is two different things, so the id is paired with the store."""
+    if "store" not in data.columns or data["store"].nunique() <= 1:
+        return np.asarray(values)
+    store_codes, _ = pd.factorize(data["store"])
+    value_codes, _ = pd.factorize(pd.Series(values))
+    return store_codes.astype(np.int64) * (int(value_codes.max()) + 2) + value_codes
 
 
 def sequential_sum(values: np.ndarray) -> float:
@@ -235,6 +246,7 @@ class Engine:
             source=self.dataset.source,
             generated_at=datetime.now().replace(microsecond=0),
             definitions="",
+            stage_order=[stage.id for stage in self.definitions.stages],
         )
 
 

@@ -141,6 +141,7 @@ class ComputeResult:
     generated_at: datetime
     definitions: str
     store: str | None = None
+    stage_order: list[str] = field(default_factory=list)
 
     def kpi(self, kpi_id: str) -> KpiResult:
         return next(k for k in self.kpis if k.id == kpi_id)

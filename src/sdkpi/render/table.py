@@ -28,13 +28,14 @@ def kpi_table(result: ComputeResult, lang: str = "en", currency: str = "¥") -> 
     if result.store:
         title += f" · {result.store}"
     table = Table(title=title, title_justify="left", header_style="bold", expand=False)
-    table.add_column(words["kpi"], no_wrap=True)
-    table.add_column(words["value"], justify="right", no_wrap=True)
-    table.add_column(words["target"], justify="right", no_wrap=True)
-    table.add_column(words["status"], no_wrap=True)
-    table.add_column(words["numerator"], justify="right", no_wrap=True)
-    table.add_column(words["denominator"], justify="right", no_wrap=True)
-    for _stage, kpis in _by_stage(result.kpis):
+    # numbers are never cut: the name and status columns fold on a narrow terminal instead
+    table.add_column(words["kpi"], overflow="fold", min_width=12)
+    table.add_column(words["value"], justify="right", no_wrap=True, min_width=10)
+    table.add_column(words["target"], justify="right", overflow="fold", min_width=7)
+    table.add_column(words["status"], overflow="fold", min_width=8)
+    table.add_column(words["numerator"], justify="right", no_wrap=True, min_width=9)
+    table.add_column(words["denominator"], justify="right", no_wrap=True, min_width=9)
+    for _stage, kpis in _by_stage(result.kpis, result.stage_order):
         table.add_row(Text(text(kpis[0].stage_name, lang), style="bold underline"), end_section=False)
         for kpi in kpis:
             table.add_row(*_row(kpi, lang, currency))
@@ -42,11 +43,12 @@ def kpi_table(result: ComputeResult, lang: str = "en", currency: str = "¥") -> 
     return table
 
 
-def _by_stage(kpis: list[KpiResult]) -> list[tuple[str, list[KpiResult]]]:
-    groups: dict[str, list[KpiResult]] = {}
+def _by_stage(kpis: list[KpiResult], stage_order: list[str]) -> list[tuple[str, list[KpiResult]]]:
+    """KPIs grouped by stage, stages in the order the definitions list them."""
+    groups: dict[str, list[KpiResult]] = {stage: [] for stage in stage_order}
     for kpi in kpis:
         groups.setdefault(kpi.stage, []).append(kpi)
-    return list(groups.items())
+    return [(stage, group) for stage, group in groups.items() if group]
 
 
 def _row(kpi: KpiResult, lang: str, currency: str) -> list[Text | str]:
