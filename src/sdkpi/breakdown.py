@@ -22,7 +22,7 @@ import pandas as pd
 from .contract import SHEETS
 from .dataset import SheetData
 from .definitions import Aggregate, CompiledKpi, Definitions, load_definitions
-from .engine import Engine, KpiEvaluation, sequential_sum
+from .engine import Engine, KpiEvaluation, sequential_sum, store_scoped
 from .errors import UsageError
 from .evaluate import did_you_mean
 from .issues import DataIssue
@@ -169,7 +169,8 @@ def _part(agg: Aggregate, rows: np.ndarray, sheet: SheetData) -> float | int:
     if agg.sum is not None:
         return sequential_sum(sheet.frame[agg.sum].to_numpy(dtype="float64", na_value=np.nan)[rows])
     if agg.count_distinct is not None:
-        return int(sheet.frame[agg.count_distinct][rows].nunique())
+        ids = store_scoped(sheet.frame, sheet.frame[agg.count_distinct].to_numpy(dtype=object))
+        return int(pd.Series(ids[rows & sheet.frame[agg.count_distinct].notna().to_numpy()]).nunique())
     return int(rows.sum())
 
 

@@ -181,7 +181,11 @@ class Why:
         assert self.node is not None and self.group_column is not None
         keys = self.sheet.frame[self.group_column]
         key = keys.iat[position]
-        others = np.flatnonzero((keys == key).to_numpy() & ~self.mask(self.node))
+        same = (keys == key).to_numpy()
+        if "store" in self.sheet.frame.columns:
+            stores = self.sheet.frame["store"].fillna("")
+            same &= (stores == stores.iat[position]).to_numpy()
+        others = np.flatnonzero(same & ~self.mask(self.node))
         rows = ", ".join(str(int(self.sheet.row_numbers[p])) for p in others[:5])
         condition = condition_words(self.node, self.lang)
         if self.lang == "zh":

@@ -15,6 +15,7 @@ breakdowns use exactly the same records as the headline figure.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -164,7 +165,17 @@ def _finish(result: KpiResult, has_target: bool) -> None:
         result.status = "no_data"
         result.reason = result.reason or "no records in period"
         return
-    result.value = result.numerator / result.denominator
+    value = result.numerator / result.denominator
+    if not all(map(math.isfinite, (value, result.numerator, result.denominator))):
+        # sums of 1e308 cells, or 1 / 1e-320: no number to report
+        result.reason = (
+            f"figures out of range (numerator {result.numerator:g}, denominator {result.denominator:g}); "
+            "check the data for absurd values"
+        )
+        result.value, result.status = None, "no_data"
+        result.numerator, result.denominator = 0.0, 0.0  # keep JSON output valid (no Infinity/NaN)
+        return
+    result.value = value
     if not has_target or result.target is None:
         result.status = "no_target"
     else:
