@@ -6,8 +6,8 @@ import csv
 from pathlib import Path
 
 import pytest
-from conftest import CONFORMANCE, TODAY, dataset
 
+from conftest import CONFORMANCE, TODAY, dataset
 from sdkpi.api import compute, load_data
 from sdkpi.breakdown import breakdown
 from sdkpi.definitions import load_definitions
@@ -129,7 +129,7 @@ def test_picking_one_store_of_a_group(layouts: dict[str, Path]) -> None:
     y = compute(layouts["group"], month="2024-05", store="store-y", kpis=["appointment_rate"]).kpis[0]
     whole = compute(layouts["group"], month="2024-05", kpis=["appointment_rate"]).kpis[0]
     assert x.denominator + y.denominator == whole.denominator
-    with pytest.raises(UsageError, match="no store 'store-z'.*did you mean"):
+    with pytest.raises(UsageError, match=r"no store 'store-z'.*did you mean"):
         load_data(layouts["group"], store="store-z")
 
 
