@@ -184,7 +184,7 @@ class Why:
         same = (keys == key).to_numpy()
         if "store" in self.sheet.frame.columns:
             stores = self.sheet.frame["store"].fillna("")
-            same &= (stores == stores.iat[position]).to_numpy()
+            same = same & (stores == stores.iat[position]).to_numpy()
         others = np.flatnonzero(same & ~self.mask(self.node))
         rows = ", ".join(str(int(self.sheet.row_numbers[p])) for p in others[:5])
         condition = condition_words(self.node, self.lang)
