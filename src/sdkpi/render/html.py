@@ -226,7 +226,8 @@ def line_chart(kpi: KpiReport, width: int, height: int, spark: bool = False) -> 
 def y_range(points: list[TrendPoint], target: float | None, unit: str) -> tuple[float, float]:
     """0..100% for percentages; otherwise from 0 to a round number above the values and target."""
     if unit == "percent":
-        return 0.0, max(1.0, *(p.value for p in points if p.value is not None))
+        highest = max([1.0, *(p.value for p in points if p.value is not None)])
+        return 0.0, math.ceil(highest / 0.25 - 1e-9) * 0.25
     values = [p.value for p in points if p.value is not None]
     if target is not None:
         values.append(target)
@@ -255,7 +256,7 @@ def nice_step(raw: float) -> float:
 
 def y_ticks(low: float, high: float) -> list[float]:
     step = nice_step((high - low) / 4)
-    count = round((high - low) / step)
+    count = math.floor((high - low) / step + 1e-9)
     return [low + step * i for i in range(count + 1)]
 
 

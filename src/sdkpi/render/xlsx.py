@@ -10,14 +10,16 @@ data is never a formula.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from openpyxl import Workbook
+from openpyxl.cell import _writer as cell_writer
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import LineChart, Reference
 from openpyxl.chart.series import SeriesLabel
@@ -532,6 +534,28 @@ def write_xlsx(report: ReportData, path: str | Path) -> None:
     workbook = build_workbook(report)
 
     def save(handle: IO[bytes]) -> None:
-        workbook.save(handle)
+        with full_precision_numbers():
+            workbook.save(handle)
 
     write_atomic(path, save)
+
+
+@contextlib.contextmanager
+def full_precision_numbers() -> Iterator[None]:
+    """Write floats with all 17 digits (openpyxl writes 16), so a cell equals the JSON value.
+
+    openpyxl's cell writer formats numbers with "%.16g", which changes the last
+    digit of values such as 0.37209302325581395; repr() round-trips exactly.
+    """
+    original = cell_writer.safe_string
+
+    def exact(value: Any) -> str:
+        if isinstance(value, float) and math.isfinite(value):
+            return repr(value)
+        return str(original(value))
+
+    cell_writer.safe_string = exact
+    try:
+        yield
+    finally:
+        cell_writer.safe_string = original
