@@ -156,30 +156,39 @@ def sequential_sum(values: np.ndarray) -> float:
     figures match the ones a manager checks by hand to the last digit.
     """
     present = values[~np.isnan(values)]
-    return float(np.cumsum(present)[-1]) if len(present) else 0.0
+    with np.errstate(over="ignore"):  # an overflow to inf is reported by _out_of_range
+        return float(np.cumsum(present)[-1]) if len(present) else 0.0
 
 
 def _finish(result: KpiResult, has_target: bool) -> None:
+    if _out_of_range(result):
+        return
     if not result.denominator:
         result.value = None
         result.status = "no_data"
         result.reason = result.reason or "no records in period"
         return
-    value = result.numerator / result.denominator
-    if not all(map(math.isfinite, (value, result.numerator, result.denominator))):
-        # sums of 1e308 cells, or 1 / 1e-320: no number to report
-        result.reason = (
-            f"figures out of range (numerator {result.numerator:g}, denominator {result.denominator:g}); "
-            "check the data for absurd values"
-        )
-        result.value, result.status = None, "no_data"
-        result.numerator, result.denominator = 0.0, 0.0  # keep JSON output valid (no Infinity/NaN)
-        return
-    result.value = value
+    result.value = result.numerator / result.denominator
     if not has_target or result.target is None:
         result.status = "no_target"
     else:
         result.status = "met" if result.target.is_met(result.value) else "missed"
+
+
+def _out_of_range(result: KpiResult) -> bool:
+    """Sums of 1e308 cells or 1 / 1e-320 give no number to report: "no data", saying why,
+    with the figures kept finite so that JSON output stays valid (no Infinity/NaN)."""
+    num, den = result.numerator, result.denominator
+    finite = math.isfinite(num) and math.isfinite(den)
+    if finite and (not den or math.isfinite(num / den)):
+        return False
+    result.reason = (
+        f"figures out of range (numerator {num:g}, denominator {den:g}); check the data for absurd values"
+    )
+    result.value, result.status = None, "no_data"
+    result.numerator = num if math.isfinite(num) else 0.0
+    result.denominator = den if math.isfinite(den) else 0.0
+    return True
 
 
 def _blank_result(
