@@ -147,7 +147,8 @@ def change_text(kpi: KpiReport, report: ReportData) -> str:
 def change_class(kpi: KpiReport) -> str:
     """'better' or 'worse' by the target's direction; plain when there is no target."""
     change, target = kpi.change, kpi.result.target
-    if change is None or target is None or abs(change) < 1e-12:
+    shown = 0.0005 if kpi.result.unit == "percent" else 0.005  # half the last digit shown
+    if change is None or target is None or abs(change) < shown:
         return ""
     up_is_good = target.op in (">", ">=", "=")
     return "better" if (change > 0) == up_is_good else "worse"

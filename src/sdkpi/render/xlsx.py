@@ -33,6 +33,7 @@ from openpyxl.drawing.xdr import XDRPositiveSize2D
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.units import cm_to_EMU, pixels_to_EMU
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..atomic import write_atomic
@@ -85,8 +86,7 @@ def put(ws: Worksheet, row: int, column: int, value: Any, number_format: str | N
 
 def text_lines(value: str, width: float) -> int:
     """How many lines `value` takes in a column `width` characters wide (CJK counts double)."""
-    length = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in value)
-    return max(1, math.ceil(length / width))
+    return max(1, math.ceil(text_width(value) / width))
 
 
 def value_format(unit: str, currency: str) -> str:
@@ -241,6 +241,7 @@ def summary_sheet(ws: Worksheet, report: ReportData) -> None:
         put(ws, row + 2, 1, words["provisional"].format(date=date_text)).font = font(italic=True)
     set_widths(ws, SUMMARY_WIDTHS)
     header_footer(ws, report)
+    ws.page_setup.fitToHeight = 1  # the summary is one page
 
 
 def summary_row(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -> None:
@@ -263,7 +264,7 @@ def summary_row(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -> 
     note = result.reason if result.status == "no_data" else text(result.description, lang)
     note_cell = put(ws, row, 9, note or "")
     note_cell.font = font(color="7F7F7F", size=9)
-    lines = text_lines(note or "", SUMMARY_WIDTHS[-1] * 1.15)  # 9 pt fits ~15% more than the width
+    lines = text_lines(note or "", SUMMARY_WIDTHS[-1] * 1.3)  # 9 pt fits ~30% more than the width
     if lines > 1:
         ws.row_dimensions[row].height = 12 * lines + 2  # rows do not grow by themselves in every client
     for column in range(1, 10):
@@ -271,7 +272,7 @@ def summary_row(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -> 
         cell.border = GRID
         cell.alignment = Alignment(
             horizontal=cell.alignment.horizontal,
-            indent=cell.alignment.indent,
+            indent=1 if column in (1, 9) else cell.alignment.indent,
             vertical="center",
             wrap_text=column == 9,
         )
@@ -284,6 +285,7 @@ CHART_HEIGHT_CM = 6.0
 CHART_GAP_CM = 0.4
 CHART_ROWS = 13  # rows of 15 pt a chart takes, with a small gap
 CHARTS_PER_ROW = 3
+CHART_ROWS_PER_PAGE = 3  # on A4 landscape at the fit-to-width scale
 TREND_HEADER_ROW = 4  # the months, as the charts' categories
 
 
@@ -319,6 +321,8 @@ def trend_sheet(ws: Worksheet, report: ReportData) -> None:
         anchor_row = first_chart_row + (index // CHARTS_PER_ROW) * CHART_ROWS
         chart.anchor = chart_anchor(ws, anchor_row, index % CHARTS_PER_ROW)
         ws.add_chart(chart)
+        if index % (CHARTS_PER_ROW * CHART_ROWS_PER_PAGE) == 0:
+            ws.row_breaks.append(Break(id=anchor_row - 2))  # a printed page starts with a row of charts
     header_footer(ws, report)
 
 
@@ -356,7 +360,8 @@ def kpi_chart(
     chart.legend.position = "b"
     chart.y_axis.number_format = value_format(kpi.result.unit, report.currency)
     chart.y_axis.scaling.min = 0
-    if kpi.result.unit == "percent":
+    values = [p.value for p in kpi.trend if p.value is not None]
+    if kpi.result.unit == "percent" and max(values, default=0) <= 1:
         chart.y_axis.scaling.max = 1
         chart.y_axis.majorUnit = 0.2
     chart.x_axis.delete = False
@@ -434,9 +439,24 @@ def missed_sheet(ws: Worksheet, kpi: KpiReport, report: ReportData) -> None:
             put(ws, row, 1, f"•  {text(obstacle, lang)}")
         row += 2
     row = records_table(ws, row, kpi, report)
-    set_widths(ws, [9, *[max(12, min(28, len(c) + 4)) for c in columns], 60])
-    ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 9, 9)
+    set_widths(ws, [9, *record_widths(kpi), 60])
     header_footer(ws, report)
+
+
+def record_widths(kpi: KpiReport) -> list[float]:
+    """Each record column as wide as its header or its longest value (of the first 200), within reason."""
+    if kpi.records is None:
+        return []
+    rows = kpi.records.rows[:200]
+    widths = []
+    for column in kpi.records.columns:
+        longest = max([text_width(column), *(text_width(r.values.get(column, "")) for r in rows)])
+        widths.append(min(40.0, max(8.0, longest + 2.5)))
+    return widths
+
+
+def text_width(value: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in value)
 
 
 def figures_line(kpi: KpiReport, report: ReportData) -> str:
