@@ -166,7 +166,7 @@ _ZH = {
     "where": "{what}中{cond}的",
     "den": "分母({label}): {text}。",
     "num": "分子({label}): {text}。",
-    "subset": "分母记录中{cond}的",
+    "subset": "分母记录中{cond}者",
     "same": "分母的记录",
     "exclude": "不计入分子分母: {reason}({cond})。",
     "value": "数值 = 分子 / 分母{target}。",

@@ -21,6 +21,7 @@ from .formatting import STATUS_LABELS, STATUS_SYMBOLS, format_number, format_par
 STATUS_STYLES = {"met": "green", "missed": "bold red", "no_target": "cyan", "no_data": "dim"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+TERMINAL_COLUMNS = ("store", "advisor", "technician")
 
 WORDS = {
     "en": {
@@ -170,13 +171,15 @@ def _print_records(records: Any, console: Console, lang: str) -> None:
     console.print(Text(f"{title}: {records.total}", style="bold underline"))
     if not records.rows:
         return
+    # the terminal keeps who and why (the reason carries the values); CSV/JSON have every column
+    shown = [c for i, c in enumerate(records.columns) if i == 0 or c in TERMINAL_COLUMNS]
     table = Table(header_style="bold", show_edge=False)
-    table.add_column("row", justify="right")
-    for column in records.columns:
-        table.add_column(column, overflow="fold")
-    table.add_column("why", overflow="fold")
+    table.add_column("row", justify="right", no_wrap=True)
+    for column in shown:
+        table.add_column(column, no_wrap=True)
+    table.add_column("why", overflow="fold", min_width=30)
     for row in records.rows:
-        table.add_row(str(row.row), *[row.values[c] for c in records.columns], row.why)
+        table.add_row(str(row.row), *[row.values[c] for c in shown], row.why)
     console.print(table)
     if records.truncated:
         console.print(w["more"].format(n=records.total - len(records.rows)))
@@ -251,14 +254,15 @@ def render_trend(result: Any, console: Console, lang: str = "en", currency: str 
     from ..trends import sparkline
 
     w = _w(lang)
-    shown = result.periods[-6:]
+    room = console.width - 60 - len(result.periods)  # name, sparkline, change and status first
+    shown = result.periods[-max(1, min(6, room // 11)) :]
     first, last = result.periods[0].label, result.periods[-1].label
     title = f"sdkpi · {first} … {last} · every {result.every}"
     if result.store:
         title += f" · {result.store}"
     table = Table(title=title, title_justify="left", header_style="bold")
     table.add_column(w["kpi"], no_wrap=True)
-    table.add_column(w["series"], no_wrap=True)
+    table.add_column(w["series"], no_wrap=True, min_width=len(result.periods))
     for period in shown:
         label = period.label if result.every == "month" else f"{period.start:%m-%d}"
         table.add_column(label, justify="right", no_wrap=True)
