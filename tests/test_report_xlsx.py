@@ -313,3 +313,27 @@ def test_unreadable_output_path_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2
     assert "cannot write" in result.stderr
+
+
+def test_provisional_kpis_are_marked_and_explained(tmp_path):
+    """Before its settling date a KPI is marked with * and the date is given under the table."""
+    report = build_report(store_a(), "2024-05", today=date(2024, 6, 2), last=1)
+    path = tmp_path / "r.xlsx"
+    xlsx.write_xlsx(report, path)
+    ws = openpyxl.load_workbook(path)["Summary"]
+    texts = [str(ws.cell(r, 1).value) for r in range(1, ws.max_row + 1)]
+    provisional = [k.result for k in report.kpis if k.result.provisional_until]
+    assert provisional
+    for kpi in provisional:
+        assert f"{kpi.name['en']} *" in texts
+    latest = max(k.provisional_until for k in provisional if k.provisional_until)
+    assert any(t.startswith("* provisional") and latest.isoformat() in t for t in texts)
+
+
+def test_page_header_keeps_an_ampersand_in_the_store_name(tmp_path):
+    report = build_report(store_a(), "2024-05", today=TODAY, last=1, store="A&B 4S")
+    path = tmp_path / "r.xlsx"
+    xlsx.write_xlsx(report, path)
+    ws = openpyxl.load_workbook(path)["Summary"]
+    assert ws.oddHeader.left.text == "A&&B 4S"  # "&" alone starts a header code
+    assert "A&B 4S" in ws["A1"].value

@@ -500,7 +500,7 @@ def records_table(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -
 # --------------------------------------------------------------------------- data issues
 
 ISSUE_COLUMNS = ("severity", "code", "sheet", "file", "row", "column", "value", "reason")
-ISSUE_WIDTHS = (10, 22, 16, 30, 8, 18, 20, 70)
+ISSUE_WIDTHS = (10, 20, 16, 32, 8, 28, 20, 70)
 SEVERITY_STATUS = {"error": "missed", "warning": "no_data", "info": "no_target"}
 
 
@@ -529,6 +529,7 @@ def issues_sheet(ws: Worksheet, report: ReportData) -> None:
         for column, value in enumerate([*values, issue.value, issue.reason], start=1):
             put(ws, row, column, "" if value is None else value)
         paint_status(ws.cell(row=row, column=1), SEVERITY_STATUS.get(issue.severity, "no_data"), bold=False)
+        ws.cell(row=row, column=5).alignment = Alignment(horizontal="center")
         ws.cell(row=row, column=8).alignment = Alignment(wrap_text=True, vertical="top")
 
 
