@@ -1,0 +1,229 @@
+"""Exit codes for batch jobs, one test per documented code, through the CLI.
+
+0 computed · 1 a KPI missed its target (only with --fail-on-miss) · 2 usage or
+definitions error · 3 input data could not (all) be read. Results go to stdout
+(JSON stays parseable in every computed case), diagnostics to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import CONFORMANCE, REPO
+from hostile import workbooks
+from sdkpi.cli import app
+from sdkpi.errors import EXIT_INPUT, EXIT_MISSED, EXIT_OK, EXIT_USAGE
+
+STORE = CONFORMANCE / "store-a"
+MAY = ["--month", "2024-05"]
+
+
+@pytest.fixture(autouse=True)
+def _no_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run where no sdkpi.toml can supply defaults."""
+    monkeypatch.chdir(tmp_path)
+
+
+def run(*args: str | Path) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def compute_json(data: Path, *extra: str) -> tuple[int, dict, str]:  # type: ignore[type-arg]
+    code, out, err = run("compute", "--data", data, *MAY, "--format", "json", *extra)
+    return code, json.loads(out), err  # parseable whatever the exit code
+
+
+def store_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "store"
+    shutil.copytree(STORE, folder)
+    return folder
+
+
+def test_the_readme_documents_these_codes() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Exit codes", 1)[1].split("\n#", 1)[0]
+    codes = {int(c) for c in re.findall(r"^\| (\d) \|", table, re.MULTILINE)}
+    assert codes == {EXIT_OK, EXIT_MISSED, EXIT_USAGE, EXIT_INPUT} == {0, 1, 2, 3}
+
+
+# --------------------------------------------------------------------------- 0
+
+
+def test_0_computed(tmp_path: Path) -> None:
+    code, result, err = compute_json(STORE)
+    assert code == EXIT_OK
+    assert any(k["status"] == "missed" for k in result["kpis"])  # a miss alone is not a failure
+    assert "error" not in err
+
+
+def test_0_with_warnings_on_stderr_and_clean_json_on_stdout(tmp_path: Path) -> None:
+    folder = store_copy(tmp_path)
+    callbacks = folder / "callbacks.csv"
+    text = callbacks.read_text(encoding="utf-8")
+    callbacks.write_text(text.replace("reached,true\n", "reached,#N/A\n", 1), encoding="utf-8")
+    code, result, err = compute_json(folder)
+    assert code == EXIT_OK
+    assert result["summary"]["data_warnings"] >= 1
+    assert "sdkpi: data issues: 1 warning" in err
+
+
+# --------------------------------------------------------------------------- 1
+
+ONE_KPI = """\
+stages:
+  - id: workshop
+    name: {zh: 车间, en: Workshop}
+kpis:
+  - id: some_menu_priced
+    name: {zh: 菜单, en: Some menu pricing}
+    stage: workshop
+    sheet: work_orders
+    period: opened_at
+    denominator: {count: rows}
+    numerator: {count: rows, where: "menu_priced"}
+    target: "TARGET"
+"""
+DEFS = ONE_KPI.replace("TARGET", "> 50%")
+
+
+def test_1_only_with_fail_on_miss() -> None:
+    code, result, _ = compute_json(STORE, "--fail-on-miss")
+    assert code == EXIT_MISSED
+    assert any(k["status"] == "missed" for k in result["kpis"])
+    assert compute_json(STORE)[0] == EXIT_OK
+
+
+@pytest.mark.parametrize(("target", "code"), [("> 1%", EXIT_OK), ("= 100%", EXIT_MISSED)])
+def test_fail_on_miss_follows_the_targets(tmp_path: Path, target: str, code: int) -> None:
+    defs = tmp_path / "defs.yaml"
+    defs.write_text(ONE_KPI.replace("TARGET", target), encoding="utf-8")
+    got, result, _ = compute_json(STORE, "--defs", str(defs), "--fail-on-miss")
+    assert [k["status"] for k in result["kpis"]] == ["met" if code == EXIT_OK else "missed"]
+    assert got == code
+
+
+# --------------------------------------------------------------------------- 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--month", "2024-13"], "--month must look like 2024-05"),
+        (["--month", "May"], "--month must look like 2024-05"),
+        (["--from", "2024-05-31", "--to", "2024-05-01"], "is before --from"),
+        (["--month", "2024-05", "--from", "2024-05-01"], "not both"),
+        ([], "say which period"),
+        (["--month", "2024-05", "--no-such-option"], "No such option"),
+        (["--month", "2024-05", "--format", "pdf"], "pdf"),
+    ],
+    ids=[
+        "month 13",
+        "month word",
+        "to before from",
+        "month and from",
+        "no period",
+        "unknown option",
+        "format",
+    ],
+)
+def test_2_bad_usage(args: list[str], message: str) -> None:
+    code, out, err = run("compute", "--data", STORE, *args)
+    assert code == EXIT_USAGE
+    assert out == ""  # nothing half-printed for a script to misread
+    assert message in err
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (ONE_KPI.replace('"TARGET"', "[unclosed"), r"defs\.yaml:\d+: YAML syntax error"),
+        (ONE_KPI.replace("TARGET", "> 150%"), "not a possible rate"),
+        (DEFS.replace('"menu_priced"', "\"__import__('os')\""), "not allowed"),
+        (DEFS.replace("sheet: work_orders", "sheet: work_order"), "did you mean 'work_orders'"),
+        ("!!python/object/apply:os.system ['echo pwned']", "YAML"),
+    ],
+    ids=["syntax", "target", "expression attack", "unknown sheet", "python tag"],
+)
+def test_2_bad_definitions_file(tmp_path: Path, text: str, message: str) -> None:
+    defs = tmp_path / "defs.yaml"
+    defs.write_text(text, encoding="utf-8")
+    code, out, err = run("compute", "--data", STORE, *MAY, "--format", "json", "--defs", defs)
+    assert code == EXIT_USAGE
+    assert out == ""
+    assert re.search(message, err), err
+
+
+def test_2_missing_definitions_file(tmp_path: Path) -> None:
+    code, _, err = run("compute", "--data", STORE, *MAY, "--defs", tmp_path / "nope.yaml")
+    assert code == EXIT_USAGE
+    assert "cannot read definitions file" in err
+
+
+# --------------------------------------------------------------------------- 3
+
+
+def test_3_nonexistent_data_folder(tmp_path: Path) -> None:
+    code, out, err = run("compute", "--data", tmp_path / "no-such-folder", *MAY, "--format", "json")
+    assert code == EXIT_INPUT
+    assert out == ""
+    assert "does not exist" in err
+
+
+@pytest.mark.parametrize(
+    ("build", "file", "message"),
+    [
+        (workbooks.undecodable_csv, "callbacks.csv", "byte"),
+        (workbooks.billion_laughs, "callbacks.xlsx", "entity"),
+        (workbooks.ratio_bomb, "callbacks.xlsx", "zip bomb"),
+        (workbooks.csv_named_xlsx, "callbacks.xlsx", "rename it to .csv"),
+    ],
+    ids=["undecodable csv", "billion laughs", "zip bomb", "csv named xlsx"],
+)
+def test_3_unreadable_sheet_still_prints_the_rest(tmp_path: Path, build, file: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    folder = store_copy(tmp_path)
+    (folder / "callbacks.csv").unlink()
+    build(folder / file)
+    code, result, err = compute_json(folder)
+    assert code == EXIT_INPUT
+    errors = [i for i in result["data_issues"] if i["severity"] == "error"]
+    assert len(errors) == 1 and errors[0]["sheet"] == "callbacks"
+    assert message in errors[0]["reason"].lower()
+    by_sheet = {k["sheet"]: k["status"] for k in result["kpis"]}
+    assert by_sheet["callbacks"] == "no_data" and by_sheet["work_orders"] != "no_data"
+    assert "1 error" in err and "unreadable" in err
+
+
+def test_3_from_the_installed_command_with_json_on_stdout(tmp_path: Path) -> None:
+    """What a cron job sees: the exit status, parseable stdout, the diagnostics on stderr."""
+    folder = store_copy(tmp_path)
+    workbooks.external_entity(folder / "customer_issues.xlsx", secret=tmp_path / "secret.txt")
+    (folder / "customer_issues.csv").unlink()
+    done = subprocess.run(
+        [sys.executable, "-m", "sdkpi", "compute", "--data", str(folder), *MAY, "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == EXIT_INPUT, done.stderr
+    result = json.loads(done.stdout)
+    assert {i["sheet"] for i in result["data_issues"] if i["severity"] == "error"} == {"customer_issues"}
+    assert "sdkpi: data issues" in done.stderr and "{" not in done.stderr
+
+
+def test_3_old_xls_in_the_folder_stops_the_run_with_what_to_do(tmp_path: Path) -> None:
+    folder = store_copy(tmp_path)
+    workbooks.ole_xls(folder / "customer_issues.xls")
+    code, out, err = run("compute", "--data", folder, *MAY, "--format", "json")
+    assert code == EXIT_INPUT
+    assert out == ""
+    assert "customer_issues.xls" in err and "save as .xlsx" in err
