@@ -160,3 +160,13 @@ def test_hostile_values_are_listed_in_the_records():
     for value in HOSTILE:
         escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;")
         assert escaped in page, value
+
+
+def test_long_record_lists_show_25_rows_and_fold_the_rest(page):
+    block = page[page.index('id="missed-punctuality_rate"') :]
+    block = block[: block.index("</article>")]
+    first, more = block.split('<tbody class="more">')
+    assert first.count('<td class="why">') == 25 and more.count('<td class="why">') == 54 - 25
+    assert "Show all 54 records" in block
+    short = page[page.index('id="missed-reminder_rate"') :]
+    assert 'class="more"' not in short[: short.index("</article>")]

@@ -62,6 +62,9 @@ def load_data(
     A folder of store folders (`DATA/<store>/<sheets>`) is read as a dealer group;
     `store` keeps only that store's rows of a group (see `sdkpi.loaders.group`).
     """
+    from .safety import require_defused_xml
+
+    require_defused_xml()  # before a reader is imported: a clear error, never a plain XML parser
     from .loaders.group import load_group, select_store, store_folders
 
     folder = Path(data)

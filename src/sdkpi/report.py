@@ -66,6 +66,8 @@ WORDS: dict[str, dict[str, str]] = {
         "issue_counts": "{errors} errors · {warnings} warnings · {info} notes",
         "all_met": "Every KPI with a target met it this month.",
         "back": "back to summary",
+        "show_all": "Show all {count} records",
+        "show_fewer": "Show fewer",
         "footer": "Made with sdkpi {version}",
     },
     "zh": {
@@ -107,6 +109,8 @@ WORDS: dict[str, dict[str, str]] = {
         "issue_counts": "{errors} 个错误 · {warnings} 个警告 · {info} 条提示",
         "all_met": "本月所有设有目标的指标均已达标。",
         "back": "返回汇总",
+        "show_all": "显示全部 {count} 条记录",
+        "show_fewer": "收起",
         "footer": "由 sdkpi {version} 生成",
     },
 }
