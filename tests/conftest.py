@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,10 @@ from sdkpi.dataset import Dataset, SheetData
 from sdkpi.definitions import Definitions, load_definitions
 from sdkpi.engine import Engine, KpiEvaluation
 from sdkpi.results import Period
+
+# Tests read their fixtures afresh, never through (or into) the user's parsed-sheet cache;
+# tests/test_cache.py turns the cache on in a temporary folder where it tests it.
+os.environ["SDKPI_NO_CACHE"] = "1"
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CONFORMANCE = FIXTURES / "conformance"

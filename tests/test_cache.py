@@ -169,3 +169,64 @@ def test_cache_location_and_switch(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert cache_disabled() and SheetCache.default() is None
     monkeypatch.setenv("SDKPI_NO_CACHE", "0")
     assert not cache_disabled()
+
+
+# --------------------------------------------------------------------------- through the API and CLI
+
+STORE_A = Path(__file__).parent / "fixtures" / "conformance" / "store-a"
+
+
+@pytest.fixture
+def cache_on(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.delenv("SDKPI_NO_CACHE", raising=False)
+    monkeypatch.setenv("SDKPI_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _figures(result: object) -> list[tuple]:
+    return [(k.id, k.numerator, k.denominator, k.value, k.status) for k in result.kpis]  # type: ignore[attr-defined]
+
+
+def test_a_rerun_reads_the_cache_not_the_files(
+    cache_on: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import shutil
+
+    from sdkpi import api
+    from sdkpi.loaders import sheets
+
+    data = tmp_path / "store"
+    shutil.copytree(STORE_A, data)
+    first = api.compute(data, month="2024-05")
+    assert len(list(cache_on.glob("sheet-*.arrow"))) == 8
+
+    def no_parsing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a sheet was read again although its file did not change")
+
+    monkeypatch.setattr(sheets, "load_sheet", no_parsing)
+    second = api.compute(data, month="2024-05")
+    assert _figures(second) == _figures(first)
+    assert second.data_issues == first.data_issues
+    assert [s.to_dict() for s in second.sheets] == [s.to_dict() for s in first.sheets]
+
+    rows = (data / "work_orders.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (data / "work_orders.csv").write_text("".join(rows[:-1]), encoding="utf-8")  # an edited export
+    with pytest.raises(AssertionError, match="read again"):
+        api.compute(data, month="2024-05")
+
+
+def test_no_cache_flag_and_env_leave_the_cache_alone(cache_on: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from sdkpi.cli import app
+
+    args = ["compute", "--data", str(STORE_A), "--month", "2024-05", "--format", "json", "--quiet"]
+    result = CliRunner().invoke(app, [*args, "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert not cache_on.exists() or not list(cache_on.iterdir())
+    monkeypatch.setenv("SDKPI_NO_CACHE", "1")
+    assert CliRunner().invoke(app, args).exit_code == 0
+    assert not cache_on.exists() or not list(cache_on.iterdir())
+    monkeypatch.delenv("SDKPI_NO_CACHE")
+    assert CliRunner().invoke(app, args).exit_code == 0
+    assert len(list(cache_on.glob("sheet-*.json"))) == 8

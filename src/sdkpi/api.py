@@ -56,11 +56,14 @@ def load_data(
     *,
     store: str | None = None,
     progress: Progress | None = None,
+    cache: bool = True,
 ) -> Dataset:
     """Read a data folder (or workbook), using a mapping file if one is given or found.
 
     A folder of store folders (`DATA/<store>/<sheets>`) is read as a dealer group;
     `store` keeps only that store's rows of a group (see `sdkpi.loaders.group`).
+    `cache`: reuse sheets parsed by an earlier run from unchanged files (`sdkpi.cache`;
+    also off with SDKPI_NO_CACHE=1).
     """
     from .safety import require_defused_xml
 
@@ -70,14 +73,19 @@ def load_data(
     folder = Path(data)
     stores = store_folders(folder)
     if stores:
-        dataset = load_group(folder, stores, lambda sub: _load_one(sub, mapping, folder), progress)
+        dataset = load_group(
+            folder, stores, lambda sub: _load_one(sub, mapping, folder, cache=cache), progress
+        )
     else:
-        dataset = _load_one(folder, mapping)
+        dataset = _load_one(folder, mapping, cache=cache)
     return select_store(dataset, store) if store else dataset
 
 
-def _load_one(folder: Path, mapping: str | Path | None, group: Path | None = None) -> Dataset:
+def _load_one(
+    folder: Path, mapping: str | Path | None, group: Path | None = None, *, cache: bool = True
+) -> Dataset:
     """One store: its own mapping file, else the given one, else the group folder's."""
+    from .cache import SheetCache
     from .loaders.sheets import load_dataset
 
     mapping_path = Path(mapping) if mapping else None
@@ -90,7 +98,7 @@ def _load_one(folder: Path, mapping: str | Path | None, group: Path | None = Non
         from .loaders.mapping import load_mapping
 
         options = load_mapping(mapping_path)
-    return load_dataset(folder, options=options)
+    return load_dataset(folder, options=options, cache=SheetCache.default() if cache else None)
 
 
 def compute(
@@ -104,6 +112,7 @@ def compute(
     kpis: list[str] | None = None,
     today: date | None = None,
     store: str | None = None,
+    cache: bool = True,
 ) -> ComputeResult:
     """Compute the KPIs of one period from a folder of record sheets."""
     period = parse_period(month, start, end)
@@ -111,7 +120,7 @@ def compute(
     if kpis:
         for kpi_id in kpis:
             defs.kpi(kpi_id)
-    dataset = load_data(data, mapping, store=store)
+    dataset = load_data(data, mapping, store=store, cache=cache)
     result = Engine(defs, dataset).compute(period, kpis, today)
     result.store = store
     result.definitions = (

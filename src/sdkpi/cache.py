@@ -248,5 +248,7 @@ def _series(column: Any, kind: str) -> pd.Series:
         mask = np.asarray(column.is_null().to_numpy(), dtype=bool)
         return pd.Series(pd.arrays.BooleanArray(values, mask))
     if kind == "text":
-        return pd.Series(column.to_numpy(zero_copy_only=False), dtype=object)
+        from .loaders.fast import arrow_strings
+
+        return pd.Series(arrow_strings(column), dtype=object)
     return pd.Series(column.to_numpy())

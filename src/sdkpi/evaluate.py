@@ -281,9 +281,12 @@ def _named_by(frame: Frame, column: str) -> np.ndarray:
     by_other = refs.notna() & (refs != keys)
     if "store" in frame.data.columns and frame.data["store"].nunique() > 1:
         # a dealer group: an order names an order of its own store (RO numbers repeat across stores)
-        store = frame.data["store"].fillna("")
-        pairs = pd.MultiIndex.from_arrays([store[by_other], refs[by_other]])
-        found = pd.MultiIndex.from_arrays([store, keys]).isin(pairs)
-        return np.asarray(found, dtype=bool) & keys.notna().to_numpy()
+        store, _ = pd.factorize(frame.data["store"].fillna(""))
+        ids, uniques = pd.factorize(pd.concat([keys, refs], ignore_index=True))
+        width = len(uniques) + 1  # (store, id) pairs as one int64; a missing id is -1
+        key_pairs = store.astype(np.int64) * width + ids[: len(keys)] + 1
+        ref_pairs = store.astype(np.int64) * width + ids[len(keys) :] + 1
+        found = np.isin(key_pairs, ref_pairs[by_other.to_numpy(dtype=bool)])
+        return found & keys.notna().to_numpy()
     named = pd.unique(refs[by_other].to_numpy(dtype=object))
     return keys.isin(named).to_numpy() & keys.notna().to_numpy()

@@ -39,6 +39,14 @@ MappingOpt = Annotated[
     ),
 ]
 LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of names and labels.")]
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Read and parse every file again; don't use or fill the parsed-sheet cache "
+        "(also SDKPI_NO_CACHE=1).",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No diagnostics on stderr.")]
 
 

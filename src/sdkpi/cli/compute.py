@@ -17,6 +17,7 @@ from .common import (
     Lang,
     MappingOpt,
     MonthOpt,
+    NoCacheOpt,
     OutputFormat,
     QuietOpt,
     ToOpt,
@@ -43,6 +44,7 @@ def compute_command(
     kpi: KpiOpt = None,
     store: StoreOpt = None,
     config: ConfigOpt = None,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Compute the KPIs of one month (or --from/--to period) from the exported sheets."""
     from ..api import compute
@@ -68,6 +70,7 @@ def compute_command(
                 mapping=mapping,
                 kpis=kpi or None,
                 store=store,
+                cache=not no_cache,
             )
     except SdkpiError as err:
         fail(err)

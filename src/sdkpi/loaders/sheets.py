@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..cache import SheetCache
 from ..contract import SHEETS, Column, Sheet
 from ..dataset import Dataset, SheetData
 from ..errors import InputError
 from ..issues import DataIssue
-from . import readers, values
+from . import fast, readers, values
 
 
 @dataclass
@@ -53,8 +54,13 @@ def load_dataset(
     *,
     options: Mapping[str, SheetOptions] | None = None,
     sheets: Iterable[str] | None = None,
+    cache: SheetCache | None = None,
 ) -> Dataset:
-    """Read every sheet found under `data` (a folder or one workbook)."""
+    """Read every sheet found under `data` (a folder or one workbook).
+
+    With a `cache`, a sheet whose file is unchanged since an earlier run is taken
+    from it instead of being read and parsed again (see `sdkpi.cache`).
+    """
     options = options or {}
     dataset = Dataset(source=str(data))
     sources = readers.discover(Path(data))
@@ -68,7 +74,11 @@ def load_dataset(
             dataset.missing[name] = "sheet missing"
             continue
         try:
-            sheet_data, issues = load_sheet(source, sheet_options)
+            key = cache.key(source.path, worksheet=source.worksheet, options=sheet_options) if cache else None
+            cached = cache.get(key) if cache else None
+            sheet_data, issues = cached or load_sheet(source, sheet_options)
+            if cache and cached is None:
+                cache.put(key, sheet_data, issues)
         except InputError as err:
             dataset.missing[name] = f"unreadable: {err.message}"
             dataset.issues.append(_issue_from_error(err, name, str(source.path)))
@@ -195,9 +205,17 @@ def _parse_columns(
             name = canonical or header.strip()
             if name in columns or name in sheet.column_names:
                 continue  # an extra column shadowing a canonical name: keep the canonical one
-            columns[name] = values.parse_column(series, "text", excel=excel).values
+            text = fast.parse_column(series, "text", excel=excel)
+            columns[name] = (text or values.parse_column(series, "text", excel=excel)).values
             continue
-        parsed = values.parse_column(
+        parsed = fast.parse_column(
+            series,
+            column.type,
+            enum_values=column.values or None,
+            excel=excel,
+            value_map=opts.values.get(column.name),
+            is_id=_is_id(column),
+        ) or values.parse_column(
             series,
             column.type,
             enum_values=column.values or None,
@@ -282,7 +300,7 @@ def _drop_duplicate_keys(data: SheetData, sheet: Sheet, issues: list[DataIssue])
     ids = keys
     if "store" in data.frame.columns and data.frame["store"].nunique() > 1:
         # a dealer group's export: a key is unique within its store, stores may repeat it
-        ids = pd.Series(list(zip(data.frame["store"].fillna(""), keys, strict=True)), dtype=object)
+        ids = pd.Series(_pair_codes(data.frame["store"], keys))
     duplicated = (ids.duplicated(keep="first") & keys.notna()).to_numpy()
     if not duplicated.any():
         return data
@@ -307,6 +325,13 @@ def _drop_duplicate_keys(data: SheetData, sheet: Sheet, issues: list[DataIssue])
     data.row_numbers = data.row_numbers[keep]
     data.bad = {c: m[keep] for c, m in data.bad.items()}
     return data
+
+
+def _pair_codes(first: pd.Series, second: pd.Series) -> np.ndarray:
+    """One int64 per row, equal exactly where both (first, second) values are equal."""
+    first_codes, _ = pd.factorize(first.fillna(""))
+    second_codes, uniques = pd.factorize(second)  # a missing value is -1
+    return first_codes.astype(np.int64) * (len(uniques) + 1) + second_codes + 1
 
 
 def sheet_names(names: Collection[str] | None) -> list[str]:

@@ -1,0 +1,246 @@
+"""A fast path for clean CSV columns, in Arrow compute and numpy, for millions of rows.
+
+`values.parse_column` handles every spelling the data contract accepts, one
+distinct value at a time. Most columns of a DMS export are already in the
+canonical form (`2024-05-03 14:20`, `true`, `1234.50`, plain IDs); for those,
+this module parses the whole column at once without building Python objects.
+
+It is strictly an optimisation: `parse_column` returns a result only when every
+cell is empty or in a form whose meaning is certain, and the result is exactly
+what `values.parse_column` gives for it (no bad cells, no problems). Anything
+else (a placeholder, a Chinese date, a thousands separator, an impossible date,
+a stray space) returns None, and the caller uses `values.parse_column`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .values import PLACEHOLDERS, SILENT_MISSING, ParsedColumn
+
+# Python's str.strip() whitespace, spelled for RE2 (which the slow path's normalisation removes)
+_SPACE_CLASS = (
+    r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
+    r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+)
+_EDGE_SPACE = f"^{_SPACE_CLASS}|{_SPACE_CLASS}$"
+_PLAIN_NUMBER = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+_ID_SCI = r"^[+-]?[0-9]+\.[0-9]+[eE][+-]?[0-9]+$"
+_TRUE = ("true", "True", "TRUE", "1", "yes", "Yes", "YES", "y", "Y", "是", "√")
+_FALSE = ("false", "False", "FALSE", "0", "no", "No", "NO", "n", "N", "否", "×")
+_NOT_VALUES = pa.array(sorted((SILENT_MISSING | PLACEHOLDERS) - {""}))
+# Years safely inside datetime64[ns] and inside the slow path's accepted range.
+_YEAR_MIN, _YEAR_MAX = 1678, 2261
+_DTYPES = {"number": "float64", "bool": "boolean", "datetime": "datetime64[ns]", "date": "datetime64[ns]"}
+
+
+def parse_column(
+    raw: pd.Series,
+    ctype: str,
+    *,
+    enum_values: Mapping[str, Sequence[str]] | None = None,
+    excel: bool = False,
+    value_map: Mapping[str, str] | None = None,
+    is_id: bool = False,
+) -> ParsedColumn | None:
+    """The parsed column when every cell is empty or canonical; None otherwise."""
+    if excel or value_map or not isinstance(raw.dtype, pd.StringDtype):
+        return None
+    arrow = raw.array.__arrow_array__()
+    if arrow.null_count:
+        return None
+    empty = pc.equal(pc.binary_length(arrow), 0)
+    if ctype in ("datetime", "date"):
+        values: Any = _datetimes(arrow, date_only=ctype == "date")
+    elif ctype == "number":
+        values = _numbers(arrow, empty)
+    elif ctype == "bool":
+        values = _bools(arrow, empty)
+    elif ctype == "enum":
+        values = _texts(arrow, empty, allowed=list(enum_values or {}))
+    else:
+        values = _texts(arrow, empty, is_id=is_id)
+    if values is None:
+        return None
+    dtype = _DTYPES.get(ctype, "object")
+    series = pd.Series(values, index=raw.index, name=raw.name, dtype=dtype, copy=False)
+    return ParsedColumn(series, np.zeros(len(raw), dtype=bool), [])
+
+
+def _all(mask: Any) -> bool:
+    return bool(pc.all(mask).as_py() is not False)
+
+
+def _any(mask: Any) -> bool:
+    return bool(pc.any(mask).as_py())
+
+
+def _bools(arrow: Any, empty: Any) -> pd.arrays.BooleanArray | None:
+    true = pc.is_in(arrow, value_set=pa.array(_TRUE))
+    false = pc.is_in(arrow, value_set=pa.array(_FALSE))
+    if not _all(pc.or_(pc.or_(true, false), empty)):
+        return None
+    return pd.arrays.BooleanArray(_numpy_bool(true), _numpy_bool(empty))
+
+
+def _numbers(arrow: Any, empty: Any) -> np.ndarray | None:
+    present = pc.invert(empty)
+    if not _all(pc.or_(pc.match_substring_regex(arrow, _PLAIN_NUMBER), empty)):
+        return None
+    try:
+        numbers = pc.cast(pc.if_else(present, arrow, pa.scalar(None, pa.string())), pa.float64())
+    except pa.ArrowInvalid:  # out of range for a double, e.g. 1e400: the slow path reports it
+        return None
+    values = numbers.to_numpy(zero_copy_only=False)
+    values = np.where(_numpy_bool(empty), np.nan, values).astype(np.float64)
+    if not np.isfinite(values[~_numpy_bool(empty)]).all():
+        return None
+    return values
+
+
+def _texts(
+    arrow: Any, empty: Any, *, is_id: bool = False, allowed: list[str] | None = None
+) -> np.ndarray | None:
+    if allowed is not None:
+        if not _all(pc.or_(pc.is_in(arrow, value_set=pa.array(allowed, pa.string())), empty)):
+            return None
+    else:
+        if _all(pc.string_is_ascii(arrow)):
+            if not all(_ascii_edges_clean(chunk) for chunk in arrow.chunks):
+                return None
+        elif not _all(pc.equal(pc.utf8_normalize(arrow, "NFKC"), arrow)) or _any(
+            pc.match_substring_regex(arrow, _EDGE_SPACE)
+        ):
+            return None
+        if _any(pc.is_in(arrow, value_set=_NOT_VALUES)):
+            return None
+        if is_id and _any(pc.match_substring_regex(arrow, _ID_SCI)):
+            return None
+    values = arrow_strings(arrow)
+    if _any(empty):
+        values[_numpy_bool(empty)] = None
+    return values
+
+
+def arrow_strings(arrow: Any) -> np.ndarray:
+    """An Arrow string column as Python strings (None where null).
+
+    Repeated values share one object, as factorizing does: a column of a few
+    advisors' names costs a few strings, not a million.
+    """
+    sample = arrow.slice(0, 10_000)
+    if len(sample) and pc.count_distinct(sample).as_py() > 0.5 * len(sample):
+        return np.array(arrow.to_numpy(zero_copy_only=False), dtype=object, copy=True)  # mostly unique IDs
+    encoded = pc.dictionary_encode(arrow)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    uniques = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    uniques = np.append(uniques, np.array([None], dtype=object))
+    codes = encoded.indices.fill_null(len(uniques) - 1).to_numpy(zero_copy_only=False)
+    return uniques[codes]
+
+
+def _offsets(chunk: Any) -> np.ndarray:
+    offset_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    return np.frombuffer(chunk.buffers()[1], dtype=offset_type)[chunk.offset : chunk.offset + len(chunk) + 1]
+
+
+def _ascii_edges_clean(chunk: Any) -> bool:
+    """No ASCII text cell starts or ends with whitespace (tab..CR, FS..US, space)."""
+    offsets = _offsets(chunk)
+    starts, ends = offsets[:-1], offsets[1:]
+    present = ends > starts
+    if not present.any():
+        return True
+    data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
+    edges = np.concatenate([data[starts[present]], data[ends[present] - 1]])
+    return not (((edges >= 9) & (edges <= 13)) | ((edges >= 28) & (edges <= 32))).any()
+
+
+def _numpy_bool(mask: Any) -> np.ndarray:
+    return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+# --------------------------------------------------------------------------- datetimes
+
+
+def _datetimes(arrow: Any, *, date_only: bool) -> np.ndarray | None:
+    """'YYYY-MM-DD', 'YYYY-MM-DD HH:MM' or 'YYYY-MM-DD HH:MM:SS' (one width per column)."""
+    out = np.full(len(arrow), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
+    position = 0
+    for chunk in arrow.chunks:
+        stamps = _chunk_datetimes(chunk)
+        if stamps is None:
+            return None
+        out[position : position + len(chunk)] = stamps
+        position += len(chunk)
+    if date_only:
+        out = out.astype("datetime64[D]").astype("datetime64[ns]")
+    return out
+
+
+def _chunk_datetimes(chunk: Any) -> np.ndarray | None:
+    n = len(chunk)
+    out = np.full(n, np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
+    if n == 0:
+        return out
+    buffers = chunk.buffers()
+    offsets = _offsets(chunk)
+    lengths = np.diff(offsets)
+    present = lengths > 0
+    widths = np.unique(lengths[present])
+    if len(widths) == 0:
+        return out
+    if len(widths) != 1 or int(widths[0]) not in (10, 16, 19):
+        return None
+    width = int(widths[0])
+    data = np.frombuffer(buffers[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    cells = data.reshape(-1, width)  # the present cells, back to back, in order
+    stamps = _stamps(cells, width)
+    if stamps is None:
+        return None
+    out[present] = stamps
+    return out
+
+
+_SHAPES = {10: "dddd-dd-dd", 16: "dddd-dd-dd dd:dd", 19: "dddd-dd-dd dd:dd:dd"}
+
+
+def _stamps(cells: np.ndarray, width: int) -> np.ndarray | None:
+    shape = _SHAPES[width]
+    digit_at = [i for i, ch in enumerate(shape) if ch == "d"]
+    for i, ch in enumerate(shape):
+        if ch != "d" and not (cells[:, i] == ord(ch)).all():
+            return None
+    digits = cells[:, digit_at].astype(np.int64) - ord("0")
+    if ((digits < 0) | (digits > 9)).any():
+        return None
+
+    def number(first: int, count: int) -> np.ndarray:
+        value = np.zeros(len(cells), dtype=np.int64)
+        for k in range(first, first + count):
+            value = value * 10 + digits[:, k]
+        return value
+
+    year, month, day = number(0, 4), number(4, 2), number(6, 2)
+    hour = number(8, 2) if width >= 16 else 0
+    minute = number(10, 2) if width >= 16 else 0
+    second = number(12, 2) if width == 19 else 0
+    if (year < _YEAR_MIN).any() or (year > _YEAR_MAX).any() or ((month < 1) | (month > 12)).any():
+        return None
+    first_of_month = ((year - 1970) * 12 + month - 1).astype("datetime64[M]").astype("datetime64[D]")
+    days_in_month = ((year - 1970) * 12 + month).astype("datetime64[M]").astype(
+        "datetime64[D]"
+    ) - first_of_month
+    if ((day < 1) | (day > days_in_month.astype(np.int64))).any():
+        return None
+    if np.any(np.asarray(hour) > 23) or np.any(np.asarray(minute) > 59) or np.any(np.asarray(second) > 59):
+        return None
+    seconds = (first_of_month.astype(np.int64) + day - 1) * 86400 + hour * 3600 + minute * 60 + second
+    return (seconds * 1_000_000_000).astype("datetime64[ns]")

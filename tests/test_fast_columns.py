@@ -1,0 +1,111 @@
+"""The Arrow fast path for clean CSV columns gives exactly what `values.parse_column` gives.
+
+It may decline (None) any column; when it answers, values and dtype must equal the
+slow path's and the slow path must have found nothing to report.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sdkpi.contract import SHEETS
+from sdkpi.loaders import fast, values
+
+CUSTOMER_TYPE = SHEETS["work_orders"].column("customer_type")
+assert CUSTOMER_TYPE is not None
+ENUM = CUSTOMER_TYPE.values
+
+
+def _raw(cells: list[str]) -> pd.Series:
+    return pd.Series(cells, dtype="str")  # what the CSV reader hands over
+
+
+def _both(
+    cells: list[str], ctype: str, **kw: object
+) -> tuple[values.ParsedColumn | None, values.ParsedColumn]:
+    raw = _raw(cells)
+    return fast.parse_column(raw, ctype, **kw), values.parse_column(raw, ctype, **kw)  # type: ignore[arg-type]
+
+
+CLEAN = [
+    (["2024-05-03 14:20", "", "2024-12-31 23:59", "2024-02-29 00:00"], "datetime", {}),
+    (["2024-05-03", "", "1999-01-01"], "datetime", {}),
+    (["2024-05-03 14:20:59", "2024-05-03 00:00:00"], "datetime", {}),
+    (["2024-05-03", "2024-05-04", ""], "date", {}),
+    (["true", "false", "", "TRUE", "0", "1", "是", "否", "Y", "n"], "bool", {}),
+    (["1234.5", "-3", "", "+2", ".5", "5.", "1.5E3", "0"], "number", {}),
+    (["retail", "", "internal", "warranty"], "enum", {"enum_values": ENUM}),
+    (["RO0001", "", "S1-RO0002", "粤B12345", "底盘异响"], "text", {"is_id": True}),
+]
+
+
+@pytest.mark.parametrize(("cells", "ctype", "kw"), CLEAN)
+def test_clean_columns_take_the_fast_path_with_identical_results(
+    cells: list[str], ctype: str, kw: dict
+) -> None:
+    quick, slow = _both(cells, ctype, **kw)
+    assert quick is not None, "a clean column should not need the slow path"
+    assert not slow.problems and not slow.bad.any()
+    pd.testing.assert_series_equal(quick.values, slow.values)
+    assert not quick.bad.any() and quick.problems == []
+
+
+DECLINED = [
+    (["2024-02-30 10:00"], "datetime"),  # impossible date: the slow path reports it
+    (["2024-05-03 24:00"], "datetime"),
+    (["2024-05-03 14:60"], "datetime"),
+    (["2262-04-11 00:00"], "datetime"),  # outside datetime64[ns]
+    (["1500-01-01"], "datetime"),
+    (["2024/5/3 14:20"], "datetime"),  # accepted, but by the slow path
+    (["2024-5-3 14:20"], "datetime"),
+    ([" 2024-05-03 14:20"], "datetime"),
+    (["2024-05-03 14:20", "2024-05-03"], "datetime"),  # mixed widths
+    (["2024年5月3日"], "datetime"),
+    (["NULL"], "datetime"),
+    (["45123.5"], "datetime"),
+    (["#N/A"], "number"),
+    (["1,234.5"], "number"),
+    (["¥12"], "number"),
+    (["1e400"], "number"),
+    (["nan"], "number"),
+    (["inf"], "number"),
+    (["１２３"], "number"),
+    ([" 12"], "number"),
+    (["maybe"], "bool"),
+    ([" true"], "bool"),
+    (["N/A"], "bool"),
+    (["自费"], "enum"),
+    (["Retail"], "enum"),
+    (["RO1 "], "text"),
+    (["\tRO1"], "text"),
+    (["ＲＯ１"], "text"),  # full-width: NFKC changes it
+    (["-"], "text"),
+    (["None"], "text"),
+    (["1.23E+15"], "text"),  # an ID in scientific notation: the slow path warns
+]
+
+
+@pytest.mark.parametrize(("cells", "ctype"), DECLINED)
+def test_anything_not_canonical_is_left_to_the_slow_path(cells: list[str], ctype: str) -> None:
+    kw: dict = {"enum_values": ENUM} if ctype == "enum" else {"is_id": True} if ctype == "text" else {}
+    quick, _ = _both([*cells, ""], ctype, **kw)
+    assert quick is None
+
+
+def test_excel_cells_and_mapped_values_are_never_fast() -> None:
+    assert fast.parse_column(_raw(["retail"]), "enum", enum_values=ENUM, excel=True) is None
+    assert fast.parse_column(_raw(["retail"]), "enum", enum_values=ENUM, value_map={"x": "retail"}) is None
+    assert fast.parse_column(pd.Series(["a"], dtype=object), "text") is None
+
+
+def test_many_rows_across_chunks() -> None:
+    import pyarrow as pa
+
+    cells = ["2024-05-03 14:20", ""] * 5000
+    chunked = pa.chunked_array([pa.array(cells[:3001]), pa.array(cells[3001:])])
+    raw = pd.Series(pd.arrays.ArrowStringArray(chunked))
+    quick = fast.parse_column(raw, "datetime")
+    slow = values.parse_column(raw, "datetime")
+    assert quick is not None
+    pd.testing.assert_series_equal(quick.values, slow.values)
