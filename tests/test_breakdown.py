@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import CONFORMANCE, TODAY, dataset
 from sdkpi.api import load_data
@@ -121,3 +123,42 @@ def _order(ro: str, advisor: str, **values: Any) -> dict[str, Any]:
 def _breakdown(definitions: Definitions, kpi_id: str, by: str, **sheets: Any) -> Any:
     engine = Engine(definitions, dataset(**sheets))
     return breakdown_all(engine, MAY, by, [kpi_id], TODAY).kpis[0]
+
+
+ADVISORS = st.sampled_from(["SA01", "SA02", None])
+MOMENTS = st.sampled_from(
+    ["2024-04-30 23:59", "2024-05-01 00:00", "2024-05-15 10:00", "2024-05-31 23:59", None]
+)
+
+
+@st.composite
+def random_orders(draw: st.DrawFn) -> list[dict[str, Any]]:
+    rows = []
+    for i in range(draw(st.integers(0, 15))):
+        row = _order(f"R{i}", draw(ADVISORS), opened_at=draw(MOMENTS) or "2024-05-02 09:00")
+        row.update(
+            store=draw(st.sampled_from(["north", "south"])),
+            customer_type=draw(st.sampled_from(["retail", "warranty", "internal"])),
+            appointment_id=draw(st.sampled_from(["AP", None])),
+            work_completed_at=draw(MOMENTS),
+            walkaround=draw(st.sampled_from([True, False, None])),
+            closed_at=draw(MOMENTS),
+            labor_hours_sold=draw(st.sampled_from([None, 0.5, 1.25, 3.0])),
+            comeback_of=draw(st.sampled_from([None, "R0", "R1"])),
+        )
+        rows.append(row)
+    return rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=random_orders(), by=st.sampled_from(["advisor", "store", "customer_type"]))
+def test_random_orders_parts_add_up(definitions: Definitions, rows: list[dict[str, Any]], by: str) -> None:
+    engine = Engine(definitions, dataset(work_orders=rows))
+    for kpi in breakdown_all(engine, MAY, by, today=TODAY).kpis:
+        if kpi.reason or kpi.distinct or kpi.kpi.sheet != "work_orders":
+            continue
+        assert kpi.total is not None
+        assert sum(g.denominator for g in kpi.groups) == pytest.approx(kpi.total.denominator, rel=1e-12)
+        assert sum(g.numerator for g in kpi.groups) == pytest.approx(kpi.total.numerator, rel=1e-12)
+        if isinstance(kpi.total.denominator, int):
+            assert sum(g.denominator for g in kpi.groups) == kpi.total.denominator
