@@ -201,7 +201,6 @@ def build_report(
     else:
         dataset = load_data(data, mapping, store=store, progress=progress)
     engine = Engine(defs, dataset)
-
     evaluations = engine.evaluate_all(period, today=today)
     result = ComputeResult(
         period=period,
@@ -213,10 +212,13 @@ def build_report(
         definitions=str(definitions) if isinstance(definitions, (str, Path)) else "default",
         store=store_label(dataset, store),
     )
-
     previous_period = period.previous_month()
-    previous = {e.result.id: e.result.value for e in engine.evaluate_all(previous_period, today=today)}
-    months, trend = trend_series(engine, trend_months(period, last), today)
+    by_month = {period: result.kpis}  # each month evaluated once, on the one engine
+    for other in [*trend_months(period, last), previous_period]:
+        if other not in by_month:
+            by_month[other] = [e.result for e in engine.evaluate_all(other, today=today)]
+    months, trend = trend_series(by_month, trend_months(period, last))
+    previous = {kpi.id: kpi.value for kpi in by_month[previous_period]}
     reports: dict[str, KpiReport] = {}
     for evaluation in evaluations:
         kpi = evaluation.result
@@ -249,21 +251,20 @@ def trend_months(period: Period, last: int) -> list[Period]:
 
 
 def trend_series(
-    engine: Engine, months: list[Period], today: date | None
+    by_month: dict[Period, list[KpiResult]], months: list[Period]
 ) -> tuple[list[Period], dict[str, list[TrendPoint]]]:
     """A point per KPI and month, leaving out the leading months without any data.
 
     A store that started exporting three months ago gets a three-month trend,
     not nine empty months in every chart.
     """
-    rows = [(month, [e.result for e in engine.evaluate_all(month, today=today)]) for month in months]
-    while len(rows) > 1 and all(kpi.value is None for kpi in rows[0][1]):
-        rows.pop(0)
-    series: dict[str, list[TrendPoint]] = {k.id: [] for k in engine.definitions.kpis}
-    for month, results in rows:
-        for kpi in results:
-            series[kpi.id].append(TrendPoint(month.label, kpi.value, kpi.status))
-    return [month for month, _ in rows], series
+    while len(months) > 1 and all(kpi.value is None for kpi in by_month[months[0]]):
+        months = months[1:]
+    series: dict[str, list[TrendPoint]] = {}
+    for month in months:
+        for kpi in by_month[month]:
+            series.setdefault(kpi.id, []).append(TrendPoint(month.label, kpi.value, kpi.status))
+    return months, series
 
 
 def store_label(dataset: Dataset, store: str | None) -> str | None:
