@@ -1,0 +1,335 @@
+"""Hostile files in, inert files out (bad-input.md "Hostile files and outputs").
+
+In: every hostile or mislabelled workbook (tests/hostile/workbooks.py) put in a
+store folder ends in a clean, documented error for its sheet, found before any
+XML is parsed; the other sheets are still computed. Out: text from the data that
+looks like a formula or markup comes out of the Excel report, the HTML report and
+the CSV record list as inert text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import sys
+import zipfile
+from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from conftest import CONFORMANCE
+from hostile import workbooks
+from sdkpi.cli import app
+from sdkpi.errors import EXIT_INPUT, EXIT_OK, InputError
+from sdkpi.loaders import readers
+from sdkpi.safety import require_defused_xml
+
+MAY = ["--month", "2024-05"]
+SECRET = "SECRET-TOKEN-4f9a"
+
+
+@pytest.fixture(autouse=True)
+def _no_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+def run(*args: str | Path) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def store_with(tmp_path: Path, name: str, build: Callable[[Path], Any]) -> Path:
+    """store-a with its callbacks sheet replaced by the file `build` writes."""
+    folder = tmp_path / "store"
+    shutil.copytree(CONFORMANCE / "store-a", folder)
+    (folder / "callbacks.csv").unlink()
+    build(folder / name)
+    return folder
+
+
+# --------------------------------------------------------------------------- watchers
+
+_opened: list[str] | None = None
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if _opened is not None and event == "open" and isinstance(args[0], str):
+        _opened.append(args[0])
+
+
+sys.addaudithook(_audit)  # permanent, but records only while a test arms it
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Iterator[Path]:
+    """A local file an external entity points at; it must never be opened."""
+    global _opened
+    file = tmp_path / "secret.txt"
+    file.write_text(SECRET, encoding="utf-8")
+    _opened = []
+    try:
+        yield file
+    finally:
+        opened, _opened = _opened, None
+    assert str(file) not in opened, "an external entity was resolved"
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every workbook handed to an XML/grid parser (calamine or openpyxl)."""
+    calls: list[str] = []
+    for name in ("_grid_calamine", "_grid_openpyxl"):
+        real = getattr(readers, name)
+
+        def spy(path: Path, *args: Any, _real: Any = real, **kw: Any) -> Any:
+            calls.append(Path(path).name)
+            return _real(path, *args, **kw)
+
+        monkeypatch.setattr(readers, name, spy)
+    return calls
+
+
+# --------------------------------------------------------------------------- hostile workbooks
+
+REJECTED_BEFORE_PARSING = {
+    "billion laughs in the sheet": (workbooks.billion_laughs, "entity declarations"),
+    "billion laughs in workbook.xml": (
+        lambda p: workbooks.billion_laughs(p, "xl/workbook.xml"),
+        "entity declarations (doctype/entity in xl/workbook.xml)",
+    ),
+    "billion laughs in [Content_Types].xml": (
+        lambda p: workbooks.billion_laughs(p, "[Content_Types].xml"),
+        "entity declarations",
+    ),
+    "DOCTYPE behind a 200 kB comment": (workbooks.hidden_doctype, "entity declarations"),
+    "DOCTYPE in UTF-16 XML": (workbooks.utf16_doctype, "entity declarations"),
+    "zip bomb: ratio 1000:1": (workbooks.ratio_bomb, "expands 1002:1 (limit 200:1)"),
+    "zip bomb: 4 GB declared": (workbooks.declared_huge, "bytes uncompressed (limit 1073741824)"),
+    "zip bomb: sizes that lie": (workbooks.lying_sizes, "inflates to more than it declares"),
+    "zip bomb: 10001 members": (workbooks.many_members, "zip members (limit 10000)"),
+    "truncated workbook": (workbooks.truncated, "not a readable .xlsx"),
+    "a zip that is no workbook": (workbooks.not_a_workbook_zip, "no workbook part"),
+}
+
+
+@pytest.mark.parametrize(
+    ("build", "message"), REJECTED_BEFORE_PARSING.values(), ids=REJECTED_BEFORE_PARSING.keys()
+)
+def test_hostile_workbook_is_rejected_before_any_parsing(
+    tmp_path: Path, build: Callable[[Path], Any], message: str, parsed: list[str]
+) -> None:
+    folder = store_with(tmp_path, "callbacks.xlsx", build)
+    code, out, err = run("compute", "--data", folder, *MAY, "--format", "json")
+    assert code == EXIT_INPUT
+    result = json.loads(out)
+    errors = [i for i in result["data_issues"] if i["severity"] == "error"]
+    assert [(e["sheet"], e["code"]) for e in errors] == [("callbacks", "unreadable")]
+    assert message in errors[0]["reason"].lower()
+    assert errors[0]["file"].endswith("callbacks.xlsx")
+    assert parsed == [], "the checks must run before the workbook reaches an XML parser"
+    statuses = {k["id"]: k["status"] for k in result["kpis"]}
+    assert statuses["callback_rate"] == "no_data" and statuses["appointment_rate"] in ("met", "missed")
+    assert "unreadable" in err
+
+
+def test_the_genuine_workbook_the_hostile_ones_start_from_loads(tmp_path: Path, parsed: list[str]) -> None:
+    folder = store_with(tmp_path, "callbacks.xlsx", workbooks.genuine)
+    code, out, _ = run("compute", "--data", folder, *MAY, "--format", "json")
+    assert code == EXIT_OK, out
+    assert parsed == ["callbacks.xlsx"]
+    assert json.loads(out)["data_issues"] == []
+
+
+def test_external_entity_is_never_resolved(tmp_path: Path, secret: Path) -> None:
+    folder = store_with(tmp_path, "callbacks.xlsx", lambda p: workbooks.external_entity(p, secret))
+    code, out, err = run("compute", "--data", folder, *MAY, "--format", "json")
+    assert code == EXIT_INPUT
+    assert "entity declarations" in out
+    assert SECRET not in out + err
+
+
+def test_entity_in_a_part_not_named_xml_is_not_expanded(tmp_path: Path, secret: Path) -> None:
+    """The prolog check looks at *.xml parts; a sheet part named .dat reaches the parsers,
+    which refuse the undeclared entity (calamine) or any DTD (openpyxl via defusedxml)."""
+    folder = store_with(tmp_path, "callbacks.xlsx", workbooks.sheet_part_not_named_xml)
+    code, out, _ = run("compute", "--data", folder, *MAY, "--format", "json")
+    assert code == EXIT_INPUT
+    [error] = [i for i in json.loads(out)["data_issues"] if i["severity"] == "error"]
+    assert "cannot be read" in error["reason"] and "lol" * 10 not in out
+
+
+def test_hostile_workbook_through_the_report(tmp_path: Path) -> None:
+    """`sdkpi report` writes its report for the readable sheets and lists the rejected one."""
+    folder = store_with(tmp_path, "callbacks.xlsx", workbooks.billion_laughs)
+    report = tmp_path / "report.xlsx"
+    code, _, err = run("report", "--data", folder, *MAY, "--last", "1", "--output", report)
+    assert code == EXIT_INPUT, err
+    texts = " ".join(
+        str(cell.value) for ws in openpyxl.load_workbook(report) for row in ws.iter_rows() for cell in row
+    )
+    assert "entity declarations" in texts
+
+
+# --------------------------------------------------------------------------- file type by first bytes
+
+
+@pytest.mark.parametrize(
+    ("build", "name", "message"),
+    [
+        (workbooks.csv_named_xlsx, "callbacks.xlsx", "named .xlsx but is a text (csv) file"),
+        (workbooks.html_named_xlsx, "callbacks.xlsx", "named .xlsx but is an html page"),
+        (workbooks.ole_xls, "callbacks.xlsx", "named .xlsx but is an old binary excel .xls"),
+        (workbooks.xml_spreadsheet_2003, "callbacks.xlsx", "excel 2003 xml spreadsheet"),
+        (workbooks.html_named_xlsx, "callbacks.csv", "html page"),
+        (workbooks.genuine, "callbacks.csv", "excel workbook"),
+    ],
+    ids=["csv as xlsx", "html as xlsx", "xls as xlsx", "xml 2003 as xlsx", "html as csv", "xlsx as csv"],
+)
+def test_the_first_bytes_decide_the_file_type(
+    tmp_path: Path, build: Callable[[Path], Any], name: str, message: str
+) -> None:
+    folder = store_with(tmp_path, name, build)
+    code, out, _ = run("compute", "--data", folder, *MAY, "--format", "json")
+    assert code == EXIT_INPUT
+    [error] = [i for i in json.loads(out)["data_issues"] if i["severity"] == "error"]
+    assert message in error["reason"].lower()
+    assert "hint:" in error["reason"]  # says what to do
+
+
+# --------------------------------------------------------------------------- defusedxml
+
+
+def test_defusedxml_is_in_use() -> None:
+    require_defused_xml()
+    assert openpyxl.DEFUSEDXML is True
+    assert readers.OPENPYXL_DEFUSED is True
+
+
+def test_no_data_is_read_when_openpyxl_would_parse_without_defusedxml(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
+    with pytest.raises(InputError, match="not using defusedxml"):
+        require_defused_xml()
+    code, out, err = run("compute", "--data", CONFORMANCE / "store-a", *MAY, "--format", "json")
+    assert (code, out) == (EXIT_INPUT, "")
+    assert "OPENPYXL_DEFUSEDXML" in err and "Traceback" not in err
+
+
+def test_missing_defusedxml_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "defusedxml.ElementTree", None)  # import now fails
+    with pytest.raises(InputError, match="defusedxml is not installed"):
+        require_defused_xml()
+
+
+# --------------------------------------------------------------------------- inert outputs
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example","click")',
+    "=cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "\t=1+1",
+    "\r=1+1",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "{{7*7}}{% raw %}",
+]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.fixture(scope="module")
+def hostile_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """store-a whose advisor, technician and customer names are attacks."""
+    folder = tmp_path_factory.mktemp("hostile") / "store"
+    shutil.copytree(CONFORMANCE / "store-a", folder)
+    path = folder / "work_orders.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for i, row in enumerate(rows):
+        row["advisor"] = HOSTILE[i % len(HOSTILE)]
+        row["technician"] = HOSTILE[(i + 3) % len(HOSTILE)]
+        row["customer_id"] = HOSTILE[(i + 5) % len(HOSTILE)]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return folder
+
+
+def test_excel_report_holds_no_formula(hostile_store: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.xlsx"
+    code, _, err = run("report", "--data", hostile_store, *MAY, "--last", "1", "--output", report)
+    assert code in (EXIT_OK, EXIT_INPUT), err
+    with zipfile.ZipFile(report) as archive:
+        parts = [archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/")]
+    assert parts and not any(b"<f>" in xml or b"<f " in xml for xml in parts)
+    strings = set()
+    for ws in openpyxl.load_workbook(report):
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    strings.add(cell.value)
+    assert {h for h in HOSTILE if not h.startswith(("\t", "\r"))} <= strings  # kept, as text
+
+
+class _Markup(HTMLParser):
+    """Every tag and attribute of a page, and its text as a browser shows it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: set[str] = set()
+        self.attributes: list[tuple[str, str | None]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.attributes += attrs
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_html_report_escapes_everything(hostile_store: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    code, _, err = run("report", "--data", hostile_store, *MAY, "--last", "1", "--output", report)
+    assert code in (EXIT_OK, EXIT_INPUT), err
+    markup = _Markup()
+    markup.feed(report.read_text(encoding="utf-8"))
+    assert not markup.tags & {"script", "img", "iframe", "object", "embed"}
+    assert not [name for name, _ in markup.attributes if name.startswith("on")]
+    assert not [v for _, v in markup.attributes if v and v.strip().lower().startswith("javascript:")]
+    text = "".join(markup.text)
+    for attack in ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "{{7*7}}{% raw %}"):
+        assert attack in text  # shown to the reader as the text it is; never a template
+
+
+def test_csv_record_list_cells_are_inert(hostile_store: Path) -> None:
+    code, out, err = run(
+        "explain", "delivery_explanation_rate", "--data", hostile_store, *MAY, "--format", "csv"
+    )
+    assert code in (EXIT_OK, EXIT_INPUT), err
+    rows = list(csv.reader(io.StringIO(out)))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert any(cell.startswith("'") for cell in cells), "the attacks are in the list, neutralised"
+    for cell in cells:
+        if cell.startswith(FORMULA_START):
+            float(cell)  # only a plain negative number may start with '-'
+
+
+def test_json_output_carries_the_text_verbatim(hostile_store: Path) -> None:
+    code, out, _ = run(
+        "explain", "delivery_explanation_rate", "--data", hostile_store, *MAY, "--format", "json"
+    )
+    assert code in (EXIT_OK, EXIT_INPUT)
+    text = json.dumps(json.loads(out), ensure_ascii=False)
+    assert any(json.dumps(h, ensure_ascii=False)[1:-1] in text for h in HOSTILE)
