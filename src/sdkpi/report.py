@@ -219,27 +219,33 @@ def build_report(
             by_month[other] = [e.result for e in engine.evaluate_all(other, today=today)]
     months, trend = trend_series(by_month, trend_months(period, last))
     previous = {kpi.id: kpi.value for kpi in by_month[previous_period]}
-    reports: dict[str, KpiReport] = {}
+    reports = {}
     for evaluation in evaluations:
         kpi = evaluation.result
         records = None
         if kpi.status == "missed":
             records = failing_records(evaluation, defs.compiled[kpi.id], record_limit, lang)
         reports[kpi.id] = KpiReport(kpi, previous.get(kpi.id), trend[kpi.id], records)
-    stages = [
-        StageReport(s.id, s.name.model_dump(), [reports[k.id] for k in defs.kpis if k.stage == s.id])
-        for s in defs.stages
-    ]
     return ReportData(
         result=result,
         previous_period=previous_period,
         months=[p.label for p in months],
-        stages=[s for s in stages if s.kpis],
+        stages=by_stage(defs, reports),
         lang=lang,
         currency=currency,
         record_limit=record_limit,
         words=WORDS[lang],
     )
+
+
+def by_stage(defs: Definitions, reports: dict[str, KpiReport]) -> list[StageReport]:
+    """The KPIs under their stage, in the order of the definitions file; empty stages left out."""
+    stages = []
+    for stage in defs.stages:
+        kpis = [reports[k.id] for k in defs.kpis if k.stage == stage.id and k.id in reports]
+        if kpis:
+            stages.append(StageReport(stage.id, stage.name.model_dump(), kpis))
+    return stages
 
 
 def trend_months(period: Period, last: int) -> list[Period]:
