@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,9 @@ from .errors import UsageError
 from .evaluate import did_you_mean
 from .issues import DataIssue
 from .results import KpiResult, Period, Status
+
+if TYPE_CHECKING:
+    from .loaders.group import Progress
 
 
 @dataclass
@@ -101,6 +104,7 @@ def breakdown(
     kpis: list[str] | None = None,
     store: str | None = None,
     today: date | None = None,
+    progress: Progress | None = None,
 ) -> BreakdownResult:
     """Every KPI (or those asked for) per value of column `by` (library entry point)."""
     from .api import load_data, parse_period
@@ -110,7 +114,7 @@ def breakdown(
     for kpi_id in kpis or []:
         defs.kpi(kpi_id)
     check_column(by, defs)
-    dataset = load_data(data, mapping, store=store)
+    dataset = load_data(data, mapping, store=store, progress=progress)
     engine = Engine(defs, dataset)
     result = breakdown_all(engine, period, by, kpis, today)
     result.source, result.store = dataset.source, store

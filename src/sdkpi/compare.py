@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,9 @@ from .definitions import load_definitions
 from .engine import Engine, KpiEvaluation
 from .issues import DataIssue
 from .results import KpiResult, Period
+
+if TYPE_CHECKING:
+    from .loaders.group import Progress
 
 NOT_COUNTED = "not counted"  # out of the period, outside the denominator's condition, or absent
 
@@ -115,6 +118,7 @@ def diff(
     store: str | None = None,
     limit: int | None = None,
     today: date | None = None,
+    progress: Progress | None = None,
 ) -> DiffResult:
     """Compare one period computed from data A with definitions A against B (library entry point).
 
@@ -128,8 +132,8 @@ def diff(
     for kpi_id in kpis or []:
         if kpi_id not in defs_b.compiled:
             defs_a.kpi(kpi_id)
-    dataset_a = load_data(data, mapping, store=store)
-    dataset_b = load_data(data_b, mapping, store=store) if data_b else dataset_a
+    dataset_a = load_data(data, mapping, store=store, progress=progress)
+    dataset_b = load_data(data_b, mapping, store=store, progress=progress) if data_b else dataset_a
     result = diff_engines(Engine(defs_a, dataset_a), Engine(defs_b, dataset_b), period, kpis, limit, today)
     result.a = _side(data, definitions)
     result.b = _side(data_b or data, definitions_b or definitions)

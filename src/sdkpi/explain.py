@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from .engine import Engine, KpiEvaluation
 from .issues import DataIssue
 from .results import KpiResult, Period
 from .words import column_label, condition_words
+
+if TYPE_CHECKING:
+    from .loaders.group import Progress
 
 SAMPLE_ROWS = 10  # row numbers shown per column with unreadable values
 
@@ -75,6 +78,7 @@ def explain(
     lang: str = "en",
     limit: int | None = None,
     today: date | None = None,
+    progress: Progress | None = None,
 ) -> Explanation:
     """Explain one KPI of one period from a data folder (library entry point)."""
     from .api import load_data, parse_period
@@ -82,7 +86,7 @@ def explain(
     period = parse_period(month, start, end)
     defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
     defs.kpi(kpi_id)  # unknown id: DefinitionError with "did you mean"
-    dataset = load_data(data, mapping, store=store)
+    dataset = load_data(data, mapping, store=store, progress=progress)
     evaluation = Engine(defs, dataset).evaluate(kpi_id, period, today)
     explanation = explain_evaluation(defs.compiled[kpi_id], evaluation, period, lang, limit)
     explanation.data_issues = list(dataset.issues)

@@ -9,13 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .definitions import Definitions, load_definitions
 from .engine import Engine
 from .errors import UsageError
 from .issues import DataIssue
 from .results import Period, Status, TargetSpec
+
+if TYPE_CHECKING:
+    from .loaders.group import Progress
 
 SPARK = "▁▂▃▄▅▆▇█"
 MAX_PERIODS = 400
@@ -157,6 +160,7 @@ def trend(
     kpis: list[str] | None = None,
     store: str | None = None,
     today: date | None = None,
+    progress: Progress | None = None,
 ) -> TrendResult:
     """A series per KPI over the periods asked for (library entry point)."""
     from .api import load_data
@@ -165,7 +169,7 @@ def trend(
     defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
     for kpi_id in kpis or []:
         defs.kpi(kpi_id)
-    dataset = load_data(data, mapping, store=store)
+    dataset = load_data(data, mapping, store=store, progress=progress)
     result = trend_engine(Engine(defs, dataset), periods, every, kpis, today)
     result.source, result.store = dataset.source, store
     return result

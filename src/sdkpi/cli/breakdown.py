@@ -33,7 +33,7 @@ def breakdown_run(
     from ..breakdown import breakdown
 
     try:
-        with progress(quiet, "loading"):
+        with progress(quiet, "loading") as update:
             result = breakdown(
                 data,
                 by,
@@ -44,6 +44,7 @@ def breakdown_run(
                 mapping=mapping,
                 kpis=kpis or None,
                 store=store,
+                progress=update,
             )
     except SdkpiError as err:
         fail(err)

@@ -51,7 +51,7 @@ def diff_command(
     try:
         if data_b is None and defs_b is None:
             raise UsageError("nothing to compare: give --data-b B, --defs-b FILE, or both")
-        with progress(quiet, "loading"):
+        with progress(quiet, "loading") as update:
             result = diff(
                 pick(data, cfg.data, Path(".")),
                 data_b=data_b,
@@ -63,6 +63,7 @@ def diff_command(
                 mapping=pick(mapping, cfg.mapping),
                 kpis=kpi or None,
                 store=pick(store, cfg.store),
+                progress=update,
                 limit=limit or None,
             )
     except SdkpiError as err:

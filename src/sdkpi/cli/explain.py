@@ -61,7 +61,7 @@ def explain_command(
     if limit is None:
         limit = TABLE_LIMIT if output is ExplainFormat.table else 0
     try:
-        with progress(quiet, "loading"):
+        with progress(quiet, "loading") as update:
             result = explain(
                 pick(data, cfg.data, Path(".")),
                 kpi_id,
@@ -71,6 +71,7 @@ def explain_command(
                 definitions=pick(defs, cfg.defs),
                 mapping=pick(mapping, cfg.mapping),
                 store=pick(store, cfg.store),
+                progress=update,
                 lang=language,
                 limit=limit or None,
             )

@@ -57,7 +57,7 @@ def trend_command(
     cfg = settings(config)
     language = lang.value if lang else cfg.lang or "en"
     try:
-        with progress(quiet, "loading"):
+        with progress(quiet, "loading") as update:
             result = trend(
                 pick(data, cfg.data, Path(".")),
                 last=last,
@@ -69,6 +69,7 @@ def trend_command(
                 mapping=pick(mapping, cfg.mapping),
                 kpis=kpi or None,
                 store=pick(store, cfg.store),
+                progress=update,
             )
     except SdkpiError as err:
         fail(err)
