@@ -170,3 +170,10 @@ def test_long_record_lists_show_25_rows_and_fold_the_rest(page):
     assert "Show all 54 records" in block
     short = page[page.index('id="missed-reminder_rate"') :]
     assert 'class="more"' not in short[: short.index("</article>")]
+
+
+def test_record_columns_carry_chinese_headers_in_a_chinese_report():
+    report = build_report(store_a(), "2024-05", today=TODAY, lang="zh", last=1, record_limit=1)
+    page = html.render_html(report)
+    block = page[page.index('id="missed-reminder_rate"') :]
+    assert "<th>预约单号</th>" in block[: block.index("</thead>")]

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .contract import SHEETS
 from .dataset import Dataset
 from .definitions import Definitions, load_definitions
 from .drilldown import RecordList, failing_records
@@ -170,6 +171,11 @@ class ReportData:
     @property
     def store(self) -> str:
         return self.result.store or Path(self.result.source).name or self.result.source
+
+    def column_label(self, sheet: str, column: str) -> str:
+        """A record column's header: the contract's Chinese name in a Chinese report."""
+        known = SHEETS[sheet].column(column) if sheet in SHEETS else None
+        return known.zh if known is not None and self.lang == "zh" else column
 
 
 def build_report(

@@ -173,6 +173,7 @@ def missed_block(kpi: KpiReport, report: ReportData) -> dict[str, Any]:
         "denominator": format_part(result.denominator, "number", report.currency),
         "obstacles": [text(o, lang) for o in result.obstacles],
         "records": records,
+        "labels": [report.column_label(records.sheet, c) for c in records.columns] if records else [],
         "showing": (
             report.words["showing"].format(shown=len(records.rows), total=records.total) if records else ""
         ),

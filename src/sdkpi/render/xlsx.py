@@ -439,18 +439,19 @@ def missed_sheet(ws: Worksheet, kpi: KpiReport, report: ReportData) -> None:
             put(ws, row, 1, f"•  {text(obstacle, lang)}")
         row += 2
     row = records_table(ws, row, kpi, report)
-    set_widths(ws, [9, *record_widths(kpi), 60])
+    set_widths(ws, [9, *record_widths(kpi, report), 60])
     header_footer(ws, report)
 
 
-def record_widths(kpi: KpiReport) -> list[float]:
+def record_widths(kpi: KpiReport, report: ReportData) -> list[float]:
     """Each record column as wide as its header or its longest value (of the first 200), within reason."""
     if kpi.records is None:
         return []
     rows = kpi.records.rows[:200]
     widths = []
     for column in kpi.records.columns:
-        longest = max([text_width(column), *(text_width(r.values.get(column, "")) for r in rows)])
+        header = report.column_label(kpi.records.sheet, column)
+        longest = max([text_width(header), *(text_width(r.values.get(column, "")) for r in rows)])
         widths.append(min(40.0, max(8.0, longest + 2.5)))
     return widths
 
@@ -485,7 +486,8 @@ def records_table(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -
     if records.file:
         put(ws, row + 1, 1, f"{words['file']}: {records.file}").font = font(color="7F7F7F", size=9)
     row += 2
-    header_row(ws, row, [words["row"], *records.columns, words["why"]])
+    labels = [report.column_label(records.sheet, c) for c in records.columns]
+    header_row(ws, row, [words["row"], *labels, words["why"]])
     ws.auto_filter.ref = f"A{row}:{get_column_letter(len(records.columns) + 2)}{row + len(records.rows)}"
     ws.print_title_rows = f"{row}:{row}"
     for record in records.rows:
