@@ -23,15 +23,16 @@ import dataclasses
 import hashlib
 import json
 import os
-from collections.abc import Collection
+import tempfile
+from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 
 from . import __version__
-from .atomic import write_atomic, write_text_atomic
+from .atomic import remove_stale_temps
 from .dataset import SheetData
 from .issues import DataIssue
 
@@ -134,8 +135,9 @@ class SheetCache:
         meta["key"] = key
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            write_atomic(table_path, lambda handle: _write_table(handle, table))
-            write_text_atomic(meta_path, json.dumps(meta, ensure_ascii=False))
+            _replace(table_path, lambda handle: _write_table(handle, table))
+            text = json.dumps(meta, ensure_ascii=False).encode("utf-8")
+            _replace(meta_path, lambda handle: handle.write(text))
         except OSError:
             return False
         return True
@@ -187,6 +189,24 @@ def _kind(series: pd.Series) -> str:
     if dtype == np.dtype(object):
         return "text"
     raise TypeError(f"no cache format for dtype {dtype}")
+
+
+def _replace(target: Path, writer: Callable[[IO[bytes]], object]) -> None:
+    """Write beside `target`, then rename over it: readers see the old entry or the new one.
+
+    Unlike `sdkpi.atomic`, no fsync: a cache entry lost or torn by a crash is only a
+    miss (every entry is checked on the way in), and syncing hundreds of MB costs seconds.
+    """
+    remove_stale_temps(target)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            writer(handle)
+        os.replace(name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
 
 
 def _write_table(handle: Any, table: Any) -> None:

@@ -278,15 +278,15 @@ def _named_by(frame: Frame, column: str) -> np.ndarray:
         raise ExpressionError("named_by() needs a sheet with a key column")
     keys = frame.data[frame.key]
     refs = frame.data[column]
-    by_other = refs.notna() & (refs != keys)
-    if "store" in frame.data.columns and frame.data["store"].nunique() > 1:
-        # a dealer group: an order names an order of its own store (RO numbers repeat across stores)
-        store, _ = pd.factorize(frame.data["store"].fillna(""))
-        ids, uniques = pd.factorize(pd.concat([keys, refs], ignore_index=True))
-        width = len(uniques) + 1  # (store, id) pairs as one int64; a missing id is -1
-        key_pairs = store.astype(np.int64) * width + ids[: len(keys)] + 1
-        ref_pairs = store.astype(np.int64) * width + ids[len(keys) :] + 1
-        found = np.isin(key_pairs, ref_pairs[by_other.to_numpy(dtype=bool)])
-        return found & keys.notna().to_numpy()
+    by_other = (refs.notna() & (refs != keys)).to_numpy(dtype=bool)
     named = pd.unique(refs[by_other].to_numpy(dtype=object))
-    return keys.isin(named).to_numpy() & keys.notna().to_numpy()
+    found = keys.isin(named).to_numpy() & keys.notna().to_numpy()
+    if "store" in frame.data.columns and frame.data["store"].nunique() > 1:
+        # a dealer group: an order names an order of its own store (RO numbers repeat across stores);
+        # only the few rows whose key is named at all need the (store, key) check
+        rows = np.flatnonzero(found)
+        store = frame.data["store"].fillna("").to_numpy(dtype=object)
+        pairs = pd.MultiIndex.from_arrays([store[by_other], refs.to_numpy(dtype=object)[by_other]])
+        candidates = pd.MultiIndex.from_arrays([store[rows], keys.to_numpy(dtype=object)[rows]])
+        found[rows] = np.asarray(candidates.isin(pairs), dtype=bool)
+    return found

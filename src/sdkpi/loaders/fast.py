@@ -136,7 +136,8 @@ def arrow_strings(arrow: Any) -> np.ndarray:
     """
     sample = arrow.slice(0, 10_000)
     if len(sample) and pc.count_distinct(sample).as_py() > 0.5 * len(sample):
-        return np.array(arrow.to_numpy(zero_copy_only=False), dtype=object, copy=True)  # mostly unique IDs
+        values = arrow.to_numpy(zero_copy_only=False)  # mostly unique IDs: one string each
+        return values if values.flags.writeable else values.copy()
     encoded = pc.dictionary_encode(arrow)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
@@ -174,7 +175,8 @@ def _datetimes(arrow: Any, *, date_only: bool) -> np.ndarray | None:
     """'YYYY-MM-DD', 'YYYY-MM-DD HH:MM' or 'YYYY-MM-DD HH:MM:SS' (one width per column)."""
     out = np.full(len(arrow), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
     position = 0
-    for chunk in arrow.chunks:
+    chunks = [arrow.combine_chunks()] if arrow.num_chunks > 1 else arrow.chunks  # fewer, larger steps
+    for chunk in chunks:
         stamps = _chunk_datetimes(chunk)
         if stamps is None:
             return None
@@ -214,33 +216,33 @@ _SHAPES = {10: "dddd-dd-dd", 16: "dddd-dd-dd dd:dd", 19: "dddd-dd-dd dd:dd:dd"}
 
 def _stamps(cells: np.ndarray, width: int) -> np.ndarray | None:
     shape = _SHAPES[width]
+    separators = [i for i, ch in enumerate(shape) if ch != "d"]
+    expected = np.frombuffer(shape.encode(), dtype=np.uint8)[separators]
+    if not (cells[:, separators] == expected).all():
+        return None
     digit_at = [i for i, ch in enumerate(shape) if ch == "d"]
-    for i, ch in enumerate(shape):
-        if ch != "d" and not (cells[:, i] == ord(ch)).all():
-            return None
-    digits = cells[:, digit_at].astype(np.int64) - ord("0")
-    if ((digits < 0) | (digits > 9)).any():
+    if ((cells[:, digit_at] - np.uint8(48)) > 9).any():  # wraps below '0': one test for both sides
         return None
 
     def number(first: int, count: int) -> np.ndarray:
         value = np.zeros(len(cells), dtype=np.int64)
-        for k in range(first, first + count):
-            value = value * 10 + digits[:, k]
+        for k in digit_at[first : first + count]:
+            value = value * 10 + (cells[:, k].astype(np.int64) - 48)
         return value
 
     year, month, day = number(0, 4), number(4, 2), number(6, 2)
-    hour = number(8, 2) if width >= 16 else 0
-    minute = number(10, 2) if width >= 16 else 0
-    second = number(12, 2) if width == 19 else 0
-    if (year < _YEAR_MIN).any() or (year > _YEAR_MAX).any() or ((month < 1) | (month > 12)).any():
+    zero = np.zeros(len(cells), dtype=np.int64)
+    hour = number(8, 2) if width >= 16 else zero
+    minute = number(10, 2) if width >= 16 else zero
+    second = number(12, 2) if width == 19 else zero
+    if (year.min() < _YEAR_MIN) or (year.max() > _YEAR_MAX) or month.min() < 1 or month.max() > 12:
         return None
-    first_of_month = ((year - 1970) * 12 + month - 1).astype("datetime64[M]").astype("datetime64[D]")
-    days_in_month = ((year - 1970) * 12 + month).astype("datetime64[M]").astype(
-        "datetime64[D]"
-    ) - first_of_month
-    if ((day < 1) | (day > days_in_month.astype(np.int64))).any():
+    months = (year - 1970) * 12 + month - 1
+    first_of_month = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    next_month = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    if day.min() < 1 or (day > next_month - first_of_month).any():
         return None
-    if np.any(np.asarray(hour) > 23) or np.any(np.asarray(minute) > 59) or np.any(np.asarray(second) > 59):
+    if hour.max() > 23 or minute.max() > 59 or second.max() > 59:
         return None
-    seconds = (first_of_month.astype(np.int64) + day - 1) * 86400 + hour * 3600 + minute * 60 + second
-    return (seconds * 1_000_000_000).astype("datetime64[ns]")
+    seconds = (first_of_month + day - 1) * 86400 + hour * 3600 + minute * 60 + second
+    return (seconds * 1_000_000_000).view("datetime64[ns]")
