@@ -333,3 +333,21 @@ def test_json_output_carries_the_text_verbatim(hostile_store: Path) -> None:
     assert code in (EXIT_OK, EXIT_INPUT)
     text = json.dumps(json.loads(out), ensure_ascii=False)
     assert any(json.dumps(h, ensure_ascii=False)[1:-1] in text for h in HOSTILE)
+
+
+def test_every_template_escapes_and_none_opts_out() -> None:
+    """Autoescaping is on for every template the package ships, and no template or
+    renderer switches it off for a value (`|safe`, `{% autoescape false %}`, Markup)."""
+    from sdkpi.render import html
+
+    env = html.environment()
+    names = env.list_templates()
+    assert "report.html.j2" in names
+    for name in names:
+        assert env.autoescape(name) if callable(env.autoescape) else env.autoescape, name
+        source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+        assert "|safe" not in source.replace(" ", "") and "autoescape false" not in source, name
+    renderers = Path(html.__file__).parent
+    for module in renderers.glob("*.py"):
+        text = module.read_text(encoding="utf-8")
+        assert "Markup(" not in text and "autoescape=False" not in text, module.name
