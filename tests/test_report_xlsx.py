@@ -202,6 +202,7 @@ def test_sheet_titles_are_valid_and_unique():
     long = "x" * 40
     assert xlsx.sheet_title(long, taken) == "x" * 31
     assert xlsx.sheet_title(long, taken) == "x" * 27 + " (2)"
+    assert xlsx.sheet_title("a\x07b", taken) == "ab"
 
 
 def test_chinese_workbook(tmp_path):

@@ -142,7 +142,7 @@ def paint_status(cell: Cell, status: str, bold: bool = True) -> None:
 
 def sheet_title(name: str, taken: set[str]) -> str:
     """A valid, unique worksheet name (31 characters, none of []:*?/\\)."""
-    base = SHEET_NAME_BAD.sub(" ", name).strip("' ")[:31] or "KPI"
+    base = SHEET_NAME_BAD.sub(" ", safe_text(name)).strip("' ")[:31] or "KPI"
     title, n = base, 2
     while title.lower() in taken:
         suffix = f" ({n})"
