@@ -1,0 +1,1867 @@
+"""Find the sheet files and read each into a raw table of cells.
+
+This layer knows nothing of KPIs and converts no values: it finds which file (or
+worksheet) holds which sheet (`discover`), decides what a file really is from its
+first bytes, decodes CSV text (UTF-8 with or without BOM, GB18030, UTF-16), finds
+the header row, and returns the cells below it with the row number the user sees
+in the file (`read_sheet` -> `RawSheet`). Header mapping and value parsing belong
+to `sheets` and `values`.
+
+Nothing is dropped silently: blank rows, total rows (合计/小计/Total) and ragged
+CSV rows are skipped and returned as `DataIssue`s. Files that cannot be read as
+asked (wrong format, undecodable bytes, duplicate or blank headers, hostile
+workbooks) raise `InputError` with the file, sheet, row, column, value and a hint.
+
+Speed: CSV is parsed with pyarrow (all columns as strings, no inference, no NA
+conversion); Python's csv module is used for the header area and as a fallback.
+Workbooks are read with python-calamine (openpyxl read-only is the fallback).
+Before any workbook is parsed its zip directory and XML prologs are checked:
+member count, total and per-member uncompressed size (the real inflated size, not
+only the sizes the zip claims), compression ratio, and DOCTYPE/ENTITY
+declarations (billion laughs, external entities) are rejected.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import posixpath
+import re
+import struct
+import unicodedata
+import zipfile
+import zlib
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import defusedxml  # noqa: F401  (imported before openpyxl so that openpyxl parses through it)
+import defusedxml.ElementTree as SafeET
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from ..contract import SHEETS
+from ..errors import InputError
+from ..issues import DataIssue
+
+try:
+    from .values import UNCALCULATED
+except ImportError:  # pragma: no cover - values.py is written by another layer
+    #: What an Excel reader puts in a cell holding a formula with no cached value.
+    UNCALCULATED = "\x00uncalculated-formula"
+
+__all__ = [
+    "UNCALCULATED",
+    "RawSheet",
+    "ReadOptions",
+    "SheetSource",
+    "discover",
+    "normalize_header",
+    "read_sheet",
+]
+
+# --------------------------------------------------------------------------- limits and constants
+
+#: Hostile-workbook caps (module constants so that a deployment or a test can change them).
+MAX_ZIP_MEMBERS = 10_000
+MAX_UNCOMPRESSED_BYTES = 1 << 30  # 1 GiB, summed over the members
+MAX_COMPRESSION_RATIO = 200  # uncompressed / compressed, for members over RATIO_MIN_BYTES
+RATIO_MIN_BYTES = 1 << 20
+MAX_XML_PROLOG_BYTES = 1 << 20  # an XML part whose root element starts later than this is rejected
+
+#: Rows looked at when detecting the header row.
+HEADER_SCAN_ROWS = 30
+#: "calamine" (fast) or "openpyxl" (read-only mode); the other is the fallback.
+XLSX_ENGINE = "calamine"
+
+TEXT_EXTENSIONS = frozenset({".csv", ".tsv", ".txt"})
+WORKBOOK_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
+OLD_EXCEL_EXTENSIONS = frozenset({".xls"})
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_ZIP_EMPTY_MAGIC = b"PK\x05\x06"
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_HEAD_BYTES = 1 << 16
+_ARROW_BLOCK_SIZE = 1 << 22
+_DELIMITERS = (",", "\t", ";")
+_NONSPACE = re.compile(rb"\S")
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_EOL = re.compile(rb"\r\n|\r|\n")
+
+# a CSV field may legitimately be long (notes); Python's default limit is 128 KiB
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 26))
+
+import openpyxl  # noqa: E402  (after defusedxml, see above)
+
+#: True when openpyxl parses workbook XML through defusedxml (it does whenever defusedxml is installed).
+OPENPYXL_DEFUSED = bool(getattr(openpyxl, "DEFUSEDXML", False))
+
+
+# --------------------------------------------------------------------------- API types
+
+
+@dataclass(frozen=True)
+class SheetSource:
+    sheet: str  # canonical sheet name, e.g. "work_orders"
+    path: Path
+    worksheet: str | None = None  # for a workbook holding several sheets
+
+
+@dataclass
+class ReadOptions:
+    header_row: int | None = None  # 1-based row as the user sees it; None = detect
+    encoding: str | None = None  # force a CSV encoding
+    delimiter: str | None = None
+    total_markers: tuple[str, ...] = ("合计", "小计", "总计", "total", "subtotal", "grand total")
+
+
+@dataclass
+class RawSheet:
+    """The cells of one sheet below its header row, with the row numbers the user sees.
+
+    data: columns 0..n-1 aligned with `headers`. CSV cells are str ("" when empty,
+    dtype str or object); xlsx cells are Python values (str, int, float, bool,
+    datetime, date, time, timedelta, None for an empty cell; the text of an Excel
+    error cell such as "#N/A"; `UNCALCULATED` for a formula with no cached value).
+    Numbers from xlsx are floats when read with calamine (12345.0 for an ID typed as a
+    number). header_row is 0 and headers empty for an empty file.
+    """
+
+    source: SheetSource
+    file_format: str  # "csv" or "xlsx"
+    encoding: str | None  # csv: "utf-8", "utf-8-sig", "gb18030", "utf-16"; xlsx: None
+    delimiter: str | None
+    header_row: int  # 1-based, as the user sees it
+    headers: list[str]
+    data: pd.DataFrame
+    row_numbers: np.ndarray  # int64, one per data row
+    issues: list[DataIssue] = field(default_factory=list)
+    rows_in_file: int = 0  # data rows below the header, before skipping
+
+
+# --------------------------------------------------------------------------- names
+
+
+def normalize_header(text: str) -> str:
+    """NFKC, drop BOM/zero-width characters, strip, collapse inner whitespace, lower-case."""
+    text = unicodedata.normalize("NFKC", str(text))
+    text = text.replace("\ufeff", "").replace("\u200b", "")
+    return " ".join(text.split()).lower()
+
+
+def _sheet_for_name(name: str) -> str | None:
+    """The canonical sheet a file stem or worksheet name stands for."""
+    return _SHEET_NAMES.get(normalize_header(name))
+
+
+_SHEET_NAMES: dict[str, str] = {}
+for _sheet in SHEETS.values():
+    for _name in (_sheet.name, _sheet.zh, *_sheet.file_names):
+        _SHEET_NAMES.setdefault(normalize_header(_name), _sheet.name)
+
+
+def _suffix(path: Path) -> str:
+    return normalize_header(path.suffix)
+
+
+def _stem(path: Path) -> str:
+    return path.name[: len(path.name) - len(path.suffix)] if path.suffix else path.name
+
+
+def _col_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _col_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + (ord(ch) - 64)
+    return index - 1
+
+
+def _accepted_names() -> str:
+    return "; ".join(f"{s.name} ({', '.join(s.file_names)})" for s in SHEETS.values())
+
+
+# --------------------------------------------------------------------------- discover
+
+
+def discover(data: Path) -> dict[str, SheetSource]:
+    """Which file (or worksheet) holds each sheet under `data` (a folder or one workbook).
+
+    A folder: one file per sheet, named `<sheet>.csv|.xlsx|.tsv|.txt` or by a Chinese
+    sheet name (matched after NFKC, case-insensitive); dotfiles, `~$` Excel lock files
+    and other files are ignored. A folder with no per-sheet file but a workbook: the
+    workbook's worksheets named like sheets. A sheet with no file is absent.
+    """
+    data = Path(data)
+    if not data.exists():
+        raise InputError(
+            "the data path does not exist",
+            file=str(data),
+            hint="give the folder holding the DMS exports, or one workbook",
+        )
+    if data.is_file():
+        return _discover_file(data)
+    found: dict[str, SheetSource] = {}
+    workbooks: list[Path] = []
+    old_excel: list[Path] = []
+    for entry in sorted(data.iterdir()):
+        if entry.name.startswith((".", "~$")) or not entry.is_file():
+            continue
+        ext = _suffix(entry)
+        sheet = _sheet_for_name(_stem(entry))
+        if ext in OLD_EXCEL_EXTENSIONS:
+            if sheet is not None:
+                _raise_wrong_format(entry, sheet, _sniff(entry), "xls")
+            old_excel.append(entry)
+        elif ext in TEXT_EXTENSIONS or ext in WORKBOOK_EXTENSIONS:
+            if sheet is not None:
+                _add_source(found, SheetSource(sheet, entry, None))
+            elif ext in WORKBOOK_EXTENSIONS:
+                workbooks.append(entry)
+    if found:
+        return _in_contract_order(found)
+    if len(workbooks) == 1:
+        for source in _worksheet_sources(workbooks[0]):
+            _add_source(found, source)
+    elif workbooks:
+        for workbook in workbooks:
+            try:
+                sources = _worksheet_sources(workbook)
+            except InputError:
+                continue  # one of several unrelated workbooks that cannot be opened: ignored
+            for source in sources:
+                _add_source(found, source)
+    elif len(old_excel) == 1:
+        _raise_wrong_format(old_excel[0], None, _sniff(old_excel[0]), "xls")
+    return _in_contract_order(found)
+
+
+def _discover_file(path: Path) -> dict[str, SheetSource]:
+    ext = _suffix(path)
+    stem_sheet = _sheet_for_name(_stem(path))
+    kind = _sniff(path)
+    if ext in OLD_EXCEL_EXTENSIONS:
+        _raise_wrong_format(path, stem_sheet, kind, "xls")
+    if kind == "zip" or ext in WORKBOOK_EXTENSIONS:
+        if kind != "zip":
+            _raise_wrong_format(path, stem_sheet, kind, "xlsx")
+        found: dict[str, SheetSource] = {}
+        for source in _worksheet_sources(path):
+            _add_source(found, source)
+        if found:
+            return _in_contract_order(found)
+        if stem_sheet is not None:
+            return {stem_sheet: SheetSource(stem_sheet, path, None)}
+        names = _inspect_workbook(path, None).sheet_names
+        raise InputError(
+            "no worksheet of this workbook is named like a sheet",
+            file=str(path),
+            hint=f"worksheets found: {', '.join(names) or '(none)'}; accepted names: {_accepted_names()}",
+        )
+    if stem_sheet is None:
+        raise InputError(
+            "cannot tell which sheet this file holds from its name",
+            file=str(path),
+            hint="name it after the sheet, e.g. work_orders.csv or 维修工单.csv; accepted: "
+            + _accepted_names(),
+        )
+    return {stem_sheet: SheetSource(stem_sheet, path, None)}
+
+
+def _worksheet_sources(path: Path) -> list[SheetSource]:
+    try:
+        info = _inspect_workbook(path, None)
+    except _DAMAGED_ZIP as err:
+        raise InputError(
+            f"damaged workbook: {err}", file=str(path), hint="open it in Excel and save it again as .xlsx"
+        ) from err
+    return [
+        SheetSource(sheet, path, ws.name)
+        for ws in info.sheets
+        if (sheet := _sheet_for_name(ws.name)) is not None
+    ]
+
+
+def _describe(source: SheetSource) -> str:
+    return str(source.path) if source.worksheet is None else f"{source.path} [worksheet {source.worksheet!r}]"
+
+
+def _add_source(found: dict[str, SheetSource], source: SheetSource) -> None:
+    other = found.get(source.sheet)
+    if other is not None:
+        raise InputError(
+            f"two files for sheet {source.sheet!r}: {_describe(other)} and {_describe(source)}",
+            file=str(source.path),
+            sheet=source.sheet,
+            hint="keep one of them (move the other out of the folder), or name the file in the mapping file",
+        )
+    found[source.sheet] = source
+
+
+def _in_contract_order(found: dict[str, SheetSource]) -> dict[str, SheetSource]:
+    return {name: found[name] for name in SHEETS if name in found}
+
+
+# --------------------------------------------------------------------------- file kinds
+
+
+def _sniff(path: Path) -> str:
+    """What a file really is, from its first bytes: empty, zip, ole2, html, xml2003, text."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError as err:
+        raise InputError(f"cannot open the file: {err.strerror or err}", file=str(path)) from err
+    return _sniff_bytes(head)
+
+
+def _sniff_bytes(head: bytes) -> str:
+    if not head.strip():
+        return "empty"
+    if head.startswith((_ZIP_MAGIC, _ZIP_EMPTY_MAGIC)):
+        return "zip"
+    if head.startswith(_OLE2_MAGIC):
+        return "ole2"
+    text = head
+    for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        if text.startswith(bom):
+            text = text[len(bom) :]
+            if bom != codecs.BOM_UTF8:
+                text = text.decode(
+                    "utf-16-le" if bom == codecs.BOM_UTF16_LE else "utf-16-be", "ignore"
+                ).encode()
+            break
+    lower = text.lstrip().lower()
+    if lower.startswith((b"<!doctype html", b"<html", b"<table", b"<head", b"<meta")) or (
+        lower.startswith(b"<") and (b"<html" in lower or b"<table" in lower)
+    ):
+        return "html"
+    if lower.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in lower:
+        return "xml2003"
+    return "text"
+
+
+_WHAT_IT_IS = {
+    "zip": "an Excel workbook (.xlsx, a zip file)",
+    "ole2": "an old binary Excel .xls workbook (or a password-protected workbook)",
+    "html": "an HTML page (many DMS 'export to Excel' buttons write HTML)",
+    "xml2003": "an Excel 2003 XML spreadsheet",
+    "text": "a text (CSV) file",
+    "empty": "an empty file",
+}
+_WHAT_TO_DO = {
+    "zip": "rename it to .xlsx",
+    "ole2": "old .xls format: open it in Excel and save as .xlsx (without a password)",
+    "html": "open it in Excel and save as .xlsx (or export CSV from the DMS)",
+    "xml2003": "open it in Excel and save as .xlsx",
+    "text": "rename it to .csv",
+    "empty": "export the sheet again",
+}
+
+
+def _raise_wrong_format(path: Path, sheet: str | None, kind: str, named: str) -> None:
+    if named == "xls" and kind == "ole2":
+        message = "old .xls format; save as .xlsx"
+    else:
+        message = f"this file is named .{named} but is {_WHAT_IT_IS[kind]}"
+    raise InputError(message, file=str(path), sheet=sheet, hint=_WHAT_TO_DO[kind])
+
+
+# --------------------------------------------------------------------------- read_sheet
+
+
+def read_sheet(
+    source: SheetSource,
+    options: ReadOptions | None = None,
+    expected_headers: Collection[str] = (),
+) -> RawSheet:
+    """Read one sheet into raw cells with user-visible row numbers (see `RawSheet`).
+
+    expected_headers: normalised canonical names and aliases of the sheet's columns,
+    used to find the header row among the first rows.
+    """
+    options = options or ReadOptions()
+    if options.header_row is not None and options.header_row < 1:
+        raise InputError(
+            f"header_row must be 1 or more, not {options.header_row}",
+            file=str(source.path),
+            sheet=source.sheet,
+            hint="header_row is the row number as Excel shows it",
+        )
+    expected = {normalize_header(h) for h in expected_headers} - {""}
+    path = source.path
+    if not path.exists():
+        raise InputError("file not found", file=str(path), sheet=source.sheet)
+    if path.is_dir():
+        raise InputError("this is a folder, not a sheet file", file=str(path), sheet=source.sheet)
+    ext = _suffix(path)
+    kind = _sniff(path)
+    ctx = _Ctx(source, options, expected)
+    if ext in OLD_EXCEL_EXTENSIONS:
+        _raise_wrong_format(path, source.sheet, kind, "xls")
+    if ext in WORKBOOK_EXTENSIONS:
+        if kind == "empty":
+            return ctx.empty("xlsx", None, None)
+        if kind != "zip":
+            _raise_wrong_format(path, source.sheet, kind, ext.lstrip("."))
+        return _read_xlsx(ctx)
+    if kind == "zip" and ext not in TEXT_EXTENSIONS:
+        return _read_xlsx(ctx)  # an unknown extension: the first bytes decide
+    if kind in ("zip", "ole2", "html", "xml2003"):
+        _raise_wrong_format(path, source.sheet, kind, ext.lstrip(".") or "csv")
+    return _read_csv(ctx)
+
+
+@dataclass
+class _Ctx:
+    source: SheetSource
+    options: ReadOptions
+    expected: set[str]
+    issues: list[DataIssue] = field(default_factory=list)
+
+    @property
+    def file(self) -> str:
+        return str(self.source.path)
+
+    @property
+    def sheet(self) -> str:
+        return self.source.sheet
+
+    def error(self, message: str, **kw: Any) -> InputError:
+        return InputError(message, file=self.file, sheet=self.sheet, **kw)
+
+    def issue(self, severity: Any, code: str, reason: str, row: int | None = None, **kw: Any) -> None:
+        self.issues.append(DataIssue(severity, code, reason, self.sheet, self.file, row, **kw))
+
+    def empty(self, file_format: str, encoding: str | None, delimiter: str | None) -> RawSheet:
+        return RawSheet(
+            self.source,
+            file_format,
+            encoding,
+            delimiter,
+            0,
+            [],
+            pd.DataFrame(),
+            np.empty(0, dtype=np.int64),
+            self.issues,
+            0,
+        )
+
+
+# --------------------------------------------------------------------------- header detection
+
+
+def _match_count(cells: Sequence[str], expected: set[str]) -> int:
+    return len({n for c in cells if (n := normalize_header(c)) and n in expected})
+
+
+def _nonempty(cells: Sequence[str]) -> int:
+    return sum(1 for c in cells if c.strip())
+
+
+def _detect_header(rows: list[tuple[int, list[str]]], ctx: _Ctx, *, strict: bool = True) -> tuple[int, int]:
+    """(index into rows, matches) of the header among the first non-blank rows.
+
+    rows: (row number, cell texts) of non-blank rows, top of the sheet first.
+    """
+    scan = rows[:HEADER_SCAN_ROWS]
+    counts = [_match_count(cells, ctx.expected) for _, cells in scan] if ctx.expected else []
+    best = max(counts, default=0)
+    if best >= 2:
+        index = counts.index(best)
+        if strict:
+            _check_two_header_rows(rows, counts, index, ctx)
+        return index, best
+    for index, (_, cells) in enumerate(scan):
+        if _nonempty(cells) >= 2:  # a one-cell report title is not a header
+            return index, 0
+    return 0, 0
+
+
+def _check_two_header_rows(
+    rows: list[tuple[int, list[str]]], counts: list[int], index: int, ctx: _Ctx
+) -> None:
+    """A header split over two rows (merged group cells): say how to set header_row."""
+    row, cells = rows[index]
+    best = counts[index]
+    half_unmatched = 2 * best < _nonempty(cells)
+    for other in (index - 1, index + 1):
+        if not 0 <= other < len(rows) or rows[other][0] != row + (other - index):
+            continue  # not the adjacent row
+        matches = counts[other] if other < len(counts) else _match_count(rows[other][1], ctx.expected)
+        if matches >= 2 or (matches >= 1 and half_unmatched and other == index + 1):
+            first, second = sorted((row, rows[other][0]))
+            raise ctx.error(
+                f"the header seems to span two rows ({first} and {second}), e.g. merged group cells "
+                "above the column names",
+                row=row,
+                value=" | ".join(c for c in cells if c.strip())[:200],
+                hint="set header_row for this sheet in the mapping file (the row holding the column "
+                "names), or unmerge the header cells so that one row holds every column name",
+            )
+
+
+def _title_rows_issue(ctx: _Ctx, header_row: int) -> None:
+    above = "row 1" if header_row == 2 else f"rows 1-{header_row - 1}"
+    ctx.issue(
+        "info",
+        "title_rows",
+        f"{above} above the header row {header_row} skipped (title or blank)",
+        row=header_row,
+    )
+
+
+def _check_header_columns(
+    headers: list[str], has_data: Sequence[bool], first_data: Any, ctx: _Ctx, *, excel: bool
+) -> list[int]:
+    """Positions of the columns to keep; errors for blank headers over data and duplicates."""
+
+    def where(i: int) -> str:
+        return f"column {_col_letter(i)}" if excel else f"column {i + 1} ({_col_letter(i)} in Excel)"
+
+    def label(i: int) -> str:
+        return _col_letter(i) if excel else str(i + 1)
+
+    found = ", ".join(repr(h) for h in headers if h.strip())
+    keep: list[int] = []
+    seen: dict[str, int] = {}
+    for i, header in enumerate(headers):
+        norm = normalize_header(header)
+        if not norm:
+            if has_data[i]:
+                row, value = first_data(i)
+                raise ctx.error(
+                    f"{where(i)} holds data but has no header",
+                    row=row,
+                    column=label(i),
+                    value=value,
+                    hint=f"give the column a header (or delete it); headers found: {found}",
+                )
+            continue  # an empty column with no header: dropped
+        if norm in seen:
+            j = seen[norm]
+            raise ctx.error(
+                f"duplicate header {header!r} in {where(j)} and {where(i)}",
+                column=label(i),
+                value=header,
+                hint=f"rename one of them; headers found: {found}",
+            )
+        seen[norm] = i
+        keep.append(i)
+    return keep
+
+
+# --------------------------------------------------------------------------- total rows
+
+
+@dataclass(frozen=True)
+class _Markers:
+    markers: tuple[str, ...]
+    first_chars: frozenset[str]  # first characters of the normalised markers
+    quick: frozenset[str]  # raw first characters a matching cell can start with
+    arrow_pattern: str | None  # RE2 prefilter for pyarrow
+
+    @classmethod
+    def build(cls, markers: Sequence[str]) -> _Markers:
+        norm = tuple(dict.fromkeys(m for m in (normalize_header(x) for x in markers) if m))
+        firsts: set[str] = set()
+        quick: set[str] = set(" \t\r\n\u3000\xa0\ufeff")
+        alternatives = []
+        for marker in norm:
+            firsts.add(marker[0])
+            quick |= _variants(marker[0])
+            alternatives.append("".join(_re2_char(ch) for ch in marker[:8]))
+        pattern = None
+        if alternatives:
+            pattern = r"^[\s\x{3000}\x{a0}\x{feff}]*(?:" + "|".join(alternatives) + ")"
+        return cls(norm, frozenset(firsts), frozenset(quick), pattern)
+
+    def cell(self, value: Any) -> bool:
+        """match() for any cell value, with a cheap first-character test."""
+        return value.__class__ is str and value[:1] in self.quick and self.match(value)
+
+    def match(self, text: str) -> bool:
+        """Does a cell's text start with a total marker (合计:, Total, 小计 张三, ...)?"""
+        stripped = text.lstrip()
+        if not stripped:
+            return False
+        first = unicodedata.normalize("NFKC", stripped[0]).lower()[:1]
+        if first not in self.first_chars:
+            return False
+        norm = normalize_header(stripped[:64])
+        for marker in self.markers:
+            if norm.startswith(marker):
+                rest = norm[len(marker) :]
+                if marker[-1].isascii() and marker[-1].isalnum():
+                    # a Latin word needs a boundary: "total:", "totals" but not "totally"
+                    rest = rest[1:] if rest.startswith("s") else rest
+                    if rest[:1].isascii() and rest[:1].isalnum():
+                        continue
+                return True
+        return False
+
+
+def _variants(ch: str) -> set[str]:
+    """A character, its upper case and their full-width forms."""
+    variants = {ch, ch.upper()}
+    return variants | {chr(ord(v) + 0xFEE0) for v in variants if "!" <= v <= "~"}
+
+
+def _re2_char(ch: str) -> str:
+    if ch == " ":
+        return r"[\s\x{3000}\x{a0}]+"
+    return "[" + "".join(re.escape(v) if v.isascii() else v for v in sorted(_variants(ch))) + "]"
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+@dataclass
+class _Text:
+    buf: bytes  # UTF-8, BOM removed
+    encoding: str  # as reported in RawSheet.encoding
+    raw: bytes  # the file's bytes
+    verified: bool  # the whole buffer is known to be valid UTF-8
+
+
+@dataclass
+class _Rec:
+    line: int  # physical line where the record starts (1-based)
+    end_line: int
+    end: int  # byte offset in buf just after the record
+    cells: list[str]
+
+
+def _read_csv(ctx: _Ctx) -> RawSheet:
+    try:
+        raw = ctx.source.path.read_bytes()
+    except OSError as err:
+        raise ctx.error(f"cannot read the file: {err.strerror or err}") from err
+    text = _decode(raw, ctx)
+    for _attempt in range(2):
+        try:
+            return _read_text(text, ctx)
+        except _NotUtf8:
+            if ctx.options.encoding:  # forced UTF-8: no GB18030 fallback
+                bom = 3 if raw.startswith(codecs.BOM_UTF8) else 0
+                try:
+                    raw[bom:].decode("utf-8")
+                except UnicodeDecodeError as err:
+                    raise _undecodable(raw, ctx, [("UTF-8", err.start + bom)]) from err
+            text = _decode_8bit(raw, ctx, after_arrow=True)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _NotUtf8(Exception):
+    """The body was not valid UTF-8 although the head was."""
+
+
+def _decode(raw: bytes, ctx: _Ctx) -> _Text:
+    forced = ctx.options.encoding
+    if forced:
+        try:
+            name = codecs.lookup(forced).name
+        except LookupError as err:
+            raise ctx.error(
+                f"unknown encoding {forced!r}", value=forced, hint="use utf-8, gb18030 or utf-16"
+            ) from err
+        if name in ("utf-8", "utf-8-sig"):
+            if raw.startswith(codecs.BOM_UTF8):
+                return _Text(raw[3:], "utf-8-sig", raw, False)
+            return _Text(raw, "utf-8", raw, False)
+        label = {"gbk": "gb18030", "gb2312": "gb18030", "utf-16-le": "utf-16", "utf-16-be": "utf-16"}.get(
+            name, name
+        )
+        return _transcode(raw, name, label, ctx)
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _transcode(raw, "utf-16", "utf-16", ctx)
+    if raw.startswith(codecs.BOM_UTF8):
+        return _decode_8bit(raw, ctx)
+    utf16 = _utf16_without_bom(raw[:4096])
+    if utf16:
+        return _transcode(raw, utf16, "utf-16", ctx)
+    return _decode_8bit(raw, ctx)
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """UTF-16 text without a BOM: every other byte is zero in ASCII-heavy text."""
+    if len(head) < 8 or b"\x00" not in head:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _transcode(raw: bytes, codec: str, label: str, ctx: _Ctx) -> _Text:
+    try:
+        text = raw.decode(codec)
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].decode(codec, "replace").count("\n") + 1
+        raise _undecodable(raw, ctx, [(codec, err.start)], line=line) from err
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return _Text(text.encode("utf-8"), label, raw, True)
+
+
+def _decode_8bit(raw: bytes, ctx: _Ctx, *, after_arrow: bool = False) -> _Text:
+    """Strict UTF-8 (BOM stripped), else GB18030; never a latin-1 fallback."""
+    bom = 3 if raw.startswith(codecs.BOM_UTF8) else 0
+    body = raw[bom:] if bom else raw
+    if not after_arrow:
+        head = body[:_HEAD_BYTES]
+        if len(body) > _HEAD_BYTES:
+            cut = head.rfind(b"\n")
+            head = head[: cut + 1] if cut >= 0 else head
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            decoder.decode(head, final=len(body) <= _HEAD_BYTES)
+            return _Text(body, "utf-8-sig" if bom else "utf-8", raw, False)
+        except UnicodeDecodeError:
+            pass
+    try:
+        body.decode("utf-8")
+        return _Text(body, "utf-8-sig" if bom else "utf-8", raw, True)
+    except UnicodeDecodeError as err:
+        utf8_error = err.start
+    prefix = body[:utf8_error]
+    non_ascii = len(prefix) - len(prefix.translate(None, _HIGH_BYTES))
+    if bom or non_ascii >= 16:
+        # UTF-8 text up to there (a BOM, or Chinese that decoded fine): damaged, not GB18030
+        raise _undecodable(raw, ctx, [("UTF-8", utf8_error + bom)], damaged=True)
+    try:
+        text = body.decode("gb18030")
+    except UnicodeDecodeError as err:
+        raise _undecodable(raw, ctx, [("UTF-8", utf8_error + bom), ("GB18030", err.start + bom)]) from err
+    return _Text(text.encode("utf-8"), "gb18030", raw, True)
+
+
+def _undecodable(
+    raw: bytes, ctx: _Ctx, failures: list[tuple[str, int]], *, damaged: bool = False, line: int = 0
+) -> InputError:
+    offset = min(o for _, o in failures)
+    line = line or raw.count(b"\n", 0, offset) + 1
+    tried = ", ".join(f"{name} fails at byte offset {o}" for name, o in failures)
+    if damaged:
+        message = (
+            f"the file is UTF-8 text but the bytes at byte offset {offset} (line {line}) are not valid "
+            "UTF-8: the file looks damaged"
+        )
+    else:
+        message = f"undecodable bytes at byte offset {offset} (line {line}): {tried}"
+    return ctx.error(
+        message,
+        row=line,
+        value=raw[offset : offset + 8].hex(" "),
+        hint="save the file again as 'CSV UTF-8' from Excel, or set encoding in the mapping file",
+    )
+
+
+def _lines(buf: bytes, start: int, ends: list[int]) -> Iterator[str]:
+    """Decoded lines of buf from start, each with its terminator; ends[i] = end offset of line i."""
+    pos = start
+    n = len(buf)
+    while pos < n:
+        m = _EOL.search(buf, pos)
+        end = m.end() if m else n
+        ends.append(end)
+        yield buf[pos:end].decode("utf-8")
+        pos = end
+
+
+def _head_records(buf: bytes, delimiter: str, want: int, want_line: int = 0) -> tuple[list[_Rec], bool]:
+    """The first records of the file (up to `want` non-blank ones and past want_line); at EOF?"""
+    ends: list[int] = []
+    reader = csv.reader(_lines(buf, 0, ends), delimiter=delimiter, quotechar='"', doublequote=True)
+    records: list[_Rec] = []
+    nonblank = 0
+    prev = 0
+    for cells in reader:
+        rec = _Rec(prev + 1, reader.line_num, ends[reader.line_num - 1], cells)
+        prev = reader.line_num
+        records.append(rec)
+        if any(c.strip() for c in cells):
+            nonblank += 1
+        if nonblank >= want and rec.end_line >= want_line:
+            return records, rec.end >= len(buf)
+    return records, True
+
+
+def _read_text(text: _Text, ctx: _Ctx) -> RawSheet:
+    buf = text.buf
+    if _NONSPACE.search(buf) is None:
+        return ctx.empty("csv", text.encoding, ctx.options.delimiter)
+    header_line = ctx.options.header_row or 0
+    want = 2 * HEADER_SCAN_ROWS
+    try:
+        delimiter, records = _choose_delimiter(buf, ctx, want, header_line, text)
+    except UnicodeDecodeError as err:
+        if text.verified:  # pragma: no cover - a verified buffer always decodes
+            raise
+        raise _NotUtf8 from err
+    except csv.Error as err:
+        raise ctx.error(f"the file cannot be read as CSV: {err}", hint="check the quotes") from err
+
+    nonblank = [r for r in records if any(c.strip() for c in r.cells)]
+    if not nonblank:
+        return ctx.empty("csv", text.encoding, delimiter)
+    if header_line:
+        header = next((r for r in records if r.line == header_line), None)
+        if header is None:
+            last = records[-1].end_line
+            raise ctx.error(
+                f"header_row {header_line} is not the start of a row"
+                + (f" (the file has {last} lines)" if header_line > last else ""),
+                row=header_line,
+                hint="header_row is the line number of the header as a text editor shows it",
+            )
+    else:
+        index, _ = _detect_header([(r.line, r.cells) for r in nonblank], ctx)
+        header = nonblank[index]
+    headers = list(header.cells)
+    if header.line > 1:
+        _title_rows_issue(ctx, header.line)
+    after = [r for r in records if r.line > header.line]
+    widths = [len(r.cells) for r in after if any(c.strip() for c in r.cells)]
+    # the width pyarrow parses with: the usual width of the first rows (the header's on a tie)
+    width = (
+        max(set(widths), key=lambda w: (widths.count(w), w == len(headers), w)) if widths else len(headers)
+    )
+    core = max((i + 1 for i, h in enumerate(headers) if normalize_header(h)), default=0)
+    if width < core and 2 * sum(w < core for w in widths) <= len(widths):
+        width = len(headers)
+    if width < core:
+        raise ctx.error(
+            f"most rows have {width} cells but the header row {header.line} has {core}",
+            row=header.line,
+            value=delimiter.join(headers)[:200],
+            hint="check header_row and delimiter in the mapping file",
+        )
+    body = _Body(text, delimiter, header.end, header.end_line + 1, headers, core)
+    parsed = _parse_body_arrow(body, ctx, width)
+    if parsed is None:
+        parsed = _parse_body_python(body, ctx)
+    _check_last_quote(body, parsed, ctx)
+    return _finish_text(body, parsed, ctx, header.line)
+
+
+def _count_lines(buf: bytes, start: int) -> int:
+    """Physical lines from `start` to the end (\r\n, \r and \n end a line)."""
+    lines = buf.count(b"\n", start)
+    if buf.find(b"\r", start) >= 0:
+        lines += buf.count(b"\r", start) - buf.count(b"\r\n", start)
+    if start < len(buf) and not buf.endswith((b"\n", b"\r")):
+        lines += 1
+    return lines
+
+
+def _check_last_quote(body: _Body, parsed: _Parsed, ctx: _Ctx) -> None:
+    """A quoted cell never closed swallows the rest of the file into one cell: an error, not data."""
+    buf = body.text.buf
+    if buf.find(b'"', body.start) < 0:
+        return
+    starts = [int(parsed.lines[-1])] if len(parsed.lines) else []
+    last = max(starts + parsed.bad_lines[-1:], default=0)
+    if not last:
+        return
+    # walk back from the end of the file to the line where the last record starts
+    end = len(buf)
+    for terminator in (b"\r\n", b"\n", b"\r"):
+        if buf.endswith(terminator, body.start):
+            end -= len(terminator)
+            break
+    pos = end
+    for _ in range(body.first_line + _count_lines(buf, body.start) - last):
+        nl = buf.rfind(b"\n", body.start, pos)
+        cr = buf.rfind(b"\r", body.start, pos)
+        brk = max(nl, cr)
+        pos = brk - 1 if nl == brk and nl > 0 and buf[nl - 1 : nl] == b"\r" else brk
+    tail = buf[max(pos, body.start) : end]
+    if tail.startswith((b"\r", b"\n")):
+        tail = tail[2:] if tail.startswith(b"\r\n") else tail[1:]
+    if b'"' not in tail:
+        return
+    reader = csv.reader(io.StringIO(tail.decode("utf-8"), newline=""), delimiter=body.delimiter, strict=True)
+    try:
+        for _ in reader:
+            pass
+    except csv.Error as err:
+        if "unexpected end of data" not in str(err):
+            return
+        lines = body.first_line + _count_lines(buf, body.start) - last
+        raise ctx.error(
+            f"a quoted cell starting on line {last} is never closed: the rest of the file "
+            f"({lines} line{'s' if lines != 1 else ''}) would be read into one cell",
+            row=last,
+            value=tail[:80].decode("utf-8", "replace"),
+            hint='close the quote (a quote inside a quoted cell is written "")',
+        ) from err
+
+
+def _choose_delimiter(
+    buf: bytes, ctx: _Ctx, want: int, header_line: int, text: _Text
+) -> tuple[str, list[_Rec]]:
+    forced = ctx.options.delimiter
+    if forced:
+        delimiter = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}.get(forced.lower(), forced)
+        return delimiter, _head_records(buf, delimiter, want, header_line)[0]
+    order = ("\t", ",", ";") if text.encoding == "utf-16" else _DELIMITERS
+    best: tuple[tuple[int, int, int], str, list[_Rec]] | None = None
+    for rank, delimiter in enumerate(order):
+        records, _ = _head_records(buf, delimiter, want, header_line)
+        rows = [(r.line, r.cells) for r in records if any(c.strip() for c in r.cells)]
+        _, matches = _detect_header(rows, ctx, strict=False)
+        widest = max((len(cells) for _, cells in rows[:HEADER_SCAN_ROWS]), default=0)
+        score = (matches, widest, -rank)
+        if best is None or score > best[0]:
+            best = (score, delimiter, records)
+    assert best is not None
+    return best[1], best[2]
+
+
+@dataclass
+class _Body:
+    text: _Text
+    delimiter: str
+    start: int  # byte offset of the first line below the header
+    first_line: int  # its line number
+    headers: list[str]
+    core: int  # cells up to the last non-blank header
+
+    @property
+    def width(self) -> int:
+        return len(self.headers)
+
+
+@dataclass
+class _Parsed:
+    table: pa.Table  # n = len(headers) string columns, good records only
+    lines: np.ndarray  # int64, line where each table row starts
+    ordinals: np.ndarray  # int64, record index (0-based, below the header) of each table row
+    bad_ordinals: list[int]  # records dropped as ragged
+    bad_lines: list[int]
+    records: int  # records below the header
+
+
+def _fit(cells: list[str], body: _Body) -> list[str] | None:
+    """A row fitted to the header's width, or None when it is ragged."""
+    n = body.width
+    m = len(cells)
+    if m == n:
+        return cells
+    if m < n:
+        return cells + [""] * (n - m) if m >= body.core else None
+    if all(not c.strip() for c in cells[n:]):
+        return cells[:n]  # Excel's trailing separators
+    return None
+
+
+def _ragged_issue(ctx: _Ctx, body: _Body, line: int, found: int, value: str) -> None:
+    ctx.issue(
+        "error",
+        "ragged_row",
+        f"expected {body.width} cells (as in the header row), found {found}; row dropped",
+        row=line,
+        value=value.rstrip("\r\n")[:200],
+    )
+
+
+def _arrow_options(width: int, delimiter: str, threads: bool, handler: Any) -> dict[str, Any]:
+    names = [f"c{i}" for i in range(width)]
+    return {
+        "read_options": pacsv.ReadOptions(
+            use_threads=threads,
+            block_size=_ARROW_BLOCK_SIZE,
+            column_names=names,
+            autogenerate_column_names=False,
+        ),
+        "parse_options": pacsv.ParseOptions(
+            delimiter=delimiter,
+            quote_char='"',
+            double_quote=True,
+            escape_char=False,
+            newlines_in_values=True,
+            ignore_empty_lines=False,
+            invalid_row_handler=handler,
+        ),
+        "convert_options": pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in names},
+            null_values=[],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            check_utf8=True,
+        ),
+    }
+
+
+def _parse_body_arrow(body: _Body, ctx: _Ctx, width: int) -> _Parsed | None:
+    """Parse the body with pyarrow; None when pyarrow cannot (the Python parser then does)."""
+    buf = body.text.buf
+    start = body.start
+    if start >= len(buf):
+        return _Parsed(_empty_table(body.width), *(np.empty(0, np.int64),) * 2, [], [], 0)
+    source = pa.py_buffer(buf).slice(start)
+    invalid: list[tuple[int | None, int, str]] = []
+
+    def handler(row: Any) -> str:
+        invalid.append((row.number, row.actual_columns, row.text))
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(source), **_arrow_options(width, body.delimiter, True, handler)
+        )
+        if invalid:  # a second, single-threaded pass numbers the invalid records
+            invalid.clear()
+            table = pacsv.read_csv(
+                pa.BufferReader(source), **_arrow_options(width, body.delimiter, False, handler)
+            )
+    except pa.ArrowInvalid as err:
+        if "utf8" in str(err).lower().replace("-", "") and not body.text.verified:
+            raise _NotUtf8 from err
+        return None
+    if any(number is None for number, _, _ in invalid):
+        return None  # pragma: no cover - single-threaded reads always number the rows
+
+    # record ordinals and the line each record starts on
+    total = table.num_rows + len(invalid)
+    bad_ord = np.array([number - 1 for number, _, _ in invalid], dtype=np.int64)  # type: ignore[operator]
+    good = np.ones(total, dtype=bool)
+    good[bad_ord] = False
+    good_ord = np.flatnonzero(good)
+    extra = np.zeros(total, dtype=np.int64)  # line breaks inside quoted cells
+    lone_cr = buf.find(b"\r", start) >= 0 and buf.count(b"\r", start) != buf.count(b"\r\n", start)
+    if buf.find(b'"', start) >= 0:
+        extra[good_ord] = _line_breaks(table, lone_cr)
+        for k, (_, _, row_text) in enumerate(invalid):
+            extra[bad_ord[k]] = _count_breaks(row_text)
+    if _count_lines(buf, start) != total + int(extra.sum()):
+        return None  # something pyarrow and we count differently: let Python's csv number the rows
+    starts = body.first_line + np.arange(total, dtype=np.int64) + (np.cumsum(extra) - extra)
+
+    # fit the table to the header's width
+    keep = np.ones(table.num_rows, dtype=bool)
+    bad_ordinals: list[int] = []
+    if width > body.width:
+        spill = _nonblank_any(table.columns[body.width :], table.num_rows)
+        for pos in np.flatnonzero(spill):
+            cells = [table.column(i)[int(pos)].as_py() for i in range(width)]
+            _ragged_issue(ctx, body, int(starts[good_ord[pos]]), width, body.delimiter.join(cells))
+            bad_ordinals.append(int(good_ord[pos]))
+        keep &= ~spill
+        table = table.select(list(range(body.width)))
+    elif width < body.width:
+        pad = pc.fill_null(pa.nulls(table.num_rows, pa.string()), "")
+        for i in range(width, body.width):
+            table = table.append_column(f"c{i}", pad)
+    # the invalid records: ragged, or rescued (trailing separators, blank-looking lines)
+    rescued: list[list[str]] = []
+    rescued_ord: list[int] = []
+    for k, (_, _, row_text) in enumerate(invalid):
+        cells = next(csv.reader(io.StringIO(row_text, newline=""), delimiter=body.delimiter), [])
+        ordinal = int(bad_ord[k])
+        if not any(c.strip() for c in cells):
+            rescued.append([""] * body.width)
+        elif (fitted := _fit(cells, body)) is not None:
+            rescued.append(fitted)
+        else:
+            _ragged_issue(ctx, body, int(starts[ordinal]), len(cells), body.delimiter.join(cells))
+            bad_ordinals.append(ordinal)
+            continue
+        rescued_ord.append(ordinal)
+    if not keep.all():
+        table = table.filter(pa.array(keep))
+        good_ord = good_ord[keep]
+    if rescued:
+        extra_table = pa.table(
+            {f"c{i}": pa.array([r[i] for r in rescued], pa.string()) for i in range(body.width)}
+        )
+        table = pa.concat_tables([table.rename_columns(extra_table.column_names), extra_table])
+        ordinals = np.concatenate([good_ord, np.array(rescued_ord, dtype=np.int64)])
+        order = np.argsort(ordinals, kind="stable")
+        table = table.take(pa.array(order))
+        good_ord = ordinals[order]
+    bad_ordinals.sort()
+    return _Parsed(
+        table, starts[good_ord], good_ord, bad_ordinals, [int(starts[o]) for o in bad_ordinals], total
+    )
+
+
+def _count_breaks(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def _line_breaks(table: pa.Table, lone_cr: bool) -> np.ndarray:
+    total = np.zeros(table.num_rows, dtype=np.int64)
+    for column in table.columns:
+        if lone_cr:
+            counts = pc.count_substring_regex(column, r"\r\n|\r|\n")
+        else:
+            counts = pc.count_substring(column, "\n")
+        total += counts.to_numpy().astype(np.int64, copy=False)
+    return total
+
+
+def _parse_body_python(body: _Body, ctx: _Ctx) -> _Parsed:
+    """Python's csv module: slower, numbers every record by reader.line_num."""
+    try:
+        text = body.text.buf[body.start :].decode("utf-8")
+    except UnicodeDecodeError as err:  # pragma: no cover - arrow reports invalid UTF-8 first
+        raise _NotUtf8 from err
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=body.delimiter, quotechar='"', doublequote=True
+    )
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    ordinals: list[int] = []
+    bad_ordinals: list[int] = []
+    bad_lines: list[int] = []
+    prev = 0
+    ordinal = -1
+    try:
+        for ordinal, cells in enumerate(reader):
+            line = body.first_line + prev
+            prev = reader.line_num
+            if not any(c.strip() for c in cells):
+                fitted: list[str] | None = [""] * body.width
+            else:
+                fitted = _fit(cells, body)
+            if fitted is None:
+                _ragged_issue(ctx, body, line, len(cells), body.delimiter.join(cells))
+                bad_ordinals.append(ordinal)
+                bad_lines.append(line)
+                continue
+            rows.append(fitted)
+            lines.append(line)
+            ordinals.append(ordinal)
+    except csv.Error as err:
+        raise ctx.error(
+            f"the file cannot be read as CSV: {err}", row=body.first_line + prev, hint="check the quotes"
+        ) from err
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(body.width)]
+    table = pa.table({f"c{i}": pa.array(list(col), pa.string()) for i, col in enumerate(columns)})
+    return _Parsed(
+        table,
+        np.array(lines, dtype=np.int64),
+        np.array(ordinals, dtype=np.int64),
+        bad_ordinals,
+        bad_lines,
+        ordinal + 1,
+    )
+
+
+def _empty_table(width: int) -> pa.Table:
+    return pa.table({f"c{i}": pa.array([], pa.string()) for i in range(width)})
+
+
+def _blank_mask(column: Any) -> np.ndarray:
+    blank = pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column))
+    return np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _nonblank_any(columns: Sequence[Any], n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    for column in columns:
+        out |= ~_blank_mask(column)
+    return out
+
+
+def _finish_text(body: _Body, parsed: _Parsed, ctx: _Ctx, header_row: int) -> RawSheet:
+    table = parsed.table
+    n = table.num_rows
+    blank_cells = [_blank_mask(column) for column in table.columns]
+    blank = np.logical_and.reduce(blank_cells) if blank_cells else np.ones(n, dtype=bool)
+
+    # trailing blank lines are not rows; rows_in_file counts up to the last non-blank record
+    last = max(
+        int(parsed.ordinals[~blank].max()) if (~blank).any() else -1,
+        max(parsed.bad_ordinals, default=-1),
+    )
+    rows_in_file = last + 1
+    in_file = parsed.ordinals <= last
+
+    # columns: blank headers over data, duplicates
+    has_data = [bool((~b & in_file).any()) for b in blank_cells]
+
+    def first_data(i: int) -> tuple[int, str]:
+        pos = int(np.flatnonzero(~blank_cells[i])[0])
+        return int(parsed.lines[pos]), str(table.column(i)[pos].as_py())
+
+    keep_columns = _check_header_columns(body.headers, has_data, first_data, ctx, excel=False)
+
+    for pos in np.flatnonzero(blank & in_file):
+        ctx.issue("info", "blank_row", "blank row skipped", row=int(parsed.lines[pos]))
+    keep = ~blank
+
+    totals = _total_rows_arrow(table, keep, keep_columns, ctx)
+    for index, text in sorted(totals.items()):
+        line = int(parsed.lines[index])
+        ctx.issue("info", "total_row", f"total row skipped ({text.strip()})", row=line, value=text)
+        keep[index] = False
+
+    if not keep.all():
+        table = table.filter(pa.array(keep))
+    table = table.select(keep_columns)
+    data = table.to_pandas()
+    data.columns = pd.RangeIndex(len(keep_columns))
+    ctx.issues.sort(key=lambda i: i.row or 0)
+    return RawSheet(
+        ctx.source,
+        "csv",
+        body.text.encoding,
+        body.delimiter,
+        header_row,
+        [body.headers[i] for i in keep_columns],
+        data,
+        parsed.lines[keep].astype(np.int64),
+        ctx.issues,
+        rows_in_file,
+    )
+
+
+def _total_rows_arrow(
+    table: pa.Table, candidates: np.ndarray, columns: list[int], ctx: _Ctx
+) -> dict[int, str]:
+    """Rows whose first non-empty cell, or a cell among the first three columns, is a total marker."""
+    markers = _Markers.build(ctx.options.total_markers)
+    found: dict[int, str] = {}
+    if markers.arrow_pattern is None or not columns or not candidates.any():
+        return found
+
+    def check(i: int, rows: np.ndarray) -> None:
+        column = table.column(i)
+        hit = np.asarray(
+            pc.match_substring_regex(column, markers.arrow_pattern).to_numpy(zero_copy_only=False), dtype=bool
+        )
+        for pos in np.flatnonzero(hit & rows):
+            text = column[int(pos)].as_py()
+            if int(pos) not in found and markers.match(text):
+                found[int(pos)] = text
+
+    for i in columns[:3]:
+        check(i, candidates)
+    # rows whose first three columns are empty: their first non-empty cell
+    unresolved = candidates.copy()
+    for i in columns[:3]:
+        unresolved &= _blank_mask(table.column(i))
+    for i in columns[3:]:
+        if not unresolved.any():
+            break
+        nonblank = ~_blank_mask(table.column(i))
+        check(i, unresolved & nonblank)
+        unresolved &= ~nonblank
+    return found
+
+
+# --------------------------------------------------------------------------- xlsx: hostile checks
+
+
+@dataclass(frozen=True)
+class _Worksheet:
+    name: str
+    member: str | None  # zip member of the worksheet XML
+    visible: bool
+
+
+@dataclass
+class _WorkbookInfo:
+    sheets: list[_Worksheet]
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.sheets]
+
+
+def _bomb(path: Path, sheet: str | None, what: str) -> InputError:
+    return InputError(
+        f"rejected: {what} (a zip bomb?)",
+        file=str(path),
+        sheet=sheet,
+        hint="if this is a genuine export, open it in Excel and save it again; otherwise do not use it",
+    )
+
+
+def _inspect_workbook(path: Path, sheet: str | None) -> _WorkbookInfo:
+    """Check the zip directory and every XML prolog before any parsing; list the worksheets."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except _DAMAGED_ZIP as err:
+        raise InputError(
+            f"not a readable .xlsx workbook: {err}",
+            file=str(path),
+            sheet=sheet,
+            hint="the file is damaged or not an Excel workbook; open it in Excel and save as .xlsx",
+        ) from err
+    with zf, path.open("rb") as fh:
+        infos = zf.infolist()
+        if len(infos) > MAX_ZIP_MEMBERS:
+            raise _bomb(path, sheet, f"{len(infos)} zip members (limit {MAX_ZIP_MEMBERS})")
+        declared = sum(i.file_size for i in infos)
+        if declared > MAX_UNCOMPRESSED_BYTES:
+            raise _bomb(path, sheet, f"{declared} bytes uncompressed (limit {MAX_UNCOMPRESSED_BYTES})")
+        for info in infos:
+            if info.flag_bits & 0x1:
+                raise InputError(
+                    "the workbook is encrypted",
+                    file=str(path),
+                    sheet=sheet,
+                    hint="save it again in Excel without a password",
+                )
+            if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(
+                info.compress_size, 1
+            ):
+                raise _bomb(
+                    path,
+                    sheet,
+                    f"member {info.filename} expands {info.file_size // max(info.compress_size, 1)}:1 "
+                    f"(limit {MAX_COMPRESSION_RATIO}:1)",
+                )
+        for info in infos:
+            if _is_xml(info.filename):
+                _check_prolog(fh, info, path, sheet)
+        return _workbook_sheets(zf, path, sheet)
+
+
+def _is_xml(name: str) -> bool:
+    return name.lower().endswith((".xml", ".rels", ".vml"))
+
+
+def _inflate(
+    fh: Any, info: zipfile.ZipInfo, path: Path, sheet: str | None, limit: int, chunk: int = 1 << 20
+) -> Iterator[bytes]:
+    """The member's bytes, inflated by us: never more than `limit` bytes, whatever the zip claims."""
+    fh.seek(info.header_offset)
+    local = fh.read(30)
+    if len(local) < 30 or local[:4] != _ZIP_MAGIC:
+        raise InputError(f"damaged workbook (member {info.filename})", file=str(path), sheet=sheet)
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    fh.seek(info.header_offset + 30 + name_len + extra_len)
+    remaining = info.compress_size
+    produced = 0
+    if info.compress_type == zipfile.ZIP_STORED:
+        inflater = None
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    else:
+        raise InputError(
+            f"unsupported compression in member {info.filename}",
+            file=str(path),
+            sheet=sheet,
+            hint="open the workbook in Excel and save it again",
+        )
+    while remaining > 0:
+        data = fh.read(min(chunk, remaining))
+        if not data:
+            break
+        remaining -= len(data)
+        while data:
+            if inflater is None:
+                out, data = data, b""
+            else:
+                try:
+                    out = inflater.decompress(data, chunk)
+                except zlib.error as err:
+                    raise InputError(
+                        f"damaged workbook (member {info.filename}: {err})", file=str(path), sheet=sheet
+                    ) from err
+                data = inflater.unconsumed_tail
+            produced += len(out)
+            if produced > limit or produced > info.file_size:
+                raise _bomb(
+                    path,
+                    sheet,
+                    f"member {info.filename} inflates to more than it declares or more than {limit} bytes",
+                )
+            if out:
+                yield out
+            if inflater is not None and inflater.eof:
+                return
+
+
+_XML_START = re.compile(rb"<[A-Za-z_]")
+_ENTITY_DECL = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _check_prolog(fh: Any, info: zipfile.ZipInfo, path: Path, sheet: str | None) -> None:
+    """Reject DOCTYPE/ENTITY declarations (billion laughs, external entities) before any parsing."""
+    head = b""
+    for chunk in _inflate(fh, info, path, sheet, MAX_UNCOMPRESSED_BYTES, chunk=1 << 16):
+        head += chunk
+        probe = head
+        if probe[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, b"<\x00", b"\x00<"):
+            probe = probe.replace(b"\x00", b"")  # UTF-16 XML: the ASCII markup without its zero bytes
+        if _ENTITY_DECL.search(probe):
+            raise InputError(
+                f"rejected: XML entity declarations (DOCTYPE/ENTITY in {info.filename})",
+                file=str(path),
+                sheet=sheet,
+                hint="a workbook saved by Excel never holds these; the file may be crafted to attack "
+                "the reader. Open and re-save it in Excel only if you trust its origin",
+            )
+        if _XML_START.search(_strip_prolog_items(probe)):
+            return
+        if len(head) > MAX_XML_PROLOG_BYTES:
+            raise InputError(
+                f"rejected: XML part {info.filename} has no root element within {MAX_XML_PROLOG_BYTES} bytes",
+                file=str(path),
+                sheet=sheet,
+            )
+
+
+_PROLOG_ITEMS = re.compile(rb"<\?.*?\?>|<!--.*?-->", re.DOTALL)
+
+
+def _strip_prolog_items(head: bytes) -> bytes:
+    """The head without its complete processing instructions and comments (their '<' start no element)."""
+    cut = head.rfind(b"<!--")
+    if cut >= 0 and head.find(b"-->", cut) < 0:
+        head = head[:cut]  # an unterminated comment: what follows is still the prolog
+    return _PROLOG_ITEMS.sub(b"", head)
+
+
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def _workbook_sheets(zf: zipfile.ZipFile, path: Path, sheet: str | None) -> _WorkbookInfo:
+    names = set(zf.namelist())
+
+    def parse(member: str) -> Any:
+        try:
+            return SafeET.fromstring(zf.read(member))
+        except Exception as err:
+            raise InputError(
+                f"damaged workbook: {member} cannot be parsed ({err})",
+                file=str(path),
+                sheet=sheet,
+                hint="open it in Excel and save it again",
+            ) from err
+
+    workbook = "xl/workbook.xml"
+    if "_rels/.rels" in names:
+        for rel in parse("_rels/.rels").iter(f"{{{_PKG_REL_NS}}}Relationship"):
+            if rel.get("Type", "").endswith("/officeDocument"):
+                workbook = rel.get("Target", workbook).lstrip("/")
+    if workbook not in names:
+        raise InputError(
+            "not an Excel workbook (no workbook part in the zip)",
+            file=str(path),
+            sheet=sheet,
+            hint="open it in Excel and save as .xlsx",
+        )
+    base = posixpath.dirname(workbook)
+    rels_member = posixpath.join(base, "_rels", posixpath.basename(workbook) + ".rels")
+    targets: dict[str, str] = {}
+    if rels_member in names:
+        for rel in parse(rels_member).iter(f"{{{_PKG_REL_NS}}}Relationship"):
+            target = rel.get("Target", "")
+            member = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(base, target))
+            )
+            targets[rel.get("Id", "")] = member
+    sheets = []
+    for element in parse(workbook).iter():
+        if element.tag.rsplit("}", 1)[-1] != "sheet":
+            continue
+        rid = element.get(f"{{{_REL_NS}}}id", "")
+        member = targets.get(rid)
+        sheets.append(
+            _Worksheet(
+                element.get("name", ""),
+                member if member in names else None,
+                element.get("state", "visible") == "visible",
+            )
+        )
+    return _WorkbookInfo(sheets)
+
+
+# --------------------------------------------------------------------------- xlsx: reading
+
+
+_DAMAGED_ZIP = (
+    zipfile.BadZipFile,
+    zlib.error,
+    struct.error,
+    KeyError,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+)
+
+
+def _read_xlsx(ctx: _Ctx) -> RawSheet:
+    try:
+        return _read_xlsx_checked(ctx)
+    except _DAMAGED_ZIP as err:
+        raise ctx.error(
+            f"damaged workbook: {err}", hint="open it in Excel and save it again as .xlsx"
+        ) from err
+
+
+def _read_xlsx_checked(ctx: _Ctx) -> RawSheet:
+    path = ctx.source.path
+    info = _inspect_workbook(path, ctx.sheet)
+    worksheet = _choose_worksheet(info, ctx)
+    scan = _scan_members(path, info, worksheet, ctx)
+    grid = _read_grid(path, worksheet.name, ctx)
+    if scan.formulas or scan.errors:
+        _patch_grid(grid, path, worksheet, scan)
+    return _finish_grid(grid, ctx)
+
+
+def _choose_worksheet(info: _WorkbookInfo, ctx: _Ctx) -> _Worksheet:
+    sheets = info.sheets
+    found = ", ".join(repr(s.name) for s in sheets) or "(none)"
+    wanted = ctx.source.worksheet
+    if wanted is not None:
+        for ws in sheets:
+            if ws.name == wanted:
+                return ws
+        for ws in sheets:
+            if normalize_header(ws.name) == normalize_header(wanted):
+                return ws
+        raise ctx.error(
+            f"the workbook has no worksheet {wanted!r}",
+            value=wanted,
+            hint=f"worksheets found: {found}",
+        )
+    matching = [ws for ws in sheets if _sheet_for_name(ws.name) == ctx.sheet]
+    if len(matching) > 1:
+        raise ctx.error(
+            f"two worksheets for sheet {ctx.sheet!r}: {matching[0].name!r} and {matching[1].name!r}",
+            hint="keep one, or name the worksheet in the mapping file",
+        )
+    if matching:
+        return matching[0]
+    if not sheets:
+        raise ctx.error("the workbook has no worksheet", hint="export the sheet again")
+    if len(sheets) == 1:
+        return sheets[0]
+    chosen = next((ws for ws in sheets if ws.visible), sheets[0])
+    ctx.issue(
+        "info",
+        "worksheet_chosen",
+        f"no worksheet is named like the sheet; read the first one, {chosen.name!r} (found: {found})",
+        value=chosen.name,
+    )
+    return chosen
+
+
+@dataclass
+class _Scan:
+    prefix: bytes = b""
+    formulas: bool = False
+    errors: bool = False
+
+
+def _scan_members(path: Path, info: _WorkbookInfo, worksheet: _Worksheet, ctx: _Ctx) -> _Scan:
+    """Inflate the parts the reader will parse, counting real sizes; look for formulas and error cells."""
+    scan = _Scan()
+    # the package and workbook parts (workbook, rels, sharedStrings, styles) and the worksheet;
+    # other worksheets, charts and pivot caches are never parsed (their sizes and prologs were checked)
+    base = posixpath.dirname(worksheet.member or "xl/worksheets/x.xml").rsplit("/", 1)[0]
+    read_dirs = {"", "_rels", base, f"{base}/_rels"}
+    budget = MAX_UNCOMPRESSED_BYTES
+    with zipfile.ZipFile(path) as zf, path.open("rb") as fh:
+        for member in zf.infolist():
+            name = member.filename
+            if not _is_xml(name) or (name != worksheet.member and posixpath.dirname(name) not in read_dirs):
+                continue
+            target = member.filename == worksheet.member
+            tail = b""
+            produced = 0
+            formula_end = b"</f>"
+            for chunk in _inflate(fh, member, path, ctx.sheet, budget):
+                if target:
+                    if not produced:
+                        found = re.search(rb"<([A-Za-z_][\w.-]*:)?worksheet\b", chunk)
+                        scan.prefix = (found.group(1) or b"") if found else b""
+                        formula_end = b"</" + scan.prefix + b"f>"
+                    # every formula group has one <f>...</f> (shared-formula followers are <f .../>)
+                    seam = tail + chunk[:32]
+                    if not scan.formulas and (formula_end in chunk or formula_end in seam):
+                        scan.formulas = True
+                    if not scan.errors and (b't="e"' in chunk or b't="e"' in seam):  # Excel's quoting
+                        scan.errors = True
+                    tail = chunk[-32:]
+                produced += len(chunk)
+            budget -= produced
+    return scan
+
+
+def _read_grid(path: Path, worksheet: str, ctx: _Ctx) -> list[list[Any]]:
+    """The worksheet from A1 as rows of Python values ("" or None for an empty cell)."""
+    engines = (
+        (_grid_calamine, _grid_openpyxl) if XLSX_ENGINE == "calamine" else (_grid_openpyxl, _grid_calamine)
+    )
+    errors = []
+    for engine in engines:
+        try:
+            return engine(path, worksheet)
+        except InputError:
+            raise
+        except Exception as err:
+            errors.append(f"{engine.__name__.removeprefix('_grid_')}: {err}")
+    raise ctx.error(
+        "the workbook cannot be read (" + "; ".join(errors) + ")",
+        value=worksheet,
+        hint="open it in Excel and save it again as .xlsx",
+    )
+
+
+def _grid_calamine(path: Path, worksheet: str) -> list[list[Any]]:
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    try:
+        rows: list[list[Any]] = workbook.get_sheet_by_name(worksheet).to_python(skip_empty_area=False)
+    finally:
+        workbook.close()
+    return rows
+
+
+def _grid_openpyxl(path: Path, worksheet: str) -> list[list[Any]]:
+    if not OPENPYXL_DEFUSED:  # pragma: no cover - defusedxml is a dependency
+        raise RuntimeError("openpyxl is not using defusedxml; refusing to parse a workbook")
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = workbook[worksheet]
+        rows = [list(row) for row in ws.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    width = max((len(r) for r in rows), default=0)
+    for row in rows:
+        if len(row) < width:
+            row.extend([None] * (width - len(row)))
+    return rows
+
+
+def _patch_grid(grid: list[list[Any]], path: Path, worksheet: _Worksheet, scan: _Scan) -> None:
+    """Mark formulas with no cached value (UNCALCULATED) and restore Excel error cells ("#N/A")."""
+    assert worksheet.member is not None
+    with zipfile.ZipFile(path) as zf, path.open("rb") as fh:
+        member = zf.getinfo(worksheet.member)
+        xml = b"".join(_inflate(fh, member, path, None, MAX_UNCOMPRESSED_BYTES))
+    p = re.escape(scan.prefix)
+    marks: dict[tuple[int, int], str] = {}
+    if scan.errors:
+        cell = re.compile(rb"<" + p + rb"c\s([^>/]*?\bt=[\"']e[\"'][^>/]*)>(.*?)</" + p + rb"c>", re.DOTALL)
+        value = re.compile(rb"<" + p + rb"v(?:\s[^>]*)?>([^<]*)</" + p + rb"v>")
+        for m in cell.finditer(xml):
+            ref = _cell_ref(m.group(1))
+            v = value.search(m.group(2))
+            if ref is not None and v is not None:
+                marks[ref] = _xml_unescape(v.group(1).decode("utf-8", "replace"))
+    if scan.formulas:
+        formula = re.compile(
+            rb"<"
+            + p
+            + rb"f\b[^>]*?(?:/>|>[^<]*</"
+            + p
+            + rb"f>)\s*(<"
+            + p
+            + rb"v\s*/>|<"
+            + p
+            + rb"v>\s*</"
+            + p
+            + rb"v>)?\s*</"
+            + p
+            + rb"c>"
+        )
+        start_tag = b"<" + scan.prefix + b"c"
+        for m in formula.finditer(xml):
+            pos = xml.rfind(start_tag, 0, m.start())
+            while pos >= 0 and xml[pos + len(start_tag) : pos + len(start_tag) + 1] not in b" \t\r\n>":
+                pos = xml.rfind(start_tag, 0, pos)
+            if pos < 0:
+                continue
+            attrs = xml[pos + len(start_tag) : xml.find(b">", pos)]
+            kind = re.search(rb"\bt=[\"']([^\"']*)[\"']", attrs)
+            if m.group(1) is not None and kind is not None and kind.group(1) in (b"str", b"inlineStr"):
+                continue  # a formula whose cached result is the empty string
+            ref = _cell_ref(attrs)
+            if ref is not None:
+                marks.setdefault(ref, UNCALCULATED)
+    if not marks:
+        return
+    width = max(max(c for _, c in marks) + 1, len(grid[0]) if grid else 0)
+    height = max(max(r for r, _ in marks) + 1, len(grid))
+    for row in grid:
+        if len(row) < width:
+            row.extend([""] * (width - len(row)))
+    while len(grid) < height:
+        grid.append([""] * width)
+    for (r, c), mark in marks.items():
+        if grid[r][c] in ("", None):
+            grid[r][c] = mark
+
+
+_REF = re.compile(rb"\br=[\"']([A-Z]{1,3})([0-9]{1,7})[\"']")
+
+
+def _cell_ref(attrs: bytes) -> tuple[int, int] | None:
+    m = _REF.search(attrs)
+    if m is None:
+        return None  # a cell without its reference (rare writers): left as read
+    return int(m.group(2)) - 1, _col_index(m.group(1).decode())
+
+
+def _xml_unescape(text: str) -> str:
+    return (
+        text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
+
+
+def _cell_text(value: Any) -> str:
+    """A header cell as text."""
+    if value is None or (isinstance(value, str) and value == UNCALCULATED):
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def _is_blank_cell(value: Any) -> bool:
+    return value is None or (value.__class__ is str and (value == "" or value.isspace()))
+
+
+def _grid_array(grid: list[list[Any]]) -> np.ndarray:
+    """The grid as a 2-D object array (rows padded to one width)."""
+    width = max((len(row) for row in grid), default=0)
+    for row in grid:
+        if len(row) < width:
+            row.extend([None] * (width - len(row)))
+    arr = np.empty((len(grid), width), dtype=object)
+    if grid and width:
+        arr[:, :] = grid
+    return arr
+
+
+def _finish_grid(grid: list[list[Any]], ctx: _Ctx) -> RawSheet:
+    arr = _grid_array(grid)
+    height, width = arr.shape
+    if not height or not width:
+        return ctx.empty("xlsx", None, None)
+    arr[arr == ""] = None
+    blank_cell = arr == None  # noqa: E711  (element-wise)
+    filled = ~blank_cell
+    blank = ~filled.any(axis=1)
+    # whitespace-only text (calamine already gives "" for ASCII spaces): rows whose first cell is such
+    first = arr[np.arange(height), filled.argmax(axis=1)]
+    for i in np.flatnonzero(~blank):
+        value = first[i]
+        if value.__class__ is str and value.isspace() and all(_is_blank_cell(v) for v in grid[i]):
+            blank[i] = True
+    if blank.all():
+        return ctx.empty("xlsx", None, None)
+
+    header_row = ctx.options.header_row
+    if header_row is not None:
+        if header_row > height:
+            raise ctx.error(
+                f"header_row {header_row} is below the last row ({height}) of the worksheet",
+                row=header_row,
+                hint="header_row is the row number as Excel shows it",
+            )
+        h = header_row - 1
+    else:
+        candidates = [
+            (i + 1, [_cell_text(v) for v in arr[i]])
+            for i in range(min(height, 4 * HEADER_SCAN_ROWS))
+            if not blank[i]
+        ]
+        index, _ = _detect_header(candidates, ctx)
+        h = candidates[index][0] - 1
+    if h > 0:
+        _title_rows_issue(ctx, h + 1)
+    headers = [_cell_text(v) for v in arr[h]]
+
+    # data rows: below the header, up to the last non-blank row
+    nonblank_below = np.flatnonzero(~blank[h + 1 :])
+    end = h + 1 + (int(nonblank_below[-1]) + 1 if len(nonblank_below) else 0)
+    body = arr[h + 1 : end]
+    body_blank = blank[h + 1 : end]
+    body_filled = filled[h + 1 : end]
+    rows = len(body)
+
+    def first_data(i: int) -> tuple[int, str]:
+        pos = int(np.flatnonzero(body_filled[:, i])[0])
+        return h + 2 + pos, _cell_text(body[pos, i])
+
+    has_data = list(body_filled.any(axis=0)) if rows else [False] * width
+    keep_columns = _check_header_columns(headers, has_data, first_data, ctx, excel=True)
+
+    keep = ~body_blank
+    for blank_pos in np.flatnonzero(body_blank):
+        ctx.issue("info", "blank_row", "blank row skipped", row=h + 2 + int(blank_pos))
+    for pos, text in sorted(_total_rows_grid(body, body_filled, keep, keep_columns, ctx).items()):
+        ctx.issue("info", "total_row", f"total row skipped ({text.strip()})", row=h + 2 + pos, value=text)
+        keep[pos] = False
+
+    data = pd.DataFrame(body[keep][:, keep_columns], dtype=object)
+    data.columns = pd.RangeIndex(len(keep_columns))
+    ctx.issues.sort(key=lambda i: i.row or 0)
+    return RawSheet(
+        ctx.source,
+        "xlsx",
+        None,
+        None,
+        h + 1,
+        [headers[i] for i in keep_columns],
+        data,
+        (np.flatnonzero(keep) + h + 2).astype(np.int64),
+        ctx.issues,
+        rows,
+    )
+
+
+def _total_rows_grid(
+    body: np.ndarray, filled: np.ndarray, candidates: np.ndarray, columns: list[int], ctx: _Ctx
+) -> dict[int, str]:
+    """Rows whose first non-empty cell, or a text cell among the first three columns, is a total marker."""
+    markers = _Markers.build(ctx.options.total_markers)
+    found: dict[int, str] = {}
+    if not markers.markers or not columns:
+        return found
+    for j in columns[:3]:
+        for pos, value in enumerate(body[:, j]):
+            if pos not in found and candidates[pos] and markers.cell(value):
+                found[pos] = value
+    later = columns[3:]
+    if later:
+        first3_blank = ~filled[:, columns[:3]].any(axis=1) & candidates
+        for row in np.flatnonzero(first3_blank):
+            row_filled = filled[row, later]
+            if row_filled.any():
+                value = body[row, later[int(row_filled.argmax())]]
+                if markers.cell(value):
+                    found[int(row)] = value
+    return found
