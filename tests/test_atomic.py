@@ -155,3 +155,20 @@ def test_the_sweep_only_touches_temps_of_the_same_target(tmp_path: Path) -> None
     if os.name == "posix":
         assert remove_stale_temps(tmp_path / "report.xlsx") == [mine]
     assert other.exists() and unrelated.exists()
+
+
+def test_new_report_gets_ordinary_permissions_not_mkstemps_0600(tmp_path: Path) -> None:
+    import os
+
+    from sdkpi.atomic import write_text_atomic
+
+    target = tmp_path / "report.html"
+    umask = os.umask(0o022)
+    try:
+        write_text_atomic(target, "x")
+    finally:
+        os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o644
+    target.chmod(0o640)
+    write_text_atomic(target, "y")
+    assert target.stat().st_mode & 0o777 == 0o640  # an existing file keeps its mode

@@ -34,11 +34,25 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        os.chmod(tmp, _final_mode(target))
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def _final_mode(target: Path) -> int:
+    """The replaced file's permissions, or what a plain open() would give (mkstemp makes 0600).
+
+    A report lands in a shared folder: colleagues must be able to open it.
+    """
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 STALE_AFTER_SECONDS = 24 * 3600  # where we cannot ask whether the writer still runs (Windows)

@@ -55,11 +55,15 @@ def load_dataset(
     options: Mapping[str, SheetOptions] | None = None,
     sheets: Iterable[str] | None = None,
     cache: SheetCache | None = None,
+    columns: Mapping[str, Collection[str]] | None = None,
 ) -> Dataset:
     """Read every sheet found under `data` (a folder or one workbook).
 
     With a `cache`, a sheet whose file is unchanged since an earlier run is taken
-    from it instead of being read and parsed again (see `sdkpi.cache`).
+    from it instead of being read and parsed again (see `sdkpi.cache`). With `columns`
+    (sheet -> the columns a computation reads), a clean text column outside that set is
+    left out of the frame instead of being turned into millions of Python strings; a
+    text column with anything to report is parsed (and reported) as always.
     """
     options = options or {}
     dataset = Dataset(source=str(data))
@@ -74,9 +78,14 @@ def load_dataset(
             dataset.missing[name] = "sheet missing"
             continue
         try:
-            key = cache.key(source.path, worksheet=source.worksheet, options=sheet_options) if cache else None
+            wanted = columns.get(name) if columns is not None else None
+            key = (
+                cache.key(source.path, worksheet=source.worksheet, options=sheet_options, columns=wanted)
+                if cache
+                else None
+            )
             cached = cache.get(key) if cache else None
-            sheet_data, issues = cached or load_sheet(source, sheet_options)
+            sheet_data, issues = cached or load_sheet(source, sheet_options, wanted)
             if cache and cached is None:
                 cache.put(key, sheet_data, issues)
         except InputError as err:
@@ -94,7 +103,9 @@ def _issue_from_error(err: InputError, sheet: str, file: str) -> DataIssue:
     return DataIssue("error", "unreadable", reason, sheet, err.file or file, err.row, err.column, value)
 
 
-def load_sheet(source: readers.SheetSource, opts: SheetOptions) -> tuple[SheetData, list[DataIssue]]:
+def load_sheet(
+    source: readers.SheetSource, opts: SheetOptions, wanted: Collection[str] | None = None
+) -> tuple[SheetData, list[DataIssue]]:
     sheet = SHEETS[source.sheet]
     read_options = readers.ReadOptions(
         header_row=opts.header_row, encoding=opts.encoding, delimiter=opts.delimiter
@@ -111,7 +122,7 @@ def load_sheet(source: readers.SheetSource, opts: SheetOptions) -> tuple[SheetDa
     required_missing = [c.name for c in missing if c.required]
     if required_missing:
         issues.append(_missing_columns_issue(sheet, file, required_missing, raw.headers))
-    parsed = _parse_columns(raw, sheet, header_map, opts, issues)
+    parsed = _parse_columns(raw, sheet, header_map, opts, issues, wanted)
     data = SheetData(
         name=sheet.name,
         frame=parsed.frame,
@@ -192,8 +203,10 @@ def _parse_columns(
     header_map: dict[int, str],
     opts: SheetOptions,
     issues: list[DataIssue],
+    wanted: Collection[str] | None = None,
 ) -> _Parsed:
     columns: dict[str, Any] = {}
+    skipped: set[str] = set()
     bad: dict[str, np.ndarray] = {}
     excel = raw.file_format == "xlsx"
     file = str(raw.source.path)
@@ -205,8 +218,18 @@ def _parse_columns(
             name = canonical or header.strip()
             if name in columns or name in sheet.column_names:
                 continue  # an extra column shadowing a canonical name: keep the canonical one
+            if wanted is not None and name not in wanted and name != "store" and fast.is_clean_text(series):
+                skipped.add(name)
+                continue
             text = fast.parse_column(series, "text", excel=excel)
             columns[name] = (text or values.parse_column(series, "text", excel=excel)).values
+            continue
+        if (
+            wanted is not None
+            and _unread(column, sheet, wanted)
+            and fast.is_clean_text(series, is_id=_is_id(column))
+        ):
+            skipped.add(column.name)  # not read by the computation, and nothing to report
             continue
         parsed = fast.parse_column(
             series,
@@ -243,11 +266,21 @@ def _parse_columns(
             )
     n = len(raw.data)
     for column in sheet.columns:
-        if column.name not in columns:
+        if column.name not in columns and column.name not in skipped:
             columns[column.name] = _empty_column(column, n)
     frame = pd.DataFrame(columns)
     frame.index = pd.RangeIndex(n)
     return _Parsed(frame, bad)
+
+
+def _unread(column: Column, sheet: Sheet, wanted: Collection[str]) -> bool:
+    """An optional text column the computation does not read (keys and `store` are always read)."""
+    return (
+        column.type == "text"
+        and not column.required
+        and column.name not in wanted
+        and column.name not in (sheet.key, "store")
+    )
 
 
 def _is_id(column: Column) -> bool:
@@ -274,7 +307,7 @@ def _check_required_values(data: SheetData, sheet: Sheet) -> list[DataIssue]:
             continue
         empty = data.frame[column.name].isna().to_numpy()
         if column.name in data.bad:
-            empty &= ~data.bad[column.name]  # bad cells were reported already
+            empty = empty & ~data.bad[column.name]  # bad cells were reported already
         for position in np.flatnonzero(empty):
             issues.append(
                 DataIssue(
