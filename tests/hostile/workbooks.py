@@ -202,3 +202,23 @@ def undecodable_csv(path: Path) -> Path:
     """Bytes valid in no supported encoding (UTF-8, GB18030, UTF-16)."""
     path.write_bytes(b"callback_id,due_at\nC1,\x80\xff\xfe\x81\x30\n")
     return path
+
+
+def wide_csv(path: Path, columns: int = 5_000) -> Path:
+    """A small file with an absurd number of columns (each would be parsed on its own)."""
+    header = ",".join(HEADERS + [f"extra{i}" for i in range(columns - len(HEADERS))])
+    path.write_text(header + "\n" + ",".join(["1"] * columns) + "\n", encoding="utf-8")
+    return path
+
+
+def wide_workbook(path: Path, columns: int = 1_001) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "callbacks"
+    sheet.append(HEADERS + [f"extra{i}" for i in range(columns - len(HEADERS))])
+    sheet.append([*ROWS[0], *(["x"] * (columns - len(HEADERS)))])
+    book.save(path)
+    return path

@@ -73,6 +73,8 @@ MAX_UNCOMPRESSED_BYTES = 1 << 30  # 1 GiB, summed over the members
 MAX_COMPRESSION_RATIO = 200  # uncompressed / compressed, for members over RATIO_MIN_BYTES
 RATIO_MIN_BYTES = 1 << 20
 MAX_XML_PROLOG_BYTES = 1 << 20  # an XML part whose root element starts later than this is rejected
+#: A record sheet is a few dozen columns; 100 000 columns of a 1 MB CSV would take a minute to parse.
+MAX_COLUMNS = 1_000
 
 #: Rows looked at when detecting the header row.
 HEADER_SCAN_ROWS = 30
@@ -843,6 +845,7 @@ def _read_text(text: _Text, ctx: _Ctx) -> RawSheet:
         max(set(widths), key=lambda w: (widths.count(w), w == len(headers), w)) if widths else len(headers)
     )
     core = max((i + 1 for i, h in enumerate(headers) if normalize_header(h)), default=0)
+    _check_column_count(max(width, core), ctx, row=header.line)
     if width < core and 2 * sum(w < core for w in widths) <= len(widths):
         width = len(headers)
     if width < core:
@@ -858,6 +861,16 @@ def _read_text(text: _Text, ctx: _Ctx) -> RawSheet:
         parsed = _parse_body_python(body, ctx)
     _check_last_quote(body, parsed, ctx)
     return _finish_text(body, parsed, ctx, header.line)
+
+
+def _check_column_count(columns: int, ctx: _Ctx, row: int | None) -> None:
+    """Refuse absurdly wide sheets before parsing them column by column."""
+    if columns > MAX_COLUMNS:
+        raise ctx.error(
+            f"{columns} columns (limit {MAX_COLUMNS}): not a record sheet",
+            row=row,
+            hint="delete the unused columns, or check the delimiter in the mapping file",
+        )
 
 
 def _count_lines(buf: bytes, start: int) -> int:
@@ -1782,6 +1795,7 @@ def _finish_grid(grid: list[list[Any]], ctx: _Ctx) -> RawSheet:
             blank[i] = True
     if blank.all():
         return ctx.empty("xlsx", None, None)
+    _check_column_count(int(np.flatnonzero(filled.any(axis=0))[-1]) + 1, ctx, row=None)
 
     header_row = ctx.options.header_row
     if header_row is not None:
