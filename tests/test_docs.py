@@ -1,0 +1,73 @@
+"""Docs that cannot drift: the README's KPI table and command list match the product.
+
+Refresh the KPI table after editing kpi_definitions.yaml with:
+    python tests/test_docs.py --write
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sdkpi.cli import app
+from sdkpi.definitions import load_definitions
+from sdkpi.results import TargetSpec
+
+README = Path(__file__).parent.parent / "README.md"
+START, END = "<!-- kpi-table:start -->\n", "<!-- kpi-table:end -->"
+
+
+def kpi_table_markdown() -> str:
+    lines = ["| # | id | 中文 | stage | definition | target |", "|---|---|---|---|---|---|"]
+    for number, kpi in enumerate(load_definitions().kpis, 1):
+        if kpi.target is None:
+            target = "report only"
+        else:
+            target = TargetSpec(kpi.target.op, kpi.target.value, kpi.target.kind).text(kpi.unit)
+            if kpi.target.kind == "benchmark":
+                target = f"benchmark {target}"
+        definition = kpi.description.en if kpi.description else ""
+        lines.append(f"| {number} | `{kpi.id}` | {kpi.name.zh} | {kpi.stage} | {definition} | {target} |")
+    return "\n".join(lines) + "\n"
+
+
+def _readme_table(text: str) -> str:
+    return text.split(START, 1)[1].split(END, 1)[0]
+
+
+def test_readme_kpi_table_is_generated_from_the_shipped_definitions() -> None:
+    assert _readme_table(README.read_text(encoding="utf-8")) == kpi_table_markdown(), (
+        "README KPI table is stale: run `python tests/test_docs.py --write`"
+    )
+
+
+def _commands() -> list[str]:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    return sorted(group.commands)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_command_has_help_and_is_in_the_readme(command: str) -> None:
+    result = CliRunner().invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.stdout
+    assert re.search(rf"sdkpi {command}\b", README.read_text(encoding="utf-8")), command
+
+
+def test_quick_start_has_exactly_two_shell_blocks() -> None:
+    text = README.read_text(encoding="utf-8")
+    section = re.search(r"^## Quick start\s*$(.*?)(?=^## )", text, re.S | re.M)
+    assert section is not None
+    assert len(re.findall(r"```(?:bash|sh|shell)\n", section.group(1))) == 2
+
+
+if __name__ == "__main__" and "--write" in sys.argv:
+    text = README.read_text(encoding="utf-8")
+    head, rest = text.split(START, 1)
+    README.write_text(head + START + kpi_table_markdown() + END + rest.split(END, 1)[1], encoding="utf-8")
