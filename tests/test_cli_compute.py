@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CONFORMANCE, TODAY
 from typer.testing import CliRunner
 
+from conftest import CONFORMANCE, TODAY
 from sdkpi.api import compute
 from sdkpi.cli import app
 

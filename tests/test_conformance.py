@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CONFORMANCE, TODAY
 
+from conftest import CONFORMANCE, TODAY
 from sdkpi.api import compute
 
 MONTHS = ["2024-04", "2024-05", "2024-06"]
