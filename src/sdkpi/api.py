@@ -7,6 +7,7 @@ print(result.kpi("appointment_rate").value)
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,13 +58,15 @@ def load_data(
     store: str | None = None,
     progress: Progress | None = None,
     cache: bool = True,
+    columns: Mapping[str, Collection[str]] | None = None,
 ) -> Dataset:
     """Read a data folder (or workbook), using a mapping file if one is given or found.
 
     A folder of store folders (`DATA/<store>/<sheets>`) is read as a dealer group;
     `store` keeps only that store's rows of a group (see `sdkpi.loaders.group`).
     `cache`: reuse sheets parsed by an earlier run from unchanged files (`sdkpi.cache`;
-    also off with SDKPI_NO_CACHE=1).
+    also off with SDKPI_NO_CACHE=1). `columns`: sheet -> the columns the caller will
+    read; other clean text columns may be left out of the frames (see `load_dataset`).
     """
     from .safety import require_defused_xml
 
@@ -73,16 +76,23 @@ def load_data(
     folder = Path(data)
     stores = store_folders(folder)
     if stores:
-        dataset = load_group(
-            folder, stores, lambda sub: _load_one(sub, mapping, folder, cache=cache), progress
-        )
+
+        def one(sub: Path) -> Dataset:
+            return _load_one(sub, mapping, folder, cache=cache, columns=columns)
+
+        dataset = load_group(folder, stores, one, progress)
     else:
-        dataset = _load_one(folder, mapping, cache=cache)
+        dataset = _load_one(folder, mapping, cache=cache, columns=columns)
     return select_store(dataset, store) if store else dataset
 
 
 def _load_one(
-    folder: Path, mapping: str | Path | None, group: Path | None = None, *, cache: bool = True
+    folder: Path,
+    mapping: str | Path | None,
+    group: Path | None = None,
+    *,
+    cache: bool = True,
+    columns: Mapping[str, Collection[str]] | None = None,
 ) -> Dataset:
     """One store: its own mapping file, else the given one, else the group folder's."""
     from .cache import SheetCache
@@ -98,7 +108,19 @@ def _load_one(
         from .loaders.mapping import load_mapping
 
         options = load_mapping(mapping_path)
-    return load_dataset(folder, options=options, cache=SheetCache.default() if cache else None)
+    sheet_cache = SheetCache.default() if cache else None
+    return load_dataset(folder, options=options, cache=sheet_cache, columns=columns)
+
+
+def columns_read(definitions: Definitions, kpis: list[str] | None = None) -> dict[str, set[str]]:
+    """Sheet -> the columns the (chosen) KPIs read."""
+    from .contract import SHEETS
+
+    wanted: dict[str, set[str]] = {name: set() for name in SHEETS}
+    for kpi_id, compiled in definitions.compiled.items():
+        if not kpis or kpi_id in kpis:
+            wanted[compiled.definition.sheet].update(compiled.columns)
+    return wanted
 
 
 def compute(
@@ -120,7 +142,7 @@ def compute(
     if kpis:
         for kpi_id in kpis:
             defs.kpi(kpi_id)
-    dataset = load_data(data, mapping, store=store, cache=cache)
+    dataset = load_data(data, mapping, store=store, cache=cache, columns=columns_read(defs, kpis))
     result = Engine(defs, dataset).compute(period, kpis, today)
     result.store = store
     result.definitions = (

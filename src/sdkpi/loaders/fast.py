@@ -104,24 +104,38 @@ def _numbers(arrow: Any, empty: Any) -> np.ndarray | None:
     return values
 
 
+def is_clean_text(raw: pd.Series, *, is_id: bool = False) -> bool:
+    """Would `parse_column(raw, "text")` take the fast path (nothing to report, nothing to change)?
+
+    Lets a caller that does not need a text column's values skip building them.
+    """
+    if not isinstance(raw.dtype, pd.StringDtype):
+        return False
+    arrow = raw.array.__arrow_array__()
+    return not arrow.null_count and _clean_text(arrow, is_id=is_id)
+
+
+def _clean_text(arrow: Any, *, is_id: bool) -> bool:
+    if _all(pc.string_is_ascii(arrow)):
+        if not all(_ascii_edges_clean(chunk) for chunk in arrow.chunks):
+            return False
+    elif not _all(pc.equal(pc.utf8_normalize(arrow, "NFKC"), arrow)) or _any(
+        pc.match_substring_regex(arrow, _EDGE_SPACE)
+    ):
+        return False
+    if _any(pc.is_in(arrow, value_set=_NOT_VALUES)):
+        return False
+    return not (is_id and _any(pc.match_substring_regex(arrow, _ID_SCI)))
+
+
 def _texts(
     arrow: Any, empty: Any, *, is_id: bool = False, allowed: list[str] | None = None
 ) -> np.ndarray | None:
     if allowed is not None:
         if not _all(pc.or_(pc.is_in(arrow, value_set=pa.array(allowed, pa.string())), empty)):
             return None
-    else:
-        if _all(pc.string_is_ascii(arrow)):
-            if not all(_ascii_edges_clean(chunk) for chunk in arrow.chunks):
-                return None
-        elif not _all(pc.equal(pc.utf8_normalize(arrow, "NFKC"), arrow)) or _any(
-            pc.match_substring_regex(arrow, _EDGE_SPACE)
-        ):
-            return None
-        if _any(pc.is_in(arrow, value_set=_NOT_VALUES)):
-            return None
-        if is_id and _any(pc.match_substring_regex(arrow, _ID_SCI)):
-            return None
+    elif not _clean_text(arrow, is_id=is_id):
+        return None
     values = arrow_strings(arrow)
     if _any(empty):
         values[_numpy_bool(empty)] = None
