@@ -199,8 +199,11 @@ def _accepted_names() -> str:
 # --------------------------------------------------------------------------- discover
 
 
-def discover(data: Path) -> dict[str, SheetSource]:
+def discover(data: Path, named: Collection[str] = ()) -> dict[str, SheetSource]:
     """Which file (or worksheet) holds each sheet under `data` (a folder or one workbook).
+
+    named: sheets whose file the mapping file names; files that look like them are
+    not collected here (so two candidate files for such a sheet are no conflict).
 
     A folder: one file per sheet, named `<sheet>.csv|.xlsx|.tsv|.txt` or by a Chinese
     sheet name (matched after NFKC, case-insensitive); dotfiles, `~$` Excel lock files
@@ -230,7 +233,8 @@ def discover(data: Path) -> dict[str, SheetSource]:
             old_excel.append(entry)
         elif ext in TEXT_EXTENSIONS or ext in WORKBOOK_EXTENSIONS:
             if sheet is not None:
-                _add_source(found, SheetSource(sheet, entry, None))
+                if sheet not in named:
+                    _add_source(found, SheetSource(sheet, entry, None))
             elif ext in WORKBOOK_EXTENSIONS:
                 workbooks.append(entry)
     if found:
@@ -1230,6 +1234,8 @@ def _finish_text(body: _Body, parsed: _Parsed, ctx: _Ctx, header_row: int) -> Ra
     if not keep.all():
         table = table.filter(pa.array(keep))
     table = table.select(keep_columns)
+    # pandas keeps str columns as large_string: casting first is ~10x cheaper than to_pandas' own
+    table = table.cast(pa.schema([pa.field(name, pa.large_string()) for name in table.column_names]))
     data = table.to_pandas()
     data.columns = pd.RangeIndex(len(keep_columns))
     ctx.issues.sort(key=lambda i: i.row or 0)

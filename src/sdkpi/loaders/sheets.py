@@ -67,13 +67,13 @@ def load_dataset(
     """
     options = options or {}
     dataset = Dataset(source=str(data))
-    sources = readers.discover(Path(data))
+    named = [name for name, o in options.items() if o.file]
+    sources = readers.discover(Path(data), named=named)
     for name in sheets if sheets is not None else SHEETS:
         sheet_options = options.get(name, SheetOptions())
         source = sources.get(name)
-        if sheet_options.file:
-            file = Path(data) / sheet_options.file if Path(data).is_dir() else Path(sheet_options.file)
-            source = readers.SheetSource(name, file, sheet_options.worksheet)
+        if sheet_options.file or sheet_options.worksheet:
+            source = _mapped_source(Path(data), name, sheet_options, source)
         if source is None:
             dataset.missing[name] = "sheet missing"
             continue
@@ -95,6 +95,18 @@ def load_dataset(
         dataset.sheets[name] = sheet_data
         dataset.issues.extend(issues)
     return dataset
+
+
+def _mapped_source(
+    data: Path, name: str, opts: SheetOptions, found: readers.SheetSource | None
+) -> readers.SheetSource | None:
+    """The file and worksheet the mapping file names (a file relative to the data folder)."""
+    if opts.file:
+        folder = data if data.is_dir() else data.parent
+        return readers.SheetSource(name, folder / opts.file, opts.worksheet)
+    if data.is_file():  # one workbook: the worksheet the mapping names
+        return readers.SheetSource(name, data, opts.worksheet)
+    return readers.SheetSource(name, found.path, opts.worksheet) if found else None
 
 
 def _issue_from_error(err: InputError, sheet: str, file: str) -> DataIssue:
