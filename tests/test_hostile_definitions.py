@@ -261,3 +261,42 @@ def test_unknown_names_get_a_line_and_a_did_you_mean(old: str, new: str, message
     with pytest.raises(DefinitionError, match=message) as err:
         parse_definitions(SMALL.replace(old, new), source="defs.yaml")
     assert err.value.line == line
+
+
+# --------------------------------------------------------------------------- every command
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["compute", "--format", "json"],
+        ["explain", "first_time_fix_rate", "--format", "json"],
+        ["trend", "--last", "2"],
+        ["report", "--last", "1", "--output", "REPORT"],
+    ],
+    ids=["compute", "explain", "trend", "report"],
+)
+def test_every_command_refuses_a_hostile_file_and_touches_nothing(
+    tmp_path: Path, command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the CLI (whose imports would trip the audit hook): `touch CANARY` would land
+    in the working folder, which must hold exactly the two files the test wrote."""
+    from typer.testing import CliRunner
+
+    from conftest import CONFORMANCE
+    from sdkpi.cli import app
+
+    monkeypatch.chdir(tmp_path)  # no sdkpi.toml
+    defs = tmp_path / "evil.yaml"
+    defs.write_text(SMALL.replace('"menu_priced"', "\"__import__('os').system('touch CANARY')\""), "utf-8")
+    report = tmp_path / "report.xlsx"
+    report.write_bytes(b"last month's report")
+    args = [a.replace("REPORT", str(report)) for a in command]
+    result = CliRunner().invoke(
+        app, [*args, "--data", str(CONFORMANCE / "store-a"), "--month", "2024-05", "--defs", str(defs)]
+    )
+    assert result.exit_code == 2, result.output
+    assert "evil.yaml:12" in result.stderr and "not allowed" in result.stderr
+    assert result.stdout == ""
+    assert report.read_bytes() == b"last month's report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["evil.yaml", "report.xlsx"]
