@@ -19,7 +19,7 @@ from .errors import UsageError
 
 if TYPE_CHECKING:
     from .loaders.group import Progress
-from .results import ComputeResult, Period
+from .results import CheckResult, ComputeResult, Period
 
 MAPPING_FILE_NAME = "sdkpi-mapping.yaml"
 
@@ -98,11 +98,7 @@ def _load_one(
     from .cache import SheetCache
     from .loaders.sheets import load_dataset
 
-    mapping_path = Path(mapping) if mapping else None
-    if folder.is_dir() and (folder / MAPPING_FILE_NAME).is_file() and (mapping_path is None or group):
-        mapping_path = folder / MAPPING_FILE_NAME
-    elif mapping_path is None and group is not None and (group / MAPPING_FILE_NAME).is_file():
-        mapping_path = group / MAPPING_FILE_NAME
+    mapping_path = mapping_file(folder, mapping, group)
     options = None
     if mapping_path is not None:
         from .loaders.mapping import load_mapping
@@ -110,6 +106,51 @@ def _load_one(
         options = load_mapping(mapping_path)
     sheet_cache = SheetCache.default() if cache else None
     return load_dataset(folder, options=options, cache=sheet_cache, columns=columns)
+
+
+def mapping_file(folder: Path, mapping: str | Path | None, group: Path | None = None) -> Path | None:
+    """The mapping file a store folder is read with: its own, else the given one, else the group's."""
+    mapping_path = Path(mapping) if mapping else None
+    if folder.is_dir() and (folder / MAPPING_FILE_NAME).is_file() and (mapping_path is None or group):
+        return folder / MAPPING_FILE_NAME
+    if mapping_path is None and group is not None and (group / MAPPING_FILE_NAME).is_file():
+        return group / MAPPING_FILE_NAME
+    return mapping_path
+
+
+def check(
+    data: str | Path,
+    *,
+    mapping: str | Path | None = None,
+    definitions: str | Path | Definitions | None = None,
+    store: str | None = None,
+    cache: bool = True,
+) -> CheckResult:
+    """Read the data as `compute` would, without computing: sheets, header maps, data issues,
+    and the KPIs that will have no data because a sheet or a column is missing."""
+    from .engine import sheet_infos
+
+    defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
+    dataset = load_data(data, mapping, store=store, cache=cache)
+    used = mapping_file(Path(data), mapping)
+    blocked = []
+    for kpi_id, compiled in defs.compiled.items():
+        sheet_name = compiled.definition.sheet
+        sheet = dataset.sheets.get(sheet_name)
+        if sheet is None:
+            reason = f"{sheet_name}: {dataset.missing.get(sheet_name, 'sheet missing')}"
+        elif absent := sorted(compiled.columns & sheet.missing_columns):
+            reason = f"{sheet_name}: column {', '.join(absent)} missing"
+        else:
+            continue
+        blocked.append({"kpi": kpi_id, "sheet": sheet_name, "reason": reason})
+    return CheckResult(
+        source=str(data),
+        mapping=str(used) if used else None,
+        sheets=sheet_infos(dataset),
+        data_issues=list(dataset.issues),
+        kpis_without_data=blocked,
+    )
 
 
 def columns_read(definitions: Definitions, kpis: list[str] | None = None) -> dict[str, set[str]]:

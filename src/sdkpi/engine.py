@@ -292,6 +292,7 @@ def sheet_infos(dataset: Dataset) -> list[SheetInfo]:
                 "ok",
                 None,
                 dict(data.header_map),
+                [c for c in SHEETS[name].column_names if c in data.missing_columns and c != "store"],
             )
         )
     return infos

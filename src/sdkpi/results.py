@@ -126,9 +126,44 @@ class SheetInfo:
     status: str  # "ok" | "missing" | "error"
     reason: str | None = None
     header_map: dict[str, str] = field(default_factory=dict)
+    missing_columns: list[str] = field(default_factory=list)  # contract columns not in the file
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+@dataclass
+class CheckResult:
+    """`sdkpi check`: how the data was read, without computing anything."""
+
+    source: str
+    mapping: str | None
+    sheets: list[SheetInfo]
+    data_issues: list[DataIssue]
+    kpis_without_data: list[dict[str, str]] = field(default_factory=list)  # {kpi, sheet, reason}
+
+    @property
+    def ok(self) -> bool:
+        """No error-severity issue: every file, column and row could be read as asked."""
+        return not any(issue.severity == "error" for issue in self.data_issues)
+
+    def counts(self) -> dict[str, int]:
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for issue in self.data_issues:
+            counts[issue.severity] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sdkpi_version": _version(),
+            "source": self.source,
+            "mapping": self.mapping,
+            "ok": self.ok,
+            "summary": self.counts(),
+            "sheets": [s.to_dict() for s in self.sheets],
+            "kpis_without_data": self.kpis_without_data,
+            "data_issues": [issue.to_dict() for issue in self.data_issues],
+        }
 
 
 @dataclass

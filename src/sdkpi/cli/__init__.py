@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
+from .check import check_command
 from .compute import compute_command
 from .diff import diff_command
 from .explain import explain_command
@@ -49,6 +50,7 @@ app.command("explain")(explain_command)
 app.command("trend")(trend_command)
 app.command("diff")(diff_command)
 app.command("report")(report_command)
+app.command("check")(check_command)
 
 
 def main() -> None:
