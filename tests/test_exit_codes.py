@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 
 from conftest import CONFORMANCE, REPO
 from hostile import workbooks
+from sdkpi import safety
 from sdkpi.cli import app
-from sdkpi.errors import EXIT_INPUT, EXIT_MISSED, EXIT_OK, EXIT_USAGE
+from sdkpi.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_MISSED, EXIT_OK, EXIT_USAGE
 
 STORE = CONFORMANCE / "store-a"
 MAY = ["--month", "2024-05"]
@@ -52,7 +53,7 @@ def test_the_readme_documents_these_codes() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     table = readme.split("### Exit codes", 1)[1].split("\n#", 1)[0]
     codes = {int(c) for c in re.findall(r"^\| (\d) \|", table, re.MULTILINE)}
-    assert codes == {EXIT_OK, EXIT_MISSED, EXIT_USAGE, EXIT_INPUT} == {0, 1, 2, 3}
+    assert codes == {EXIT_OK, EXIT_MISSED, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL} == {0, 1, 2, 3, 4}
 
 
 # --------------------------------------------------------------------------- 0
@@ -227,3 +228,50 @@ def test_3_old_xls_in_the_folder_stops_the_run_with_what_to_do(tmp_path: Path) -
     assert code == EXIT_INPUT
     assert out == ""
     assert "customer_issues.xls" in err and "save as .xlsx" in err
+
+
+# --------------------------------------------------------------------------- 4
+
+
+def _crash() -> None:
+    raise KeyError("boom")
+
+
+def test_4_a_crash_is_never_mistaken_for_a_miss(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(safety, "_drop_stdout", lambda: None)
+    monkeypatch.delenv("SDKPI_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as done:
+        safety.run_cli(_crash)
+    assert done.value.code == EXIT_INTERNAL
+    err = capsys.readouterr().err
+    assert "sdkpi: internal error: KeyError: 'boom'" in err and "Traceback" not in err
+    monkeypatch.setenv("SDKPI_DEBUG", "1")
+    with pytest.raises(SystemExit):
+        safety.run_cli(_crash)
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_4_usage_exits_pass_through_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+    def usage() -> None:
+        raise SystemExit(EXIT_USAGE)
+
+    with pytest.raises(SystemExit) as done:
+        safety.run_cli(usage)
+    assert done.value.code == EXIT_USAGE
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_4_stdout_on_a_full_disk(tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "sdkpi", "compute", "--data", str(STORE), *MAY, "--format", "json"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
+    assert done.returncode == EXIT_INTERNAL
+    assert "No space left on device" in done.stderr and "Traceback" not in done.stderr

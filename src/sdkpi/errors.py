@@ -13,6 +13,7 @@ EXIT_OK = 0
 EXIT_MISSED = 1  # computed, a KPI missed its target (only with --fail-on-miss)
 EXIT_USAGE = 2  # bad command line, config or definitions file
 EXIT_INPUT = 3  # input data could not be read
+EXIT_INTERNAL = 4  # a bug, or the output could not be written (never 1, which means "missed")
 
 
 class SdkpiError(Exception):

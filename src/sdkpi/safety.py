@@ -9,11 +9,14 @@ parsing a billion-laughs workbook with the plain XML parser.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import traceback
+from collections.abc import Callable
 from types import FrameType
 
-from .errors import InputError
+from .errors import EXIT_INTERNAL, InputError
 
 _HINT = "reinstall sdkpi (`pip install sdkpi` pulls in defusedxml) and unset OPENPYXL_DEFUSEDXML"
 
@@ -48,3 +51,36 @@ def exit_cleanly_on_sigterm() -> None:
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
+
+
+def run_cli(app: Callable[[], object]) -> None:
+    """Run the command line so that an exit code always means what the README says.
+
+    Uncaught, any exception would exit 1, the code for "a KPI missed its target": a
+    cron job would read a crash, or stdout on a full disk, as a miss. Such failures
+    exit 4 with one line on stderr (the traceback with SDKPI_DEBUG=1).
+    """
+    try:
+        app()
+    except BrokenPipeError:  # `sdkpi ... | head`: the reader has gone; nothing left to say
+        _drop_stdout()
+        raise SystemExit(EXIT_INTERNAL) from None
+    except Exception as err:
+        _drop_stdout()
+        if isinstance(err, OSError):
+            print(f"sdkpi: error: {err.strerror or err} ({err.filename or 'output'})", file=sys.stderr)
+        else:
+            print(f"sdkpi: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+            print("  this is a bug in sdkpi; please report it with the command line", file=sys.stderr)
+        if os.environ.get("SDKPI_DEBUG"):
+            traceback.print_exc()
+        raise SystemExit(EXIT_INTERNAL) from None
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null so that the final flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real stdout (e.g. in-process tests)
+        pass

@@ -54,7 +54,7 @@ app.command("check")(check_command)
 
 
 def main() -> None:
-    from ..safety import exit_cleanly_on_sigterm
+    from ..safety import exit_cleanly_on_sigterm, run_cli
 
     exit_cleanly_on_sigterm()  # `kill PID` unwinds: atomic writes remove their temp file
-    app()
+    run_cli(app)  # a crash exits 4, never 1 ("missed")
