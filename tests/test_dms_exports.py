@@ -22,8 +22,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import CONFORMANCE, TODAY
 
+from conftest import CONFORMANCE, TODAY
 from sdkpi.api import compute, load_data
 from sdkpi.contract import SHEETS, Column
 from sdkpi.dataset import Dataset
