@@ -155,6 +155,33 @@ def test_absurdly_wide_sheets_are_refused_before_typing_each_column(
     assert f"{columns} columns (limit 1000)" in error["reason"]
 
 
+@pytest.mark.parametrize(
+    ("build", "name", "message"),
+    [
+        (workbooks.billion_laughs, "callbacks.xlsx", "entity declarations"),
+        (workbooks.ratio_bomb, "callbacks.xlsx", "zip bomb"),
+        (workbooks.lying_sizes, "callbacks.xlsx", "inflates to more than it declares"),
+        (workbooks.html_named_xlsx, "callbacks.xlsx", "html page"),
+        (workbooks.wide_csv, "callbacks.csv", "columns (limit 1000)"),
+        (workbooks.undecodable_csv, "callbacks.csv", "byte offset"),
+    ],
+    ids=["billion laughs", "zip bomb", "lying sizes", "html as xlsx", "wide csv", "undecodable csv"],
+)
+def test_check_reports_the_hostile_sheet(
+    tmp_path: Path, build: Callable[[Path], Any], name: str, message: str, parsed: list[str]
+) -> None:
+    folder = store_with(tmp_path, name, build)
+    code, out, _ = run("check", "--data", folder, "--format", "json")
+    assert code == EXIT_INPUT
+    report = json.loads(out)
+    assert report["ok"] is False and report["summary"]["error"] == 1
+    sheets = {s["sheet"]: s for s in report["sheets"]}
+    assert sheets["callbacks"]["status"] != "ok" and message in sheets["callbacks"]["reason"].lower()
+    assert all(s["status"] == "ok" for n, s in sheets.items() if n != "callbacks")
+    assert {k["kpi"] for k in report["kpis_without_data"]} == {"callback_rate", "satisfaction_rate"}
+    assert parsed == []
+
+
 def test_the_genuine_workbook_the_hostile_ones_start_from_loads(tmp_path: Path, parsed: list[str]) -> None:
     folder = store_with(tmp_path, "callbacks.xlsx", workbooks.genuine)
     code, out, _ = run("compute", "--data", folder, *MAY, "--format", "json")
