@@ -30,6 +30,7 @@ def _both(
 
 CLEAN = [
     (["2024-05-03 14:20", "", "2024-12-31 23:59", "2024-02-29 00:00"], "datetime", {}),
+    (["2000-02-29 12:00", "1970-01-01 00:00", "1969-12-31 23:59", "2261-12-31 23:59"], "datetime", {}),
     (["2024-05-03", "", "1999-01-01"], "datetime", {}),
     (["2024-05-03 14:20:59", "2024-05-03 00:00:00"], "datetime", {}),
     (["2024-05-03", "2024-05-04", ""], "date", {}),
@@ -53,6 +54,11 @@ def test_clean_columns_take_the_fast_path_with_identical_results(
 
 DECLINED = [
     (["2024-02-30 10:00"], "datetime"),  # impossible date: the slow path reports it
+    (["2023-02-29 10:00"], "datetime"),  # not a leap year
+    (["1900-02-29"], "datetime"),  # nor is 1900
+    (["2024-04-31"], "datetime"),
+    (["2024-00-10"], "datetime"),
+    (["2024-13-01"], "datetime"),
     (["2024-05-03 24:00"], "datetime"),
     (["2024-05-03 14:60"], "datetime"),
     (["2262-04-11 00:00"], "datetime"),  # outside datetime64[ns]

@@ -251,12 +251,23 @@ def _stamps(cells: np.ndarray, width: int) -> np.ndarray | None:
     second = number(12, 2) if width == 19 else zero
     if (year.min() < _YEAR_MIN) or (year.max() > _YEAR_MAX) or month.min() < 1 or month.max() > 12:
         return None
-    months = (year - 1970) * 12 + month - 1
-    first_of_month = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    next_month = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    if day.min() < 1 or (day > next_month - first_of_month).any():
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    if day.min() < 1 or (day > _DAYS_IN_MONTH[month - 1] + (leap & (month == 2))).any():
         return None
     if hour.max() > 23 or minute.max() > 59 or second.max() > 59:
         return None
-    seconds = (first_of_month + day - 1) * 86400 + hour * 3600 + minute * 60 + second
+    seconds = _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
     return (seconds * 1_000_000_000).view("datetime64[ns]")
+
+
+_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's algorithm), vectorised."""
+    year = year - (month <= 2)
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
