@@ -273,8 +273,9 @@ def test_unknown_names_get_a_line_and_a_did_you_mean(old: str, new: str, message
         ["explain", "first_time_fix_rate", "--format", "json"],
         ["trend", "--last", "2"],
         ["report", "--last", "1", "--output", "REPORT"],
+        ["check", "--format", "json"],
     ],
-    ids=["compute", "explain", "trend", "report"],
+    ids=["compute", "explain", "trend", "report", "check"],
 )
 def test_every_command_refuses_a_hostile_file_and_touches_nothing(
     tmp_path: Path, command: list[str], monkeypatch: pytest.MonkeyPatch
@@ -292,8 +293,9 @@ def test_every_command_refuses_a_hostile_file_and_touches_nothing(
     report = tmp_path / "report.xlsx"
     report.write_bytes(b"last month's report")
     args = [a.replace("REPORT", str(report)) for a in command]
+    period = [] if command[0] == "check" else ["--month", "2024-05"]
     result = CliRunner().invoke(
-        app, [*args, "--data", str(CONFORMANCE / "store-a"), "--month", "2024-05", "--defs", str(defs)]
+        app, [*args, "--data", str(CONFORMANCE / "store-a"), *period, "--defs", str(defs)]
     )
     assert result.exit_code == 2, result.output
     assert "evil.yaml:12" in result.stderr and "not allowed" in result.stderr
