@@ -182,6 +182,31 @@ def test_check_reports_the_hostile_sheet(
     assert parsed == []
 
 
+@pytest.mark.parametrize("shared", [False, True], ids=["cells", "shared strings"])
+def test_too_many_cells_are_refused_before_parsing(
+    tmp_path: Path, shared: bool, parsed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 5 MB workbook within the size and ratio caps can hold ~60M cells (~1 kB of memory each
+    once read); the cells are counted while the XML is inflated. Limit lowered to stay small."""
+    monkeypatch.setattr(readers, "MAX_CELLS", 1_000)
+    shape = (10, 2_000) if shared else (200, 0)  # 60 cells and 2000 strings, or 1200 cells
+    folder = store_with(tmp_path, "callbacks.xlsx", lambda p: workbooks.dense(p, *shape))
+    code, out, _ = run("compute", "--data", folder, *MAY, "--format", "json")
+    assert code == EXIT_INPUT
+    [error] = [i for i in json.loads(out)["data_issues"] if i["severity"] == "error"]
+    what = "shared strings" if shared else "cells"
+    assert f"holds more than 1000 {what}: too large to read safely" in error["reason"]
+    assert parsed == []
+
+
+def test_a_sheet_under_the_cell_limit_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(readers, "MAX_CELLS", 1_206)  # 200 x 6 cells + the header row
+    folder = store_with(tmp_path, "callbacks.xlsx", lambda p: workbooks.dense(p, 200))
+    _, out, _ = run("check", "--data", folder, "--format", "json")
+    sheets = {s["sheet"]: s for s in json.loads(out)["sheets"]}
+    assert sheets["callbacks"]["status"] == "ok" and sheets["callbacks"]["rows_read"] == 200, out[:300]
+
+
 def test_the_genuine_workbook_the_hostile_ones_start_from_loads(tmp_path: Path, parsed: list[str]) -> None:
     folder = store_with(tmp_path, "callbacks.xlsx", workbooks.genuine)
     code, out, _ = run("compute", "--data", folder, *MAY, "--format", "json")

@@ -222,3 +222,28 @@ def wide_workbook(path: Path, columns: int = 1_001) -> Path:
     sheet.append([*ROWS[0], *(["x"] * (columns - len(HEADERS)))])
     book.save(path)
     return path
+
+
+def dense(path: Path, rows: int = 200, strings: int = 0) -> Path:
+    """A sheet of `rows` full rows (the shape of a dense bomb within the size caps, small),
+    and optionally a shared-strings part of `strings` entries."""
+    parts = genuine_parts()
+    header = "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>' for h in HEADERS)
+    value = '<c t="s"><v>0</v></c>' if strings else "<c><v>1</v></c>"
+    body = f"<row>{value * len(HEADERS)}</row>" * rows
+    parts[SHEET_PART] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN_NS}"><sheetData>'
+        f"<row>{header}</row>{body}</sheetData></worksheet>"
+    ).encode()
+    if strings:
+        entries = "<si><t>x</t></si>" * strings
+        parts["xl/sharedStrings.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN_NS}">{entries}</sst>'
+        ).encode()
+        rels = "xl/_rels/workbook.xml.rels"
+        parts[rels] = parts[rels].replace(
+            b"</Relationships>",
+            b'<Relationship Id="rIdS" Target="sharedStrings.xml" Type="http://schemas.openxmlformats.org/'
+            b'officeDocument/2006/relationships/sharedStrings"/></Relationships>',
+        )
+    return write_zip(path, parts)

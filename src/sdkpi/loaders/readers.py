@@ -75,6 +75,9 @@ RATIO_MIN_BYTES = 1 << 20
 MAX_XML_PROLOG_BYTES = 1 << 20  # an XML part whose root element starts later than this is rejected
 #: A record sheet is a few dozen columns; 100 000 columns of a 1 MB CSV would take a minute to parse.
 MAX_COLUMNS = 1_000
+#: Cells (and shared strings) of the worksheet read, counted in its XML before parsing: reading
+#: costs ~1 kB of memory per cell, and a 5 MB file within the size and ratio caps can hold 60M.
+MAX_CELLS = 20_000_000
 
 #: Rows looked at when detecting the header row.
 HEADER_SCAN_ROWS = 30
@@ -218,7 +221,7 @@ def discover(data: Path, named: Collection[str] = ()) -> dict[str, SheetSource]:
             hint="give the folder holding the DMS exports, or one workbook",
         )
     if data.is_file():
-        return _discover_file(data)
+        return _discover_file(data, named)
     found: dict[str, SheetSource] = {}
     workbooks: list[Path] = []
     old_excel: list[Path] = []
@@ -255,7 +258,7 @@ def discover(data: Path, named: Collection[str] = ()) -> dict[str, SheetSource]:
     return _in_contract_order(found)
 
 
-def _discover_file(path: Path) -> dict[str, SheetSource]:
+def _discover_file(path: Path, named: Collection[str] = ()) -> dict[str, SheetSource]:
     ext = _suffix(path)
     stem_sheet = _sheet_for_name(_stem(path))
     kind = _sniff(path)
@@ -271,6 +274,8 @@ def _discover_file(path: Path) -> dict[str, SheetSource]:
             return _in_contract_order(found)
         if stem_sheet is not None:
             return {stem_sheet: SheetSource(stem_sheet, path, None)}
+        if named:
+            return {}  # the mapping file names the worksheets
         names = _inspect_workbook(path, None).sheet_names
         raise InputError(
             "no worksheet of this workbook is named like a sheet",
@@ -1605,10 +1610,24 @@ def _scan_members(path: Path, info: _WorkbookInfo, worksheet: _Worksheet, ctx: _
             if not _is_xml(name) or (name != worksheet.member and posixpath.dirname(name) not in read_dirs):
                 continue
             target = member.filename == worksheet.member
+            strings = name.lower().endswith("sharedstrings.xml")
             tail = b""
             produced = 0
+            items = 0
             formula_end = b"</f>"
+            prefix = b""
             for chunk in _inflate(fh, member, path, ctx.sheet, budget):
+                if (target or strings) and not produced:
+                    root = re.search(rb"<([A-Za-z_][\w.-]*:)?(?:worksheet|sst)\b", chunk)
+                    prefix = (root.group(1) or b"") if root else b""
+                if target or strings:
+                    items += _count_items(chunk, prefix, b"c" if target else b"si")
+                    if items > MAX_CELLS:
+                        raise ctx.error(
+                            f"{name} holds more than {MAX_CELLS} {'cells' if target else 'shared strings'}: "
+                            "too large to read safely",
+                            hint="export fewer months or fewer columns per file, or export CSV",
+                        )
                 if target:
                     if not produced:
                         found = re.search(rb"<([A-Za-z_][\w.-]*:)?worksheet\b", chunk)
@@ -1624,6 +1643,12 @@ def _scan_members(path: Path, info: _WorkbookInfo, worksheet: _Worksheet, ctx: _
                 produced += len(chunk)
             budget -= produced
     return scan
+
+
+def _count_items(chunk: bytes, prefix: bytes, tag: bytes) -> int:
+    """Start tags <c ...> / <c> (or <si>) in a chunk of XML; one split across chunks may be missed."""
+    start = b"<" + prefix + tag
+    return chunk.count(start + b" ") + chunk.count(start + b">")
 
 
 def _read_grid(path: Path, worksheet: str, ctx: _Ctx) -> list[list[Any]]:
