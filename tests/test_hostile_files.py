@@ -419,3 +419,44 @@ def test_every_template_escapes_and_none_opts_out() -> None:
     for module in renderers.glob("*.py"):
         text = module.read_text(encoding="utf-8")
         assert "Markup(" not in text and "autoescape=False" not in text, module.name
+
+
+# --------------------------------------------------------------------------- a mapping file in the data
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "SECRET",
+        "../secret.txt",
+        "sub/../../secret.txt",
+        "~/secret.txt",
+        "C:\\\\secret.txt",
+        "\\\\\\\\srv\\\\s\\\\x.csv",
+    ],
+    ids=["absolute", "parent", "climbing subfolder", "home", "windows drive", "unc"],
+)
+def test_a_mapping_file_cannot_point_outside_the_data_folder(
+    tmp_path: Path, secret: Path, target: str
+) -> None:
+    """DATA/sdkpi-mapping.yaml is applied automatically; one that names /etc/passwd made sdkpi read
+    it and print its lines as 'headers found' in the data issues and the report."""
+    folder = tmp_path / "store"
+    shutil.copytree(CONFORMANCE / "store-a", folder)
+    name = str(secret) if target == "SECRET" else target
+    (folder / "sdkpi-mapping.yaml").write_text(f"sheets:\n  callbacks:\n    file: '{name}'\n", "utf-8")
+    code, out, err = run("check", "--data", folder, "--format", "json")
+    assert code == 2 and out == ""
+    assert "is outside the data folder" in err and "sdkpi-mapping.yaml[callbacks]:3" in err
+    assert SECRET not in err
+
+
+def test_a_mapping_file_may_name_a_file_in_a_subfolder(tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+    shutil.copytree(CONFORMANCE / "store-a", folder)
+    (folder / "exports").mkdir()
+    (folder / "callbacks.csv").rename(folder / "exports" / "回访.csv")
+    (folder / "sdkpi-mapping.yaml").write_text("sheets:\n  callbacks:\n    file: exports/回访.csv\n", "utf-8")
+    code, out, _ = run("check", "--data", folder, "--format", "json")
+    sheets = {s["sheet"]: s for s in json.loads(out)["sheets"]}
+    assert code == EXIT_OK and sheets["callbacks"]["rows_read"] > 0

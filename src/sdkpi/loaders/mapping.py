@@ -24,7 +24,7 @@ It is safe-loaded (no YAML tags), validated with pydantic, and every mistake is 
 from __future__ import annotations
 
 import codecs
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Literal
 
 import yaml
@@ -245,6 +245,13 @@ def _sheet_options(sheet: Sheet, given: _SheetMapping, node: Any, source: str) -
         column = sheet.column(canonical)
         assert column is not None
         values[canonical] = {key: _target(column, name, key, value, fail) for key, value in value_map.items()}
+    if given.file and not _inside_data_folder(given.file):
+        raise fail(
+            f"file {given.file!r} is outside the data folder",
+            "file",
+            hint="name a file in the data folder (subfolders allowed, no '..', no absolute path): "
+            "a mapping file that came with the data must not make sdkpi read other files",
+        )
     markers = tuple(m for m in given.total_markers if m.strip()) if given.total_markers is not None else None
     return SheetOptions(
         file=given.file,
@@ -256,6 +263,15 @@ def _sheet_options(sheet: Sheet, given: _SheetMapping, node: Any, source: str) -
         columns=columns,
         values=values,
         total_markers=markers,
+    )
+
+
+def _inside_data_folder(name: str) -> bool:
+    """A relative path without '..', on POSIX and Windows alike ('C:x', '\\\\server' are not)."""
+    windows = PureWindowsPath(name)
+    posix = PurePosixPath(name.replace("\\", "/"))
+    return not (
+        posix.is_absolute() or windows.drive or windows.root or ".." in posix.parts or name.startswith("~")
     )
 
 
