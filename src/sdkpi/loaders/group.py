@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..contract import SHEETS
 from ..dataset import Dataset, SheetData
-from ..errors import UsageError
+from ..errors import InputError, UsageError
 from ..evaluate import did_you_mean
 from ..issues import DataIssue
 
@@ -30,8 +30,13 @@ def store_folders(folder: Path) -> list[Path]:
     """The store subfolders of a dealer-group folder; [] when `folder` holds sheets itself."""
     from . import readers
 
-    if not folder.is_dir() or readers.discover(folder):
+    if not folder.is_dir():
         return []
+    try:
+        if readers.discover(folder):
+            return []
+    except InputError:
+        return []  # sheet files of its own, in conflict: reading them says so (or the mapping file decides)
     subfolders = [p for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith((".", "_"))]
     return [p for p in subfolders if readers.discover(p)]
 

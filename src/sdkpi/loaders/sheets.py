@@ -67,7 +67,7 @@ def load_dataset(
     """
     options = options or {}
     dataset = Dataset(source=str(data))
-    named = [name for name, o in options.items() if o.file]
+    named = [name for name, o in options.items() if o.file or (o.worksheet and Path(data).is_file())]
     sources = readers.discover(Path(data), named=named)
     for name in sheets if sheets is not None else SHEETS:
         sheet_options = options.get(name, SheetOptions())
