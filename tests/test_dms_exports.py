@@ -648,3 +648,35 @@ def test_a_bad_value_leaves_its_row_out_of_only_the_kpis_reading_that_column(tmp
             assert (kpi.numerator, kpi.denominator) == (before.numerator, before.denominator), kpi.id
     walkaround = messy.kpi("walkaround_rate")
     assert walkaround.denominator <= clean.kpi("walkaround_rate").denominator
+
+
+# --------------------------------------------------------------------------- the shipped example
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "dms-export"
+
+
+def test_the_example_export_gives_exactly_the_kpis_of_its_clean_twin() -> None:
+    import json
+
+    expected = json.loads((EXAMPLE / "expected-kpis-2024-05.json").read_text(encoding="utf-8"))
+    result = compute(EXAMPLE, month="2024-05", today=TODAY)
+    assert {
+        k.id: {"numerator": k.numerator, "denominator": k.denominator, "value": k.value} for k in result.kpis
+    } == (expected)
+    assert all(k.status != "no_data" for k in result.kpis)
+    issues = [(i.severity, i.code, i.sheet) for i in result.data_issues if i.severity != "info"]
+    assert issues == [("warning", "placeholder", "work_orders")]  # the #N/A left in 车架号
+
+
+def test_the_example_export_is_messy_as_promised() -> None:
+    dataset = load_data(EXAMPLE)
+    work_orders = dataset.sheets["work_orders"]
+    assert (work_orders.encoding, work_orders.header_row) == ("gb18030", 3)
+    assert work_orders.header_map["接待时间"] == "opened_at"  # through the mapping file
+    assert set(work_orders.frame["customer_type"]) == {"retail", "warranty", "internal"}  # from A/B/C
+    text = next(EXAMPLE.glob("维修工单*.csv")).read_bytes().decode("gb18030")
+    for spelling in ("√", "×", "是", "否", "年5月", "2024/5/", "¥", ",NULL,", "合计"):
+        assert spelling in text, spelling
+    assert dataset.sheets["appointments"].encoding == "utf-16"
+    assert dataset.sheets["technician_time"].file_format == "xlsx"
+    assert_no_row_lost(dataset)
