@@ -225,3 +225,40 @@ def test_a_bad_mapping_file_exits_2_through_the_cli(tmp_path: Path, monkeypatch:
     result = CliRunner().invoke(app, ["compute", "--data", str(folder), "--month", "2024-05"])
     assert result.exit_code == EXIT_USAGE
     assert "sdkpi-mapping.yaml:3" in result.stderr and "did you mean 'columns'?" in result.stderr
+
+
+def test_contract_names_never_mean_two_columns_of_one_sheet() -> None:
+    from sdkpi.contract import SHEETS
+    from sdkpi.loaders.readers import normalize_header
+
+    for sheet in SHEETS.values():
+        seen: dict[str, str] = {}
+        for column in sheet.columns:
+            for name in {normalize_header(n) for n in (column.name, column.zh, *column.aliases)}:
+                assert seen.setdefault(name, column.name) == column.name, (sheet.name, name)
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [
+        ("预交车时间", "promised_at"),
+        ("约定交车时间", "promised_at"),
+        ("竣工时间", "work_completed_at"),
+        ("完工时间", "work_completed_at"),
+        ("结算时间", "closed_at"),
+        ("服务专员", "advisor"),
+        ("委托书号", "ro_number"),
+        ("原工单号", "comeback_of"),
+        ("陪客预检", "walkaround"),
+        ("解释结算单", "delivery_explained"),
+        ("材料费", "parts_amount"),
+        ("出厂时间", "delivered_at"),
+    ],
+)
+def test_other_dms_names_are_known(header: str, column: str) -> None:
+    from sdkpi.contract import SHEETS
+    from sdkpi.loaders.readers import normalize_header
+    from sdkpi.loaders.sheets import expected_headers
+
+    assert expected_headers(SHEETS["work_orders"])[normalize_header(header)] == column
+    assert expected_headers(SHEETS["technician_time"])[normalize_header("出勤工时")] == "available_hours"

@@ -83,7 +83,13 @@ SHEETS: dict[str, Sheet] = {
             ("维修工单", "工单"),
             (
                 _c("ro_number", "工单号", "text", True, True, ("委托书号", "维修工单号", "工单编号")),
-                _c("opened_at", "开单时间", "datetime", True, aliases=("进厂时间", "接车时间")),
+                _c(
+                    "opened_at",
+                    "开单时间",
+                    "datetime",
+                    True,
+                    aliases=("进厂时间", "接车时间", "开单日期", "进站时间"),
+                ),
                 _c("customer_id", "客户编号", "text", aliases=("客户号", "客户代码")),
                 _c("vin", "VIN", "text", aliases=("车架号", "VIN码", "底盘号")),
                 _c(
@@ -106,15 +112,23 @@ SHEETS: dict[str, Sheet] = {
                 _c("walkaround", "互动预检", "bool", aliases=("陪客预检", "环车检查")),
                 _c("menu_priced", "目录报价", "bool", aliases=("目录式报价",)),
                 _c("parts_prepicked_on_time", "零件预捡及时", "bool", aliases=("零件预拣及时", "预拣及时")),
-                _c("promised_at", "约定交车时间", "datetime", True, aliases=("预交车时间", "预计交车时间")),
+                _c(
+                    "promised_at",
+                    "约定交车时间",
+                    "datetime",
+                    True,
+                    aliases=("预交车时间", "预计交车时间", "承诺交车时间"),
+                ),
                 _c("work_completed_at", "完工时间", "datetime", aliases=("竣工时间", "完工检验时间")),
                 _c("invoiced_at", "终检出票时间", "datetime", aliases=("出票时间", "结算单打印时间")),
-                _c("delivered_at", "交车时间", "datetime", aliases=("实际交车时间",)),
+                _c("delivered_at", "交车时间", "datetime", aliases=("实际交车时间", "出厂时间")),
                 _c("delivery_explained", "交车解释", "bool", aliases=("解释结算单",)),
-                _c("closed_at", "结账时间", "datetime", aliases=("结算时间",)),
+                _c("closed_at", "结账时间", "datetime", aliases=("结算时间", "结算日期", "结账日期")),
                 _c("labor_hours_sold", "销售工时", "number", aliases=("工时数",)),
-                _c("labor_amount", "工时费", "number", aliases=("工时金额",)),
-                _c("parts_amount", "零件金额", "number", aliases=("材料费", "零件费")),
+                _c("labor_amount", "工时费", "number", aliases=("工时金额", "工时费用")),
+                _c(
+                    "parts_amount", "零件金额", "number", aliases=("材料费", "零件费", "配件金额", "材料金额")
+                ),
                 _c("comeback_of", "返修原工单号", "text", aliases=("原工单号",)),
                 STORE,
             ),
