@@ -460,3 +460,45 @@ def test_a_mapping_file_may_name_a_file_in_a_subfolder(tmp_path: Path) -> None:
     code, out, _ = run("check", "--data", folder, "--format", "json")
     sheets = {s["sheet"]: s for s in json.loads(out)["sheets"]}
     assert code == EXIT_OK and sheets["callbacks"]["rows_read"] > 0
+
+
+# --------------------------------------------------------------------------- the terminal
+
+TERMINAL_ATTACKS = ["[/bold]", "[link=http://evil.example]click[/link]", "\x1b[2J\x1b[31mALL MET", "a\u202eb"]
+
+
+@pytest.fixture(scope="module")
+def terminal_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """store-a whose advisors and technicians are rich markup and terminal escape sequences."""
+    folder = tmp_path_factory.mktemp("terminal") / "store"
+    shutil.copytree(CONFORMANCE / "store-a", folder)
+    path = folder / "work_orders.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for i, row in enumerate(rows):
+        row["advisor"] = TERMINAL_ATTACKS[i % len(TERMINAL_ATTACKS)]
+        row["technician"] = TERMINAL_ATTACKS[(i + 1) % len(TERMINAL_ATTACKS)]
+        if i < len(TERMINAL_ATTACKS):  # bad yes/no values: listed by check as data issues
+            row["walkaround"] = TERMINAL_ATTACKS[i]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return folder
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["compute", *MAY, "--by", "advisor"],
+        ["explain", "delivery_explanation_rate", *MAY, "--limit", "0"],
+        ["check", "--all"],
+    ],
+    ids=["compute --by", "explain", "check"],
+)
+def test_terminal_tables_show_markup_and_escapes_as_text(terminal_store: Path, command: list[str]) -> None:
+    """A cell reading `[/bold]` crashed the table (rich markup); ESC sequences reached the terminal."""
+    code, out, err = run(*command, "--data", terminal_store)
+    assert code in (EXIT_OK, EXIT_INPUT), err  # check: the bad yes/no values are errors
+    assert "\x1b" not in out and "\u202e" not in out  # no style codes off a terminal; none from the data
+    assert "[/bold]" in out and "␛[2J␛[31mALL MET" in out.replace("\n", "")

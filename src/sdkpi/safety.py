@@ -10,11 +10,17 @@ parsing a billion-laughs workbook with the plain XML parser.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import FrameType
+from typing import Any
+
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.segment import Segment
+from rich.text import Text
 
 from .errors import EXIT_INTERNAL, InputError
 
@@ -84,3 +90,45 @@ def _drop_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError, AttributeError):  # no real stdout (e.g. in-process tests)
         pass
+
+
+# --------------------------------------------------------------------------- the terminal
+
+#: C0/C1 controls but tab and newline (ESC starts terminal commands: clear screen, colours,
+#: hyperlinks, window title), DEL, and the bidi controls that reorder what a line shows.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    """One visible character for one control: its Control Pictures glyph (ESC is ␛), else �."""
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)
+    return "\u2421" if code == 0x7F else "\ufffd"
+
+
+def visible(text: str) -> str:
+    return _CONTROL.sub(_visible, text)
+
+
+class TerminalConsole(Console):
+    """A rich Console for text from the data: no markup, no emoji codes, controls made visible.
+
+    A cell reading `[/bold]` crashed a table (rich markup), `[link=...]` drew a link, and an
+    ESC sequence from an export could clear the screen or recolour a line. Text is cleaned
+    before it is measured (`render_str`) and, for `Text` objects, after rendering; rich adds
+    its own styles after that, so they stay intact.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(markup=False, emoji=False, **kwargs)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(visible(text), **kwargs)
+
+    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterable[Segment]:
+        for segment in super().render(renderable, options):
+            if segment.control is None and _CONTROL.search(segment.text):
+                yield Segment(visible(segment.text), segment.style)
+            else:
+                yield segment

@@ -53,9 +53,8 @@ def breakdown_run(
 
         write_stdout(to_json(result.to_dict()))
     else:
-        from rich.console import Console
-
         from ..render.why import render_breakdown
+        from ..safety import TerminalConsole as Console  # data text: no markup, no escapes
 
         console = Console(width=None if sys.stdout.isatty() else 120)
         render_breakdown(result, console, lang.value, cfg.currency or "¥")

@@ -48,9 +48,8 @@ def check_command(
 
         sys.stdout.write(check_to_json(result) + "\n")
     else:
-        from rich.console import Console
-
         from ..render.issues import render_check
+        from ..safety import TerminalConsole as Console  # data text: no markup, no escapes
 
         console = Console(width=None if sys.stdout.isatty() else 160)
         render_check(result, console, limit=None if show_all else limit)

@@ -79,9 +79,8 @@ def compute_command(
 
         sys.stdout.write(to_json(result) + "\n")
     else:
-        from rich.console import Console
-
         from ..render.table import render_table
+        from ..safety import TerminalConsole as Console  # data text: no markup, no escapes
 
         console = Console(width=None if sys.stdout.isatty() else 120)
         render_table(result, console, lang.value, cfg.currency or "¥")

@@ -73,9 +73,8 @@ def diff_command(
 
         write_stdout(to_json(result.to_dict()))
     else:
-        from rich.console import Console
-
         from ..render.why import render_diff
+        from ..safety import TerminalConsole as Console  # data text: no markup, no escapes
 
         render_diff(result, Console(), language, cfg.currency or "¥")
     summarize_issues(result.data_issues, quiet)

@@ -94,6 +94,6 @@ def _render(result: object, output: ExplainFormat, lang: str, currency: str) -> 
         if result.records is not None:
             write_stdout(records_csv(result.records))
     else:
-        from rich.console import Console
+        from ..safety import TerminalConsole as Console  # data text: no markup, no escapes
 
         render_explanation(result, Console(), lang, currency)

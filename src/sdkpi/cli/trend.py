@@ -78,9 +78,8 @@ def trend_command(
 
         write_stdout(to_json(result.to_dict()))
     else:
-        from rich.console import Console
-
         from ..render.why import render_trend
+        from ..safety import TerminalConsole as Console  # data text: no markup, no escapes
 
         render_trend(result, Console(), language, cfg.currency or "¥")
     summarize_issues(result.data_issues, quiet)
