@@ -167,3 +167,23 @@ def test_issue_groups_put_errors_first_then_the_largest() -> None:
         ("info", "blank_row", 1),
     ]
     assert groups[1].sheets == ["s", "t"]
+
+
+def test_compute_summarises_the_same_issues_on_stderr_and_in_json() -> None:
+    example = Path(__file__).parent.parent / "examples" / "dms-export"
+    result = CliRunner().invoke(
+        app, ["compute", "--data", str(example), "--month", "2024-05", "--format", "json"]
+    )
+    assert result.exit_code == EXIT_OK
+    assert result.stderr.strip() == (
+        "sdkpi: data issues: 1 warning, 4 infos (placeholder ×1); run `sdkpi check` for the list"
+    )
+    issues = json.loads(result.stdout)["data_issues"]
+    assert issues == check(example).to_dict()["data_issues"]
+    (warning,) = [i for i in issues if i["severity"] == "warning"]
+    assert (warning["sheet"], warning["row"], warning["column"], warning["value"]) == (
+        "work_orders",
+        8,
+        "车架号 (vin)",
+        "#N/A",
+    )
