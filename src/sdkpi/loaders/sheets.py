@@ -66,6 +66,7 @@ def load_dataset(
     text column with anything to report is parsed (and reported) as always.
     """
     options = options or {}
+    fast.lean_memory_pool()
     dataset = Dataset(source=str(data))
     named = [name for name, o in options.items() if o.file or (o.worksheet and Path(data).is_file())]
     sources = readers.discover(Path(data), named=named)
