@@ -36,7 +36,7 @@ from .atomic import remove_stale_temps
 from .dataset import SheetData
 from .issues import DataIssue
 
-FORMAT = 1
+FORMAT = 2
 _META_FIELDS = ("name", "file", "worksheet", "file_format", "encoding", "header_row", "rows_in_file")
 _ISSUE_FIELDS = tuple(f.name for f in dataclasses.fields(DataIssue))
 
@@ -159,6 +159,8 @@ def _to_arrow(data: SheetData, issues: list[DataIssue]) -> tuple[Any, dict[str, 
             arrays[f"c{i}"] = pa.array(series.to_numpy(dtype=bool, na_value=False), mask=mask)
         elif kind == "text":
             arrays[f"c{i}"] = pa.array(series.to_numpy(dtype=object), type=pa.string())
+        elif kind == "datetime":  # int64 ns with NaT as its value: read back without a copy
+            arrays[f"c{i}"] = pa.array(series.to_numpy().view(np.int64))
         else:
             arrays[f"c{i}"] = pa.array(series.to_numpy())
     arrays["row_numbers"] = pa.array(np.asarray(data.row_numbers, dtype=np.int64))
@@ -223,7 +225,7 @@ def _read_table(path: Path) -> Any:
         return pa.ipc.open_file(source).read_all()
 
 
-_ARROW_TYPES = {"bool": "bool", "number": "double", "datetime": "timestamp[ns]", "text": "string"}
+_ARROW_TYPES = {"bool": "bool", "number": "double", "datetime": "int64", "text": "string"}
 
 
 def _restore(meta: dict[str, Any], table: Any) -> tuple[SheetData, list[DataIssue]]:
@@ -236,7 +238,9 @@ def _restore(meta: dict[str, Any], table: Any) -> tuple[SheetData, list[DataIssu
         if str(column.type) != _ARROW_TYPES[kind]:
             raise ValueError(f"cached column {name!r} is {column.type}, not {kind}")
         frame_columns[str(name)] = _series(column, kind)
-    frame = pd.DataFrame(frame_columns)
+    from .loaders.fast import frame_of
+
+    frame = frame_of(frame_columns, table.num_rows)
     frame.index = pd.RangeIndex(table.num_rows)
     row_numbers = table.column("row_numbers")
     if str(row_numbers.type) != "int64":
@@ -271,4 +275,6 @@ def _series(column: Any, kind: str) -> pd.Series:
         from .loaders.fast import arrow_strings
 
         return pd.Series(arrow_strings(column), dtype=object)
+    if kind == "datetime":
+        return pd.Series(column.to_numpy().view("datetime64[ns]"))
     return pd.Series(column.to_numpy())

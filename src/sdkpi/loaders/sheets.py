@@ -281,7 +281,7 @@ def _parse_columns(
     for column in sheet.columns:
         if column.name not in columns and column.name not in skipped:
             columns[column.name] = _empty_column(column, n)
-    frame = pd.DataFrame(columns)
+    frame = fast.frame_of(columns, n)
     frame.index = pd.RangeIndex(n)
     return _Parsed(frame, bad)
 
