@@ -302,3 +302,41 @@ def test_every_command_refuses_a_hostile_file_and_touches_nothing(
     assert result.stdout == ""
     assert report.read_bytes() == b"last month's report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["evil.yaml", "report.xlsx"]
+
+
+EVIL_NAMES = ['=HYPERLINK("http://evil.example","x")', "<script>alert(1)</script>", "[/bold]", "\x1b[2Jclear"]
+
+
+def test_hostile_kpi_names_come_out_inert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names and texts in a shared definitions file reach the terminal, the HTML and the workbook."""
+    import json
+    import re
+    import zipfile
+
+    from typer.testing import CliRunner
+
+    from conftest import CONFORMANCE, REPO
+    from sdkpi.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    names = iter(EVIL_NAMES * 20)
+    text = (REPO / "kpi_definitions.yaml").read_text(encoding="utf-8")
+    text = re.sub(
+        r"name: \{zh: [^,]+, en: [^}]+\}", lambda _: f"name: {{zh: x, en: {json.dumps(next(names))}}}", text
+    )
+    defs = tmp_path / "evil.yaml"
+    defs.write_text(text, encoding="utf-8")
+    base = ["--data", str(CONFORMANCE / "store-a"), "--month", "2024-05", "--defs", str(defs)]
+    runner = CliRunner()
+    table = runner.invoke(app, ["compute", *base])
+    assert table.exit_code == 0, table.stderr
+    assert "[/bold]" in table.stdout and "\x1b" not in table.stdout
+    for suffix in ("html", "xlsx"):
+        report = tmp_path / f"report.{suffix}"
+        done = runner.invoke(app, ["report", *base, "--last", "1", "--output", str(report)])
+        assert done.exit_code == 0, done.stderr
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    with zipfile.ZipFile(tmp_path / "report.xlsx") as book:
+        sheets = [book.read(n) for n in book.namelist() if n.startswith("xl/worksheets/")]
+    assert sheets and not any(b"<f>" in xml or b"<f " in xml for xml in sheets)
