@@ -163,6 +163,15 @@ def test_2_bad_definitions_file(tmp_path: Path, text: str, message: str) -> None
     assert re.search(message, err), err
 
 
+@pytest.mark.parametrize(
+    "command", [["explain", "callbak_rate"], ["compute", "--kpi", "callbak_rate"]], ids=["explain", "compute"]
+)
+def test_2_unknown_kpi_id_with_did_you_mean(command: list[str]) -> None:
+    code, out, err = run(*command, "--data", STORE, *MAY)
+    assert (code, out) == (EXIT_USAGE, "")
+    assert "unknown KPI 'callbak_rate'; did you mean 'callback_rate'?" in err
+
+
 def test_2_missing_definitions_file(tmp_path: Path) -> None:
     code, _, err = run("compute", "--data", STORE, *MAY, "--defs", tmp_path / "nope.yaml")
     assert code == EXIT_USAGE
