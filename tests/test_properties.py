@@ -387,3 +387,20 @@ def test_the_generators_reach_computed_values() -> None:
         return {"met", "missed"} <= statuses
 
     assert computed(find(work_orders(), computed, settings=settings(max_examples=300, deadline=None)))
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+@FAST
+@given(
+    st.text(alphabet=st.sampled_from("=+-@\t\r 0123456789.eE,|'\"!abc（＝"), max_size=12)
+    | st.text(max_size=12)
+)
+def test_csv_cells_are_inert_for_any_text(cell: str) -> None:
+    from sdkpi.render.why import inert
+
+    out = inert(cell)
+    assert out in (cell, "'" + cell)  # only ever a quote in front, the text itself kept
+    if out.startswith(("=", "+", "-", "@", "\t", "\r")):
+        float(out)  # left alone only when a spreadsheet reads it as a plain number
