@@ -736,3 +736,16 @@ def test_discover_missing_path_and_unknown_file(tmp_path):
 
 def test_discover_empty_folder(tmp_path):
     assert discover(tmp_path) == {}
+
+
+def test_1904_workbook_serial_numbers_in_a_date_column(tmp_path):
+    """A date typed as a plain number (no date format) counts days from 1904-01-01."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    from sdkpi.api import load_data
+
+    serial_1904 = (dt.datetime(2024, 5, 3, 12, 0) - dt.datetime(1904, 1, 1)).total_seconds() / 86400
+    table = [["ro_number", "opened_at"], ["R1", serial_1904]]
+    xlsx(tmp_path / "work_orders.xlsx", {"work_orders": table}, epoch=CALENDAR_MAC_1904)
+    frame = load_data(tmp_path, cache=False).sheets["work_orders"].frame
+    assert frame["opened_at"].iloc[0] == dt.datetime(2024, 5, 3, 12, 0)

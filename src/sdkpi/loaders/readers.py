@@ -147,6 +147,7 @@ class RawSheet:
     row_numbers: np.ndarray  # int64, one per data row
     issues: list[DataIssue] = field(default_factory=list)
     rows_in_file: int = 0  # data rows below the header, before skipping
+    date1904: bool = False  # xlsx in the 1904 date system: serial numbers count from 1904-01-01
 
 
 # --------------------------------------------------------------------------- names
@@ -1305,6 +1306,7 @@ class _Worksheet:
 @dataclass
 class _WorkbookInfo:
     sheets: list[_Worksheet]
+    date1904: bool = False  # serial numbers count days from 1904-01-01 (old Mac Excel)
 
     @property
     def sheet_names(self) -> list[str]:
@@ -1501,8 +1503,12 @@ def _workbook_sheets(zf: zipfile.ZipFile, path: Path, sheet: str | None) -> _Wor
             )
             targets[rel.get("Id", "")] = member
     sheets = []
+    date1904 = False
     for element in parse(workbook).iter():
-        if element.tag.rsplit("}", 1)[-1] != "sheet":
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "workbookPr":
+            date1904 = element.get("date1904", "").lower() in ("1", "true")
+        if tag != "sheet":
             continue
         rid = element.get(f"{{{_REL_NS}}}id", "")
         member = targets.get(rid)
@@ -1513,7 +1519,7 @@ def _workbook_sheets(zf: zipfile.ZipFile, path: Path, sheet: str | None) -> _Wor
                 element.get("state", "visible") == "visible",
             )
         )
-    return _WorkbookInfo(sheets)
+    return _WorkbookInfo(sheets, date1904)
 
 
 # --------------------------------------------------------------------------- xlsx: reading
@@ -1548,7 +1554,9 @@ def _read_xlsx_checked(ctx: _Ctx) -> RawSheet:
     grid = _read_grid(path, worksheet.name, ctx)
     if scan.formulas or scan.errors:
         _patch_grid(grid, path, worksheet, scan)
-    return _finish_grid(grid, ctx)
+    raw = _finish_grid(grid, ctx)
+    raw.date1904 = info.date1904
+    return raw
 
 
 def _choose_worksheet(info: _WorkbookInfo, ctx: _Ctx) -> _Worksheet:

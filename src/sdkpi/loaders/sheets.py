@@ -259,6 +259,7 @@ def _parse_columns(
             excel=excel,
             value_map=opts.values.get(column.name),
             is_id=_is_id(column),
+            date1904=raw.date1904,
         )
         columns[column.name] = parsed.values.reset_index(drop=True)
         if parsed.bad.any():

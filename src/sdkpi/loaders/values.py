@@ -162,6 +162,7 @@ _CHINESE_DATE_MARKS = (
 _NS_MIN = np.datetime64("1677-09-22", "s")
 _NS_MAX = np.datetime64("2262-04-10", "s")
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "s")
+_EXCEL_EPOCH_1904 = np.datetime64("1904-01-01", "s")  # Mac Excel's date system
 _EXCEL_MAX_SERIAL = float((_NS_MAX - _EXCEL_EPOCH) / np.timedelta64(1, "D"))
 
 
@@ -439,12 +440,14 @@ def _numbers_from_text(text: pd.Series) -> np.ndarray:
 # --------------------------------------------------------------------------- datetimes
 
 
-def _parse_datetime(u: _Uniques, *, excel: bool, date_order: DateOrder | None) -> np.ndarray:
+def _parse_datetime(
+    u: _Uniques, *, excel: bool, date_order: DateOrder | None, date1904: bool = False
+) -> np.ndarray:
     values = np.full(u.n, np.datetime64("NaT"), dtype="datetime64[ns]")
     is_str = u.of_kind(_STR)
     if is_str.any():
         _datetimes_from_text(u, np.flatnonzero(is_str), values, date_order)
-    _datetimes_from_cells(u, values, excel=excel)
+    _datetimes_from_cells(u, values, excel=excel, date1904=date1904)
     u.flag(u.todo & np.isnat(values), "bad_datetime", REASON_DATETIME)
     values[~u.todo] = np.datetime64("NaT")
     return values
@@ -547,7 +550,7 @@ def _flag_ambiguous(u: _Uniques, where: np.ndarray, *, mixed: bool) -> None:
     u.flag(_mask(u.n, where), "ambiguous_date_order", reasons, severity="error")
 
 
-def _datetimes_from_cells(u: _Uniques, out: np.ndarray, *, excel: bool) -> None:
+def _datetimes_from_cells(u: _Uniques, out: np.ndarray, *, excel: bool, date1904: bool = False) -> None:
     """Excel date cells as they are; numbers as Excel serial days when the file is .xlsx."""
     cells = u.of_kind(_DATETIME, _DATE)
     if cells.any():
@@ -557,17 +560,17 @@ def _datetimes_from_cells(u: _Uniques, out: np.ndarray, *, excel: bool) -> None:
     u.flag(u.of_kind(_TIME), "bad_datetime", REASON_TIME_ONLY)
     numbers_ = u.of_kind(_INT, _FLOAT)
     if excel and numbers_.any():
-        _store_serials(u, np.flatnonzero(numbers_), out)
+        _store_serials(u, np.flatnonzero(numbers_), out, _EXCEL_EPOCH_1904 if date1904 else _EXCEL_EPOCH)
     elif not excel:
         u.flag(numbers_, "bad_datetime", REASON_CSV_SERIAL)
 
 
-def _store_serials(u: _Uniques, where: np.ndarray, out: np.ndarray) -> None:
-    """Excel 1900-system serial days (day 0 = 1899-12-30), rounded to the nearest second."""
+def _store_serials(u: _Uniques, where: np.ndarray, out: np.ndarray, epoch: np.datetime64) -> None:
+    """Excel serial days (1900 system: day 0 = 1899-12-30; 1904 system: 1904-01-01), to the second."""
     serial = u.raw[where].astype(float)
     in_range = (serial >= 1) & (serial < _EXCEL_MAX_SERIAL)
     seconds = np.rint(serial[in_range] * 86400).astype(np.int64)
-    out[where[in_range]] = (_EXCEL_EPOCH + seconds.astype("timedelta64[s]")).astype("datetime64[ns]")
+    out[where[in_range]] = (epoch + seconds.astype("timedelta64[s]")).astype("datetime64[ns]")
     time_only = (serial >= 0) & (serial < 1)
     u.flag(_mask(u.n, where[time_only]), "bad_datetime", REASON_TIME_ONLY)
     u.flag(_mask(u.n, where[~in_range & ~time_only]), "bad_datetime", REASON_OUT_OF_RANGE)
@@ -618,6 +621,7 @@ def parse_column(
     excel: bool = False,
     value_map: Mapping[str, str] | None = None,
     is_id: bool = False,
+    date1904: bool = False,
 ) -> ParsedColumn:
     """Parse one raw column into values of `ctype`, reporting every bad or warned cell.
 
@@ -639,7 +643,7 @@ def parse_column(
     elif ctype == "number":
         values = _spread(_parse_number(u), codes, np.nan)
     elif ctype in ("datetime", "date"):
-        stamps = _parse_datetime(u, excel=excel, date_order=date_order)
+        stamps = _parse_datetime(u, excel=excel, date_order=date_order, date1904=date1904)
         if ctype == "date":
             stamps = stamps.astype("datetime64[D]").astype("datetime64[ns]")
         values = _spread(stamps, codes, np.datetime64("NaT"))
