@@ -283,23 +283,22 @@ def _stamps(cells: np.ndarray, width: int) -> np.ndarray | None:
     second = number(12, 2) if width == 19 else zero
     if (year.min() < _YEAR_MIN) or (year.max() > _YEAR_MAX) or month.min() < 1 or month.max() > 12:
         return None
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    if day.min() < 1 or (day > _DAYS_IN_MONTH[month - 1] + (leap & (month == 2))).any():
+    index = (year - _YEAR_MIN) * 12 + month - 1  # into per-month tables: no calendar arithmetic per cell
+    if day.min() < 1 or (day > _MONTH_LENGTH[index]).any():
         return None
     if hour.max() > 23 or minute.max() > 59 or second.max() > 59:
         return None
-    seconds = _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
+    seconds = (_MONTH_START[index] + day - 1) * 86400 + hour * 3600 + minute * 60 + second
     return (seconds * 1_000_000_000).view("datetime64[ns]")
 
 
-_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+def _month_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Days since 1970-01-01 of the first of each month from _YEAR_MIN to _YEAR_MAX, and its length."""
+    months = np.arange(
+        np.datetime64(f"{_YEAR_MIN}-01", "M"), np.datetime64(f"{_YEAR_MAX + 1}-02", "M")
+    ).astype("datetime64[D]")
+    starts = months.astype(np.int64)
+    return starts[:-1], np.diff(starts)
 
 
-def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's algorithm), vectorised."""
-    year = year - (month <= 2)
-    era = year // 400
-    year_of_era = year - era * 400
-    day_of_year = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    return era * 146097 + day_of_era - 719468
+_MONTH_START, _MONTH_LENGTH = _month_tables()
