@@ -9,6 +9,7 @@ parsing a billion-laughs workbook with the plain XML parser.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import signal
@@ -16,13 +17,12 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable
 from types import FrameType
-from typing import Any
-
-from rich.console import Console, ConsoleOptions, RenderableType
-from rich.segment import Segment
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from .errors import EXIT_INTERNAL, InputError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 _HINT = "reinstall sdkpi (`pip install sdkpi` pulls in defusedxml) and unset OPENPYXL_DEFUSEDXML"
 
@@ -111,24 +111,34 @@ def visible(text: str) -> str:
     return _CONTROL.sub(_visible, text)
 
 
-class TerminalConsole(Console):
+def TerminalConsole(**kwargs: Any) -> Console:  # a factory, named like the class it builds
     """A rich Console for text from the data: no markup, no emoji codes, controls made visible.
 
     A cell reading `[/bold]` crashed a table (rich markup), `[link=...]` drew a link, and an
     ESC sequence from an export could clear the screen or recolour a line. Text is cleaned
     before it is measured (`render_str`) and, for `Text` objects, after rendering; rich adds
-    its own styles after that, so they stay intact.
+    its own styles after that, so they stay intact. (rich is imported only when needed.)
     """
+    return _terminal_console_class()(markup=False, emoji=False, **kwargs)
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(markup=False, emoji=False, **kwargs)
 
-    def render_str(self, text: str, **kwargs: Any) -> Text:
-        return super().render_str(visible(text), **kwargs)
+@functools.cache
+def _terminal_console_class() -> type[Console]:
+    from rich.console import Console, ConsoleOptions, RenderableType
+    from rich.segment import Segment
+    from rich.text import Text
 
-    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterable[Segment]:
-        for segment in super().render(renderable, options):
-            if segment.control is None and _CONTROL.search(segment.text):
-                yield Segment(visible(segment.text), segment.style)
-            else:
-                yield segment
+    class _TerminalConsole(Console):
+        def render_str(self, text: str, **kwargs: Any) -> Text:
+            return super().render_str(visible(text), **kwargs)
+
+        def render(
+            self, renderable: RenderableType, options: ConsoleOptions | None = None
+        ) -> Iterable[Segment]:
+            for segment in super().render(renderable, options):
+                if segment.control is None and _CONTROL.search(segment.text):
+                    yield Segment(visible(segment.text), segment.style)
+                else:
+                    yield segment
+
+    return _TerminalConsole
