@@ -1,10 +1,13 @@
-"""Start-up safety checks: refuse to run in a setup that cannot read hostile files safely.
+"""Run-time safety: what keeps hostile input from hurting the machine or misleading a script.
 
-Workbooks are XML inside a zip. openpyxl parses that XML through defusedxml only
-when defusedxml is importable and ``OPENPYXL_DEFUSEDXML`` is not set to "False"; it
-decides once, at import. `require_defused_xml` verifies that decision before any
-data file is opened, so a broken install fails with a clear message instead of
-parsing a billion-laughs workbook with the plain XML parser.
+- `require_defused_xml`: workbooks are XML inside a zip; openpyxl parses that XML through
+  defusedxml only when defusedxml is importable and ``OPENPYXL_DEFUSEDXML`` is not "False"
+  (decided once, at import). Verified before any data file is opened, so a broken install
+  fails with a clear message instead of parsing a billion-laughs workbook unprotected.
+- `exit_cleanly_on_sigterm`, `run_cli`: `kill` unwinds (atomic writes clean up), and a crash
+  or unwritable stdout exits 4, never 1 (which means "a KPI missed its target").
+- `TerminalConsole`: tables print text from the data as text, never rich markup or
+  terminal escape sequences.
 """
 
 from __future__ import annotations
