@@ -391,10 +391,22 @@ def test_ragged_rows_are_errors_with_row_numbers(tmp_path):
 
 
 def test_trailing_separators_are_not_ragged(tmp_path):
-    text = HEADER + "R1,2024-05-01,张三,\nR2,2024-05-02,李四\nR3,2024-05-03,王五,,\n"
+    text = HEADER + "R1,2024-05-01,张三,\nR2,2024-05-02,李四,\nR3,2024-05-03,王五,,\n"
     raw = read(write(tmp_path / "work_orders.csv", text))
     assert not raw.issues and list(raw.row_numbers) == [2, 3, 4]
     assert rows(raw)[2] == ["R3", "2024-05-03", "王五"]
+
+
+def test_a_lone_row_with_an_extra_empty_cell_is_kept_but_flagged(tmp_path):
+    """One row with an extra separator may have slid a column: say so, never silently."""
+    text = HEADER + "R1,2024-05-01,张三\nR2,,2024-05-02,\nR3,2024-05-03,王五\n"
+    for fast in (True, False):
+        raw = read(
+            write(tmp_path / f"work_orders{int(fast)}.csv", text + ('"a\nb",x,y\n' if not fast else ""))
+        )
+        extra = [i for i in raw.issues if i.code == "extra_cells"]
+        assert [(i.severity, i.row) for i in extra] == [("warning", 3)]
+        assert rows(raw)[1] == ["R2", "", "2024-05-02"]
 
 
 def test_multiline_quoted_cell_keeps_physical_line_numbers(tmp_path):

@@ -865,7 +865,7 @@ def _read_text(text: _Text, ctx: _Ctx) -> RawSheet:
             value=delimiter.join(headers)[:200],
             hint="check header_row and delimiter in the mapping file",
         )
-    body = _Body(text, delimiter, header.end, header.end_line + 1, headers, core)
+    body = _Body(text, delimiter, header.end, header.end_line + 1, headers, core, width > len(headers))
     parsed = _parse_body_arrow(body, ctx, width)
     if parsed is None:
         parsed = _parse_body_python(body, ctx)
@@ -965,6 +965,7 @@ class _Body:
     first_line: int  # its line number
     headers: list[str]
     core: int  # cells up to the last non-blank header
+    trailing_habit: bool = False  # most rows end in separators beyond the header's width
 
     @property
     def width(self) -> int:
@@ -992,6 +993,23 @@ def _fit(cells: list[str], body: _Body) -> list[str] | None:
     if all(not c.strip() for c in cells[n:]):
         return cells[:n]  # Excel's trailing separators
     return None
+
+
+def _note_extra_cells(ctx: _Ctx, body: _Body, line: int, cells: list[str]) -> None:
+    """Empty cells beyond the header's width on a few rows only: kept, but flagged.
+
+    A DMS that ends every line with a separator is fine; a row that alone has an
+    extra (empty) cell may be a row whose values slid one column to the right.
+    """
+    if len(cells) > body.width and not body.trailing_habit:
+        ctx.issue(
+            "warning",
+            "extra_cells",
+            f"{len(cells)} cells where the header has {body.width}; the empty cells at the end were "
+            "dropped — check that this row's values sit under the right headers",
+            row=line,
+            value=body.delimiter.join(cells)[:200],
+        )
 
 
 def _ragged_issue(ctx: _Ctx, body: _Body, line: int, found: int, value: str) -> None:
@@ -1101,6 +1119,7 @@ def _parse_body_arrow(body: _Body, ctx: _Ctx, width: int) -> _Parsed | None:
         if not any(c.strip() for c in cells):
             rescued.append([""] * body.width)
         elif (fitted := _fit(cells, body)) is not None:
+            _note_extra_cells(ctx, body, int(starts[ordinal]), cells)
             rescued.append(fitted)
         else:
             _ragged_issue(ctx, body, int(starts[ordinal]), len(cells), body.delimiter.join(cells))
@@ -1169,6 +1188,7 @@ def _parse_body_python(body: _Body, ctx: _Ctx) -> _Parsed:
                 bad_ordinals.append(ordinal)
                 bad_lines.append(line)
                 continue
+            _note_extra_cells(ctx, body, line, cells)
             rows.append(fitted)
             lines.append(line)
             ordinals.append(ordinal)
@@ -1193,8 +1213,36 @@ def _empty_table(width: int) -> pa.Table:
 
 
 def _blank_mask(column: Any) -> np.ndarray:
-    blank = pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column))
+    empty = pc.equal(pc.binary_length(column), 0)
+    if not _may_hold_spaces(column):  # the usual case: skip the per-character scan
+        return np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
+    blank = pc.or_(empty, pc.utf8_is_space(column))
     return np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+# First bytes of whitespace characters: ASCII tab..CR, FS..US, space; lead bytes of U+0085/U+00A0
+# (C2), U+1680 (E1), U+2000..U+205F (E2), U+3000 (E3).
+_SPACE_LEAD_BYTES = np.array([*range(9, 14), *range(28, 33), 0xC2, 0xE1, 0xE2, 0xE3], dtype=np.uint8)
+
+
+def _may_hold_spaces(column: Any) -> bool:
+    """Could a cell of this string column be whitespace only? (Some cell starts like whitespace.)"""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        if chunk.null_count:
+            return True
+        wide = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
+        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+        starts = offsets[:-1][offsets[1:] > offsets[:-1]]
+        if (
+            len(starts)
+            and np.isin(np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[starts], _SPACE_LEAD_BYTES).any()
+        ):
+            return True
+    return False
 
 
 def _nonblank_any(columns: Sequence[Any], n: int) -> np.ndarray:
