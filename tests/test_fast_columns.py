@@ -115,3 +115,20 @@ def test_many_rows_across_chunks() -> None:
     slow = values.parse_column(raw, "datetime")
     assert quick is not None
     pd.testing.assert_series_equal(quick.values, slow.values)
+
+
+def test_reader_blank_mask_shortcut_matches_the_full_check() -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from sdkpi.loaders import readers
+
+    cells = ["", " ", "\t", "\u3000", "\xa0", "\u2003 ", "a", " a", "合计", "\x1f", "\u1680", "x "]
+    for chosen in ([c for c in cells if c.strip() or c == ""], cells, ["a", "b"], [""]):
+        column = pa.chunked_array([pa.array(chosen[:2], pa.string()), pa.array(chosen[2:], pa.string())])
+        full = [
+            np.asarray(pc.or_(pc.equal(pc.binary_length(c), 0), pc.utf8_is_space(c)), dtype=bool)
+            for c in column.chunks
+        ]
+        assert readers._blank_mask(column).tolist() == np.concatenate(full).tolist()

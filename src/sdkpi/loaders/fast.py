@@ -36,6 +36,7 @@ _ID_SCI = r"^[+-]?[0-9]+\.[0-9]+[eE][+-]?[0-9]+$"
 _TRUE = ("true", "True", "TRUE", "1", "yes", "Yes", "YES", "y", "Y", "是", "√")
 _FALSE = ("false", "False", "FALSE", "0", "no", "No", "NO", "n", "N", "否", "×")
 _NOT_VALUES = pa.array(sorted((SILENT_MISSING | PLACEHOLDERS) - {""}))
+_NOT_VALUE_FIRST_BYTES = np.unique([text.encode()[0] for text in _NOT_VALUES.to_pylist()])
 # Years safely inside datetime64[ns] and inside the slow path's accepted range.
 _YEAR_MIN, _YEAR_MAX = 1678, 2261
 _DTYPES = {"number": "float64", "bool": "boolean", "datetime": "datetime64[ns]", "date": "datetime64[ns]"}
@@ -148,16 +149,39 @@ def is_clean_text(raw: pd.Series, *, is_id: bool = False) -> bool:
 
 
 def _clean_text(arrow: Any, *, is_id: bool) -> bool:
+    first, last = _edge_bytes(arrow)
     if _all(pc.string_is_ascii(arrow)):
-        if not all(_ascii_edges_clean(chunk) for chunk in arrow.chunks):
+        if _is_ascii_space(first).any() or _is_ascii_space(last).any():
             return False
     elif not _all(pc.equal(pc.utf8_normalize(arrow, "NFKC"), arrow)) or _any(
         pc.match_substring_regex(arrow, _EDGE_SPACE)
     ):
         return False
-    if _any(pc.is_in(arrow, value_set=_NOT_VALUES)):
+    # the placeholders and missing markers all start with one of these bytes: test only if one does
+    if np.isin(first, _NOT_VALUE_FIRST_BYTES).any() and _any(pc.is_in(arrow, value_set=_NOT_VALUES)):
         return False
-    return not (is_id and _any(pc.match_substring_regex(arrow, _ID_SCI)))
+    # an ID in scientific notation starts with a digit or a sign
+    could_be_number = ((first >= ord("0")) & (first <= ord("9"))) | (first == ord("+")) | (first == ord("-"))
+    return not (is_id and could_be_number.any() and _any(pc.match_substring_regex(arrow, _ID_SCI)))
+
+
+def _edge_bytes(arrow: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The first and last byte of every non-empty cell."""
+    firsts, lasts = [], []
+    for chunk in arrow.chunks:
+        offsets = _offsets(chunk)
+        starts, ends = offsets[:-1], offsets[1:]
+        present = ends > starts
+        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8) if present.any() else np.zeros(0, np.uint8)
+        firsts.append(data[starts[present]])
+        lasts.append(data[ends[present] - 1])
+    empty = np.zeros(0, np.uint8)
+    return (np.concatenate(firsts) if firsts else empty), (np.concatenate(lasts) if lasts else empty)
+
+
+def _is_ascii_space(edge: np.ndarray) -> np.ndarray:
+    """Tab..CR, FS..US and space: the ASCII characters str.strip() removes."""
+    return ((edge >= 9) & (edge <= 13)) | ((edge >= 28) & (edge <= 32))
 
 
 def _texts(
@@ -196,18 +220,6 @@ def arrow_strings(arrow: Any) -> np.ndarray:
 def _offsets(chunk: Any) -> np.ndarray:
     offset_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
     return np.frombuffer(chunk.buffers()[1], dtype=offset_type)[chunk.offset : chunk.offset + len(chunk) + 1]
-
-
-def _ascii_edges_clean(chunk: Any) -> bool:
-    """No ASCII text cell starts or ends with whitespace (tab..CR, FS..US, space)."""
-    offsets = _offsets(chunk)
-    starts, ends = offsets[:-1], offsets[1:]
-    present = ends > starts
-    if not present.any():
-        return True
-    data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
-    edges = np.concatenate([data[starts[present]], data[ends[present] - 1]])
-    return not (((edges >= 9) & (edges <= 13)) | ((edges >= 28) & (edges <= 32))).any()
 
 
 def _numpy_bool(mask: Any) -> np.ndarray:

@@ -1234,8 +1234,8 @@ def _may_hold_spaces(column: Any) -> bool:
         if chunk.null_count:
             return True
         wide = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
-        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+        offsets: np.ndarray = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
+        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1].astype(np.int64)
         starts = offsets[:-1][offsets[1:] > offsets[:-1]]
         if (
             len(starts)
