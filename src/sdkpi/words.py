@@ -176,14 +176,27 @@ def gap_form(node: ex.Node) -> tuple[str, str, str, list[timedelta], str | None]
 
 
 def format_gap(gap: timedelta, unit: str | None, lang: str = "en") -> str:
-    seconds = abs(gap.total_seconds())
+    """A time gap in the rule's unit when it is a whole number of it ("24 h"), else exactly
+    in parts ("24 h 1 min"): rounding would make a miss by a minute look like a pass."""
+    seconds = round(abs(gap.total_seconds()))
     if unit is None:
         unit = "min" if seconds < 7200 else "h" if seconds < 172800 else "d"
-    amount = seconds / UNIT_SECONDS.get(unit, 60)
-    shown = f"{amount:.0f}" if unit in ("min", "s") or amount == int(amount) else f"{amount:.1f}"
+    size = UNIT_SECONDS.get(unit, 60)
+    if seconds % size == 0:
+        return _amount(seconds // size, unit, lang)
+    parts = []
+    order = ("d", "h", "min", "s")
+    for part in order[order.index(unit) if unit in order else 0 :]:
+        count, seconds = divmod(seconds, UNIT_SECONDS[part])
+        if count:
+            parts.append(_amount(count, part, lang))
+    return ("" if lang == "zh" else " ").join(parts)
+
+
+def _amount(count: int, unit: str, lang: str) -> str:
     if lang == "zh":
-        return f"{shown}{UNIT_WORDS['zh'].get(unit, unit)}"
-    return f"{shown} {unit}"
+        return f"{count}{UNIT_WORDS['zh'].get(unit, unit)}"
+    return f"{count} {unit}"
 
 
 def _side(gap: timedelta, lang: str) -> str:
