@@ -105,3 +105,20 @@ def test_installed_command_runs_as_a_subprocess() -> None:
 def test_library_today_controls_provisional() -> None:
     result = compute(STORE, month="2024-05", today=TODAY)
     assert all(k.provisional_until is None for k in result.kpis)
+
+
+def test_a_folder_without_any_sheet_is_an_input_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("compute", "--data", str(tmp_path), "--month", "2024-05", "--format", "json")
+    assert code == 3 and out == ""
+    assert "no record sheets found" in err
+
+
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf"])
+def test_an_empty_file_leaves_its_kpis_no_data_without_an_error(tmp_path, content: bytes) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "work_orders.csv").write_bytes(content)
+    code, out, _ = run("compute", "--data", str(tmp_path), "--month", "2024-05", "--format", "json")
+    assert code == 0
+    payload = json.loads(out)
+    work_order_kpis = [k for k in payload["kpis"] if k["sheet"] == "work_orders"]
+    assert {k["status"] for k in work_order_kpis} == {"no_data"}
+    assert [i["code"] for i in payload["data_issues"]] == ["empty_file"]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from .dataset import Dataset
 from .definitions import Definitions, load_definitions
 from .engine import Engine
-from .errors import UsageError
+from .errors import InputError, UsageError
 
 if TYPE_CHECKING:
     from .loaders.group import Progress
@@ -83,6 +83,12 @@ def load_data(
         dataset = load_group(folder, stores, one, progress)
     else:
         dataset = _load_one(folder, mapping, cache=cache, columns=columns)
+    if not dataset.sheets and all(reason == "sheet missing" for reason in dataset.missing.values()):
+        raise InputError(
+            "no record sheets found",
+            file=str(folder),
+            hint="expected files such as work_orders.csv or 维修工单.xlsx (see `sdkpi check` and the README)",
+        )
     return select_store(dataset, store) if store else dataset
 
 

@@ -132,6 +132,11 @@ def load_sheet(
     issues = list(raw.issues)
     header_map = _map_headers(raw.headers, known, mapped_names, sheet, file)
     missing = [c for c in sheet.columns if c.name not in header_map.values()]
+    if not raw.headers:  # an empty file holds no records: its KPIs have no data, nothing is missing
+        issues.append(
+            DataIssue("info", "empty_file", "the file is empty (no header, no rows)", sheet.name, file)
+        )
+        missing = []
     required_missing = [c.name for c in missing if c.required]
     if required_missing:
         issues.append(_missing_columns_issue(sheet, file, required_missing, raw.headers))
