@@ -230,13 +230,18 @@ def test_3_from_the_installed_command_with_json_on_stdout(tmp_path: Path) -> Non
     assert "sdkpi: data issues" in done.stderr and "{" not in done.stderr
 
 
-def test_3_old_xls_in_the_folder_stops_the_run_with_what_to_do(tmp_path: Path) -> None:
+def test_3_old_xls_sheet_fails_alone_with_what_to_do(tmp_path: Path) -> None:
     folder = store_copy(tmp_path)
+    (folder / "customer_issues.csv").unlink()
     workbooks.ole_xls(folder / "customer_issues.xls")
-    code, out, err = run("compute", "--data", folder, *MAY, "--format", "json")
+    code, out, _ = run("compute", "--data", folder, *MAY, "--format", "json")
     assert code == EXIT_INPUT
-    assert out == ""
-    assert "customer_issues.xls" in err and "save as .xlsx" in err
+    payload = json.loads(out)  # the other sheets are still computed
+    kpis = {k["id"]: k for k in payload["kpis"]}
+    assert kpis["problem_resolution_rate"]["status"] == "no_data"
+    assert kpis["appointment_rate"]["status"] == "met"
+    [issue] = [i for i in payload["data_issues"] if i["severity"] == "error"]
+    assert issue["file"].endswith("customer_issues.xls") and "save as .xlsx" in issue["reason"]
 
 
 # --------------------------------------------------------------------------- 4

@@ -176,8 +176,12 @@ def test_old_xls_by_its_first_bytes(tmp_path):
         read(write(tmp_path / "work_orders.xls", ole))
     with pytest.raises(InputError, match="old binary Excel"):
         read(write(tmp_path / "work_orders.xlsx", ole))  # .xlsx name, .xls content
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    write(alone / "work_orders.xls", ole)
+    source = discover(alone)["work_orders"]  # found, so that only this sheet fails
     with pytest.raises(InputError, match=r"old \.xls format"):
-        discover(tmp_path)
+        read(source.path)
 
 
 def test_zip_named_csv(tmp_path):

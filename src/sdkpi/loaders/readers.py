@@ -232,9 +232,11 @@ def discover(data: Path, named: Collection[str] = ()) -> dict[str, SheetSource]:
         ext = _suffix(entry)
         sheet = _sheet_for_name(_stem(entry))
         if ext in OLD_EXCEL_EXTENSIONS:
-            if sheet is not None:
-                _raise_wrong_format(entry, sheet, _sniff(entry), "xls")
-            old_excel.append(entry)
+            if sheet is not None and sheet not in named:
+                # read_sheet refuses it with what to do: only this sheet fails, the rest is computed
+                _add_source(found, SheetSource(sheet, entry, None))
+            elif sheet is None:
+                old_excel.append(entry)
         elif ext in TEXT_EXTENSIONS or ext in WORKBOOK_EXTENSIONS:
             if sheet is not None:
                 if sheet not in named:
