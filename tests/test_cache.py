@@ -230,3 +230,15 @@ def test_no_cache_flag_and_env_leave_the_cache_alone(cache_on: Path, monkeypatch
     monkeypatch.delenv("SDKPI_NO_CACHE")
     assert CliRunner().invoke(app, args).exit_code == 0
     assert len(list(cache_on.glob("sheet-*.json"))) == 8
+
+
+def test_entries_are_keyed_on_the_loader_code_too(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A reader fix must not hide behind entries the previous code wrote."""
+    from sdkpi import cache as cache_module
+
+    sheet_cache = cache_module.SheetCache(tmp_path / "cache")
+    file = tmp_path / "work_orders.csv"
+    file.write_text("ro_number\nR1\n", encoding="utf-8")
+    before = sheet_cache.key(file)
+    monkeypatch.setattr(cache_module, "code_fingerprint", lambda: "other-code")
+    assert sheet_cache.key(file) != before

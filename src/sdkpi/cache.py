@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -37,6 +38,26 @@ from .dataset import SheetData
 from .issues import DataIssue
 
 FORMAT = 2
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """Size and mtime of the modules that turn a file into a sheet.
+
+    An entry is only as good as the code that parsed it: a fix in a reader must not
+    be hidden behind entries written by the previous code, even without a version bump
+    (editable installs, local patches). Stat calls only: cheap.
+    """
+    loaders = Path(__file__).parent / "loaders"
+    files = [Path(__file__), Path(__file__).parent / "contract.py", *sorted(loaders.glob("*.py"))]
+    parts = []
+    for file in files:
+        with contextlib.suppress(OSError):
+            stat = file.stat()
+            parts.append(f"{file.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
 _META_FIELDS = ("name", "file", "worksheet", "file_format", "encoding", "header_row", "rows_in_file")
 _ISSUE_FIELDS = tuple(f.name for f in dataclasses.fields(DataIssue))
 
@@ -96,6 +117,7 @@ class SheetCache:
         return {
             "format": FORMAT,
             "sdkpi": __version__,
+            "code": code_fingerprint(),
             "path": str(resolved),
             "size": stat.st_size,
             "mtime_ns": stat.st_mtime_ns,
