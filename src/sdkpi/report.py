@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .breakdown import KpiBreakdown, breakdown_evaluation, check_column
 from .contract import SHEETS
 from .dataset import Dataset
 from .definitions import Definitions, load_definitions
@@ -70,6 +71,19 @@ WORDS: dict[str, dict[str, str]] = {
         "show_all": "Show all {count} records",
         "show_fewer": "Show fewer",
         "footer": "Made with sdkpi {version}",
+        "by_title": "Breakdown by {column}",
+        "by_sheet": "By {column}",
+        "by_note": (
+            "One row per {column}, best first: each value is the row's own numerator ÷ its own denominator; "
+            "the total is the Summary figure (summed numerators ÷ summed denominators)."
+        ),
+        "total": "Total",
+        "group_total": "Group total",
+        "empty_group": "(empty)",
+        "rank": "#",
+        "not_broken_down": "Not broken down by {column}",
+        "distinct": "Distinct counts: the rows need not add up to the total.",
+        "no_column": "the {sheet} sheet has no {column} column",
     },
     "zh": {
         "title": "售后服务 KPI 月报",
@@ -113,6 +127,18 @@ WORDS: dict[str, dict[str, str]] = {
         "show_all": "显示全部 {count} 条记录",
         "show_fewer": "收起",
         "footer": "由 sdkpi {version} 生成",
+        "by_title": "按{column}分解",
+        "by_sheet": "按{column}",
+        "by_note": (
+            "每个{column}一行,由好到差:各行数值 = 该行分子 ÷ 该行分母;合计即汇总表数值(分子之和 ÷ 分母之和)。"
+        ),
+        "total": "合计",
+        "group_total": "集团合计",
+        "empty_group": "(空)",
+        "rank": "#",
+        "not_broken_down": "未按{column}分解的指标",
+        "distinct": "去重计数:各行之和不必等于合计。",
+        "no_column": "「{sheet}」没有{column}列",
     },
 }
 
@@ -132,6 +158,7 @@ class KpiReport:
     previous: float | None
     trend: list[TrendPoint]
     records: RecordList | None = None  # only for missed KPIs
+    breakdown: KpiBreakdown | None = None  # only with --by: this month per group, plus the total
 
     @property
     def change(self) -> float | None:
@@ -159,6 +186,7 @@ class ReportData:
     currency: str = "¥"
     record_limit: int = RECORD_LIMIT
     words: dict[str, str] = field(default_factory=dict)
+    by: str | None = None  # the --by column, when the report has a breakdown
 
     @property
     def kpis(self) -> list[KpiReport]:
@@ -177,6 +205,32 @@ class ReportData:
         known = SHEETS[sheet].column(column) if sheet in SHEETS else None
         return known.zh if known is not None and self.lang == "zh" else column
 
+    @property
+    def by_label(self) -> str:
+        """The --by column as the reader knows it (服务顾问 in a Chinese report)."""
+        by = self.by or ""
+        sheet = next((name for name, s in SHEETS.items() if s.column(by) is not None), "")
+        return self.column_label(sheet, by)
+
+    @property
+    def broken_down(self) -> list[KpiReport]:
+        """KPIs with a row per group (their sheet has the --by column), in summary order."""
+        return [k for k in self.kpis if k.breakdown is not None and k.breakdown.reason is None]
+
+    @property
+    def not_broken_down(self) -> list[KpiReport]:
+        """KPIs the --by column cannot split (the sheet lacks it, or there is no data)."""
+        return [k for k in self.kpis if k.breakdown is not None and k.breakdown.reason is not None]
+
+    def breakdown_reason(self, kpi: KpiReport) -> str:
+        """Why a KPI is not broken down, in the report's language where the reason is ours."""
+        reason = kpi.breakdown.reason if kpi.breakdown else None
+        sheet = kpi.result.sheet
+        if reason == f"the {sheet} sheet has no {self.by} column":
+            sheet_label = SHEETS[sheet].zh if self.lang == "zh" and sheet in SHEETS else sheet
+            return self.words["no_column"].format(sheet=sheet_label, column=self.by_label)
+        return reason or ""
+
 
 def build_report(
     data: str | Path | Dataset,
@@ -191,8 +245,13 @@ def build_report(
     today: date | None = None,
     record_limit: int = RECORD_LIMIT,
     progress: Progress | None = None,
+    by: str | None = None,
 ) -> ReportData:
-    """Compute the month, the month before and `last` months of trend from one load of the data."""
+    """Compute the month, the month before and `last` months of trend from one load of the data.
+
+    With `by` (a column such as advisor or store) each KPI of the month is also split per
+    value of that column, from the same row masks as the headline figure (`sdkpi.breakdown`).
+    """
     from .api import load_data, parse_period
     from .loaders.group import select_store
 
@@ -202,6 +261,8 @@ def build_report(
         raise UsageError(f"--lang must be one of {', '.join(WORDS)}, not {lang!r}")
     period = parse_period(month)
     defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
+    if by is not None:
+        check_column(by, defs)  # before the (possibly long) load
     if isinstance(data, Dataset):
         dataset = select_store(data, store) if store else data
     else:
@@ -231,7 +292,8 @@ def build_report(
         records = None
         if kpi.status == "missed":
             records = failing_records(evaluation, defs.compiled[kpi.id], record_limit, lang)
-        reports[kpi.id] = KpiReport(kpi, previous.get(kpi.id), trend[kpi.id], records)
+        split = breakdown_evaluation(evaluation, defs.compiled[kpi.id], by) if by else None
+        reports[kpi.id] = KpiReport(kpi, previous.get(kpi.id), trend[kpi.id], records, split)
     return ReportData(
         result=result,
         previous_period=previous_period,
@@ -241,6 +303,7 @@ def build_report(
         currency=currency,
         record_limit=record_limit,
         words=WORDS[lang],
+        by=by,
     )
 
 

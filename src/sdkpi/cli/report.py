@@ -40,12 +40,18 @@ def report_command(
     mapping: MappingOpt = None,
     store: StoreOpt = None,
     lang: Annotated[Lang | None, typer.Option("--lang", help="Language of the report: en or zh.")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", help="Add a breakdown per value of this column (advisor, technician, store ...)."
+        ),
+    ] = None,
     fail_on_miss: FailOnMissOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Write the month's report: KPIs by stage, trends, the records behind each miss, data issues.
-    Prints the path of the file written."""
+    """Write the month's report: KPIs by stage, trends, the records behind each miss, data issues
+    (and with --by, each KPI per advisor, store ...). Prints the path of the file written."""
     from ..config import pick
     from ..report import build_report
 
@@ -65,6 +71,7 @@ def report_command(
                 store=pick(store, cfg.store),
                 currency=cfg.currency or "¥",
                 progress=step,
+                by=by or None,
             )
     except SdkpiError as err:
         fail(err)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -18,6 +18,9 @@ from ..atomic import write_text_atomic
 from ..report import KpiReport, ReportData, TrendPoint, generated_label
 from ..results import KpiResult
 from .formatting import STATUS_LABELS, STATUS_SYMBOLS, format_number, format_part, format_target, text
+
+if TYPE_CHECKING:
+    from ..breakdown import GroupRow
 
 CHART_W, CHART_H = 320, 150
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 46, 10, 10, 22
@@ -82,6 +85,7 @@ def context(report: ReportData) -> dict[str, Any]:
             for stage in report.stages
         ],
         "missed": [missed_block(kpi, report) for kpi in report.missed],
+        "by": breakdown_section(report) if report.by else None,
         "provisional": provisional_note(report),
         "version": __version__,
     }
@@ -177,6 +181,54 @@ def missed_block(kpi: KpiReport, report: ReportData) -> dict[str, Any]:
         "showing": (
             report.words["showing"].format(shown=len(records.rows), total=records.total) if records else ""
         ),
+    }
+
+
+# --------------------------------------------------------------------------- breakdown (--by)
+
+
+def breakdown_section(report: ReportData) -> dict[str, Any]:
+    """The --by section: per KPI its groups best first and the total; the KPIs it cannot split."""
+    words, column = report.words, report.by_label
+    kpis = []
+    for kpi in report.broken_down:
+        split = kpi.breakdown
+        assert split is not None and split.total is not None
+        groups = [dict(group_cells(g, kpi.result, report), rank=i) for i, g in enumerate(split.groups, 1)]
+        kpis.append(
+            {
+                "id": kpi.result.id,
+                "name": text(kpi.result.name, report.lang),
+                "target": target_text(kpi.result, report.lang),
+                "distinct": split.distinct,
+                "groups": groups,
+                "total": group_cells(split.total, kpi.result, report),
+            }
+        )
+    return {
+        "title": words["by_title"].format(column=column),
+        "note": words["by_note"].format(column=column),
+        "column": column,
+        "total": words["group_total" if report.by == "store" else "total"],
+        "kpis": kpis,
+        "left_out_title": words["not_broken_down"].format(column=column),
+        "left_out": [
+            {"name": text(k.result.name, report.lang), "reason": report.breakdown_reason(k)}
+            for k in report.not_broken_down
+        ],
+    }
+
+
+def group_cells(group: GroupRow, result: KpiResult, report: ReportData) -> dict[str, Any]:
+    """One group's (or the total's) figures as shown; the group's name is None for empty cells."""
+    lang, currency = report.lang, report.currency
+    return {
+        "name": group.group,
+        "value": format_number(group.value, result.unit, currency),
+        "status": group.status,
+        "status_text": f"{STATUS_SYMBOLS[group.status]} {STATUS_LABELS[lang][group.status]}",
+        "numerator": format_part(group.numerator, part_unit(result), currency),
+        "denominator": format_part(group.denominator, "number", currency),
     }
 
 

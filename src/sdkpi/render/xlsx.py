@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import _writer as cell_writer
@@ -40,6 +40,9 @@ from ..atomic import write_atomic
 from ..report import KpiReport, ReportData, generated_label
 from ..results import KpiResult
 from .formatting import STATUS_LABELS, STATUS_SYMBOLS, format_target, text
+
+if TYPE_CHECKING:
+    from ..breakdown import GroupRow
 
 # status -> (fill, font colour): Excel's own Good / Bad / Neutral palette, blue for report-only
 STATUS_COLOURS = {
@@ -275,6 +278,99 @@ def summary_row(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -> 
             indent=1 if column in (1, 9) else cell.alignment.indent,
             vertical="center",
             wrap_text=column == 9,
+        )
+
+
+# --------------------------------------------------------------------------- breakdown (--by)
+
+BY_WIDTHS = (6, 34, 13, 16, 15, 14, 14)
+TOTAL_BORDER = Border(top=Side(style="thin", color="1F3864"), bottom=Side(style="thin", color="1F3864"))
+
+
+def breakdown_sheet(ws: Worksheet, report: ReportData) -> None:
+    """Each KPI whose sheet has the --by column: a row per group, best first, then the total."""
+    words = report.words
+    width = len(BY_WIDTHS)
+    title = (
+        f"{words['by_title'].format(column=report.by_label)} · {report.store} · {report.result.period.label}"
+    )
+    row = title_block(ws, report, title, width)
+    put(ws, 3, 1, words["by_note"].format(column=report.by_label)).font = font(
+        italic=True, color="595959", size=9
+    )
+    ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=width)
+    labels = [words["rank"], f"{words['kpi']} / {report.by_label}", *(words[c] for c in SUMMARY_COLUMNS[1:6])]
+    header_row(ws, row, labels)
+    ws.freeze_panes = ws.cell(row=row + 1, column=3)
+    ws.print_title_rows = f"{row}:{row}"
+    for kpi in report.broken_down:
+        row = breakdown_block(ws, row + 1, kpi, report)
+    left_out = report.not_broken_down
+    if left_out:
+        row += 2
+        heading = words["not_broken_down"].format(column=report.by_label)
+        put(ws, row, 1, heading).font = font(bold=True, color="1F3864")
+        for kpi in left_out:
+            row += 1
+            put(ws, row, 2, text(kpi.result.name, report.lang)).alignment = Alignment(indent=1)
+            put(ws, row, 3, report.breakdown_reason(kpi)).font = font(color="7F7F7F", size=9)
+    set_widths(ws, BY_WIDTHS)
+    header_footer(ws, report)
+
+
+def breakdown_block(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -> int:
+    """The KPI's band row (name, target), its groups and the total; returns the last row used."""
+    split = kpi.breakdown
+    assert split is not None and split.total is not None
+    result, words = kpi.result, report.words
+    put(ws, row, 1, text(result.name, report.lang)).font = font(bold=True, color="1F3864")
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+    put(ws, row, 4, target_text(result, report.lang)).alignment = Alignment(horizontal="right")
+    for column in range(1, len(BY_WIDTHS) + 1):
+        ws.cell(row=row, column=column).fill = STAGE_FILL
+    for rank, group in enumerate(split.groups, start=1):
+        row += 1
+        put(ws, row, 1, rank).alignment = Alignment(horizontal="center", vertical="center")
+        name = put(ws, row, 2, group.group if group.group is not None else words["empty_group"])
+        name.alignment = Alignment(indent=1, vertical="center")
+        if group.group is None:
+            name.font = font(italic=True, color="7F7F7F")
+        group_figures(ws, row, group, result, report)
+    row += 1
+    total_word = words["group_total" if report.by == "store" else "total"]
+    group_figures(ws, row, split.total, result, report)
+    total = put(ws, row, 2, total_word)
+    total.font = font(bold=True)
+    total.alignment = Alignment(indent=1, vertical="center")
+    paint_status(ws.cell(row=row, column=5), split.total.status)
+    for column in (6, 7):
+        ws.cell(row=row, column=column).font = font(bold=True)
+    if split.total.status != "missed":
+        ws.cell(row=row, column=3).font = font(bold=True)
+    for column in range(1, 8):
+        ws.cell(row=row, column=column).border = TOTAL_BORDER
+    if split.distinct:
+        row += 1
+        put(ws, row, 2, words["distinct"]).font = font(italic=True, color="7F7F7F", size=9)
+    return row
+
+
+def group_figures(ws: Worksheet, row: int, group: GroupRow, result: KpiResult, report: ReportData) -> None:
+    """Value, status, numerator and denominator of one group (or the total), as on the Summary."""
+    currency = report.currency
+    value = put(ws, row, 3, group.value, value_format(result.unit, currency))
+    if group.status == "missed":
+        value.font = font(bold=True, color=STATUS_COLOURS["missed"][1])
+    status = put(ws, row, 5, status_text(group.status, report.lang))
+    paint_status(status, group.status, bold=False)
+    status.alignment = Alignment(horizontal="center")
+    put(ws, row, 6, group.numerator, part_format(group.numerator, result.unit, currency))
+    put(ws, row, 7, group.denominator, part_format(group.denominator, "number", currency))
+    for column in range(1, 8):
+        cell = ws.cell(row=row, column=column)
+        cell.border = GRID
+        cell.alignment = Alignment(
+            horizontal=cell.alignment.horizontal, indent=cell.alignment.indent, vertical="center"
         )
 
 
@@ -542,6 +638,9 @@ def build_workbook(report: ReportData) -> Workbook:
     workbook = Workbook()
     summary_sheet(workbook.active, report)
     taken = {workbook.active.title.lower()}
+    if report.by:
+        by_title = sheet_title(report.words["by_sheet"].format(column=report.by_label), taken)
+        breakdown_sheet(workbook.create_sheet(by_title), report)
     trend_sheet(workbook.create_sheet(sheet_title(report.words["trend"], taken)), report)
     for kpi in report.missed:
         name = f"✗ {text(kpi.result.name, report.lang)}"
