@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import CONFORMANCE, TODAY, dataset
+from sdkpi.breakdown import breakdown
 from sdkpi.cli import app
 from sdkpi.errors import UsageError
 from sdkpi.render import html, xlsx
@@ -88,6 +90,22 @@ def test_group_rows_add_up_and_the_total_row_is_the_summary_figure(workbook, rep
             assert sum(g[4] for g in groups) == kpi.result.denominator, kpi.result.id
             if isinstance(kpi.result.numerator, int):
                 assert sum(g[3] for g in groups) == kpi.result.numerator, kpi.result.id
+
+
+def test_every_row_equals_the_json_of_compute_by(workbook):
+    """The sheet holds exactly what `sdkpi compute --by advisor --format json` prints."""
+    expected = json.loads(json.dumps(breakdown(STORE_A, "advisor", month="2024-05", today=TODAY).to_dict()))
+    ws = workbook["By advisor"]
+    found = blocks(ws)
+    for kpi in expected["kpis"]:
+        if kpi["reason"]:
+            continue
+        block = found[kpi["name"]["en"]]
+        rows = [figures(ws, r) for r in [*block["groups"], block["total"]]]
+        parts = [*kpi["groups"], {**kpi["total"], "group": "Total"}]
+        assert [(r[0], r[1], r[3], r[4]) for r in rows] == [
+            (p["group"], p["value"], p["numerator"], p["denominator"]) for p in parts
+        ], kpi["id"]
 
 
 def test_groups_are_ranked_best_first_with_status_colours_and_formats(workbook):

@@ -295,10 +295,11 @@ def breakdown_sheet(ws: Worksheet, report: ReportData) -> None:
         f"{words['by_title'].format(column=report.by_label)} · {report.store} · {report.result.period.label}"
     )
     row = title_block(ws, report, title, width)
-    put(ws, 3, 1, words["by_note"].format(column=report.by_label)).font = font(
-        italic=True, color="595959", size=9
-    )
+    note = put(ws, 3, 1, words["by_note"].format(column=report.by_label))
+    note.font = font(italic=True, color="595959", size=9)
+    note.alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=width)
+    ws.row_dimensions[3].height = 12 * text_lines(str(note.value), sum(BY_WIDTHS) * 1.2) + 3
     labels = [words["rank"], f"{words['kpi']} / {report.by_label}", *(words[c] for c in SUMMARY_COLUMNS[1:6])]
     header_row(ws, row, labels)
     ws.freeze_panes = ws.cell(row=row + 1, column=3)
