@@ -132,3 +132,37 @@ def test_reader_blank_mask_shortcut_matches_the_full_check() -> None:
             for c in column.chunks
         ]
         assert readers._blank_mask(column).tolist() == np.concatenate(full).tolist()
+
+
+def test_compute_skips_unread_clean_text_columns_but_reports_the_same_issues(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from conftest import CONFORMANCE
+    from sdkpi.api import columns_read
+    from sdkpi.definitions import load_definitions
+    from sdkpi.loaders.sheets import load_dataset
+
+    data = tmp_path / "store"
+    shutil.copytree(CONFORMANCE / "store-a", data)
+    parts = (data / "parts_requests.csv").read_text(encoding="utf-8").splitlines()
+    parts[1] = "," + parts[1].split(",", 1)[1]  # a required request_id left empty (no KPI reads it)
+    (data / "parts_requests.csv").write_text("\n".join(parts) + "\n", encoding="utf-8")
+    orders = (data / "work_orders.csv").read_text(encoding="utf-8").splitlines()
+    cells = orders[1].split(",")
+    cells[3] = "#N/A"  # a placeholder in vin (no KPI reads it): still reported
+    orders[1] = ",".join(cells)
+    (data / "work_orders.csv").write_text("\n".join(orders) + "\n", encoding="utf-8")
+
+    full = load_dataset(data)
+    pruned = load_dataset(data, columns=columns_read(load_definitions()))
+    assert pruned.issues == full.issues
+    codes = {(i.sheet, i.code, i.column) for i in pruned.issues}
+    assert ("parts_requests", "missing_required", "request_id") in codes
+    assert any(sheet == "work_orders" and code == "placeholder" for sheet, code, _ in codes)
+    orders_frame = pruned.sheets["work_orders"].frame
+    assert "customer_id" not in orders_frame.columns and "customer_id" in full.sheets["work_orders"].frame
+    assert "vin" in orders_frame.columns  # it had something to report, so it was parsed
+    assert "request_id" not in pruned.sheets["parts_requests"].frame.columns
+    for name, sheet in pruned.sheets.items():
+        for column in sheet.frame.columns:
+            pd.testing.assert_series_equal(sheet.frame[column], full.sheets[name].frame[column])

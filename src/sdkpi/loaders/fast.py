@@ -148,6 +148,11 @@ def is_clean_text(raw: pd.Series, *, is_id: bool = False) -> bool:
     return not arrow.null_count and _clean_text(arrow, is_id=is_id)
 
 
+def empty_cells(raw: pd.Series) -> np.ndarray:
+    """Where a CSV text column's cells are empty (what `parse_column` would make None)."""
+    return _numpy_bool(pc.equal(pc.binary_length(raw.array.__arrow_array__()), 0))
+
+
 def _clean_text(arrow: Any, *, is_id: bool) -> bool:
     first, last = _edge_bytes(arrow)
     if _all(pc.string_is_ascii(arrow)):

@@ -155,7 +155,7 @@ def load_sheet(
         rows_in_file=raw.rows_in_file,
         header_map={raw.headers[i]: name for i, name in header_map.items()},
     )
-    issues += _check_required_values(data, sheet)
+    issues += _check_required_values(data, sheet, parsed.unread_empty)
     data = _drop_duplicate_keys(data, sheet, issues)
     return data, issues
 
@@ -213,6 +213,7 @@ def _missing_columns_issue(sheet: Sheet, file: str, missing: list[str], headers:
 class _Parsed:
     frame: pd.DataFrame
     bad: dict[str, np.ndarray]
+    unread_empty: dict[str, np.ndarray] = field(default_factory=dict)  # required columns left unread
 
 
 def _parse_columns(
@@ -225,6 +226,7 @@ def _parse_columns(
 ) -> _Parsed:
     columns: dict[str, Any] = {}
     skipped: set[str] = set()
+    unread_empty: dict[str, np.ndarray] = {}
     bad: dict[str, np.ndarray] = {}
     excel = raw.file_format == "xlsx"
     file = str(raw.source.path)
@@ -248,6 +250,8 @@ def _parse_columns(
             and fast.is_clean_text(series, is_id=_is_id(column))
         ):
             skipped.add(column.name)  # not read by the computation, and nothing to report
+            if column.required:  # but its empty cells are: keep where they are
+                unread_empty[column.name] = fast.empty_cells(series)
             continue
         parsed = fast.parse_column(
             series,
@@ -289,17 +293,12 @@ def _parse_columns(
             columns[column.name] = _empty_column(column, n)
     frame = fast.frame_of(columns, n)
     frame.index = pd.RangeIndex(n)
-    return _Parsed(frame, bad)
+    return _Parsed(frame, bad, unread_empty)
 
 
 def _unread(column: Column, sheet: Sheet, wanted: Collection[str]) -> bool:
-    """An optional text column the computation does not read (keys and `store` are always read)."""
-    return (
-        column.type == "text"
-        and not column.required
-        and column.name not in wanted
-        and column.name not in (sheet.key, "store")
-    )
+    """A text column the computation does not read (keys and `store` are always read)."""
+    return column.type == "text" and column.name not in wanted and column.name not in (sheet.key, "store")
 
 
 def _is_id(column: Column) -> bool:
@@ -318,13 +317,19 @@ def _empty_column(column: Column, n: int) -> pd.Series:
     return pd.Series([None] * n, dtype=object)
 
 
-def _check_required_values(data: SheetData, sheet: Sheet) -> list[DataIssue]:
+def _check_required_values(
+    data: SheetData, sheet: Sheet, unread_empty: dict[str, np.ndarray] | None = None
+) -> list[DataIssue]:
     """A required cell left empty: reported (a row with no period date belongs to no period)."""
     issues = []
+    unread_empty = unread_empty or {}
     for column in sheet.columns:
         if not column.required or column.name in data.missing_columns:
             continue
-        empty = data.frame[column.name].isna().to_numpy()
+        if column.name in unread_empty:
+            empty = unread_empty[column.name]
+        else:
+            empty = data.frame[column.name].isna().to_numpy()
         if column.name in data.bad:
             empty = empty & ~data.bad[column.name]  # bad cells were reported already
         for position in np.flatnonzero(empty):
