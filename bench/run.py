@@ -273,7 +273,7 @@ def table(rows: list[Row]) -> str:
     lines = [f"{'measure':<{width}}  {'figure':>{fig}}  {'target':<10}  result", "-" * (width + fig + 26)]
     for r in rows:
         verdict = "" if r.ok is None else ("PASS" if r.ok else "FAIL")
-        lines.append(f"{r.what:<{width}}  {r.figure:>{fig}}  {r.target:<10}  {verdict}")
+        lines.append(f"{r.what:<{width}}  {r.figure:>{fig}}  {r.target:<10}  {verdict}".rstrip())
     return "\n".join(lines)
 
 
