@@ -2,9 +2,10 @@
 
 `build_report` loads the data once, runs one `Engine` over the reporting month,
 the previous month and the last N months, and collects for every missed KPI the
-records that pulled it down. The result, `ReportData`, holds only plain result
-objects, strings and numbers, so the Excel and HTML renderers draw the same
-content and never touch pandas or files.
+records that pulled it down (and, with `by`, each KPI of the month per advisor,
+store ...). The result, `ReportData`, holds only plain result objects, strings and
+numbers, so the Excel and HTML renderers draw the same content and never touch
+pandas or files.
 """
 
 from __future__ import annotations

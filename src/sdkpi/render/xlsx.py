@@ -1,6 +1,7 @@
 """The monthly report as an Excel workbook (openpyxl), drawn from `ReportData` only.
 
 Sheets: Summary (KPIs by stage, status colours, change vs the previous month),
+with --by a "By <column>" sheet (each KPI per group, best first, and the total),
 Trend (a row per KPI and month, native line charts with the target as a second
 series), one sheet per missed KPI (its obstacles and the records behind it) and
 Data issues. Numbers are written as numbers with number formats, so a value cell
