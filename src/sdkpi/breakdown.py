@@ -125,7 +125,7 @@ def check_column(column: str, definitions: Definitions) -> None:
     """`--by` must name a column of some sheet (contract or the definitions' extra columns)."""
     known = {c for sheet in SHEETS for c in definitions.column_types(sheet)}
     if column not in known:
-        raise UsageError(f"--by: unknown column {column!r}{did_you_mean(column, known)}", column=column)
+        raise UsageError(f"--by: unknown column {column!r}{did_you_mean(column, known)}")
 
 
 def breakdown_all(
