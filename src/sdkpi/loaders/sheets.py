@@ -230,8 +230,13 @@ def _parse_columns(
     bad: dict[str, np.ndarray] = {}
     excel = raw.file_format == "xlsx"
     file = str(raw.source.path)
+    n = len(raw.data)
+    # Take the raw columns out of the sheet: each is freed once parsed, not when all are
+    # (for a million-row sheet, the raw text and the typed columns never all coexist).
+    raw_columns = {position: raw.data[position] for position in range(len(raw.headers))}
+    raw.data = raw.data.iloc[:, :0]
     for position, header in enumerate(raw.headers):
-        series = raw.data[position]
+        series = raw_columns.pop(position)
         canonical = header_map.get(position)
         column = sheet.column(canonical) if canonical else None
         if column is None:
@@ -287,7 +292,6 @@ def _parse_columns(
                     problem.value,
                 )
             )
-    n = len(raw.data)
     for column in sheet.columns:
         if column.name not in columns and column.name not in skipped:
             columns[column.name] = _empty_column(column, n)
