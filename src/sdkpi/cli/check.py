@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..errors import EXIT_INPUT, EXIT_OK, SdkpiError
-from .batch import ConfigOpt, StoreOpt, settings
-from .common import DefsOpt, MappingOpt, NoCacheOpt, OutputFormat, fail
+from ..errors import EXIT_INPUT, EXIT_OK
+from .batch import ConfigOpt, DataPathOpt, StoreOpt, resolve, running, terminal, write_stdout
+from .common import DefsOpt, MappingOpt, NoCacheOpt, OutputFormat
 
 
 def check_command(
-    data: Annotated[Path | None, typer.Option("--data", "-d", help="Folder of exported sheets.")] = None,
+    data: DataPathOpt = None,
     mapping: MappingOpt = None,
     defs: DefsOpt = None,
     output: Annotated[
@@ -33,24 +31,18 @@ def check_command(
     Exit 0 when nothing is an error, 3 when a file, column or row could not be read.
     """
     from ..api import check
-    from ..config import pick
 
-    cfg = settings(config)
-    data, defs, mapping = pick(data, cfg.data, Path(".")), pick(defs, cfg.defs), pick(mapping, cfg.mapping)
-    try:
+    run = resolve(config, data=data, defs=defs, mapping=mapping, store=store)
+    with running(quiet=True):
         result = check(
-            data, mapping=mapping, definitions=defs, store=pick(store, cfg.store), cache=not no_cache
+            run.data, mapping=run.mapping, definitions=run.defs, store=run.store, cache=not no_cache
         )
-    except SdkpiError as err:
-        fail(err)
     if output is OutputFormat.json:
         from ..render.issues import check_to_json
 
-        sys.stdout.write(check_to_json(result) + "\n")
+        write_stdout(check_to_json(result))
     else:
         from ..render.issues import render_check
-        from ..safety import TerminalConsole as Console  # data text: no markup, no escapes
 
-        console = Console(width=None if sys.stdout.isatty() else 160)
-        render_check(result, console, limit=None if show_all else limit)
+        render_check(result, terminal(piped_width=160), limit=None if show_all else limit)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_INPUT)

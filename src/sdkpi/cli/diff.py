@@ -7,9 +7,20 @@ from typing import Annotated
 
 import typer
 
-from ..errors import SdkpiError, UsageError
-from .batch import ConfigOpt, KpiOpt, StoreOpt, exit_for, progress, settings, summarize_issues, write_stdout
-from .common import DefsOpt, FromOpt, Lang, MappingOpt, MonthOpt, OutputFormat, QuietOpt, ToOpt, fail
+from ..errors import UsageError
+from .batch import (
+    ConfigOpt,
+    KpiOpt,
+    LangChoiceOpt,
+    StoreOpt,
+    exit_for,
+    resolve,
+    running,
+    summarize_issues,
+    terminal,
+    write_stdout,
+)
+from .common import DefsOpt, FromOpt, MappingOpt, MonthOpt, OutputFormat, QuietOpt, ToOpt
 
 TABLE_LIMIT = 20
 
@@ -30,7 +41,7 @@ def diff_command(
     output: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table or json.")
     ] = OutputFormat.table,
-    lang: Annotated[Lang | None, typer.Option("--lang", help="Language of names and labels.")] = None,
+    lang: LangChoiceOpt = None,
     limit: Annotated[
         int | None,
         typer.Option(
@@ -42,40 +53,34 @@ def diff_command(
 ) -> None:
     """Which KPIs moved between A and B, by how much, and which records changed their role."""
     from ..compare import diff
-    from ..config import pick
 
-    cfg = settings(config)
-    language = lang.value if lang else cfg.lang or "en"
+    run = resolve(config, data=data, defs=defs, mapping=mapping, store=store, lang=lang)
     if limit is None:
         limit = TABLE_LIMIT if output is OutputFormat.table else 0
-    try:
+    with running(quiet) as update:
         if data_b is None and defs_b is None:
             raise UsageError("nothing to compare: give --data-b B, --defs-b FILE, or both")
-        with progress(quiet, "loading") as update:
-            result = diff(
-                pick(data, cfg.data, Path(".")),
-                data_b=data_b,
-                definitions=pick(defs, cfg.defs),
-                definitions_b=defs_b,
-                month=month,
-                start=start,
-                end=end,
-                mapping=pick(mapping, cfg.mapping),
-                kpis=kpi or None,
-                store=pick(store, cfg.store),
-                progress=update,
-                limit=limit or None,
-            )
-    except SdkpiError as err:
-        fail(err)
+        result = diff(
+            run.data,
+            data_b=data_b,
+            definitions=run.defs,
+            definitions_b=defs_b,
+            month=month,
+            start=start,
+            end=end,
+            mapping=run.mapping,
+            kpis=kpi or None,
+            store=run.store,
+            progress=update,
+            limit=limit or None,
+        )
     if output is OutputFormat.json:
         from ..render.why import to_json
 
         write_stdout(to_json(result.to_dict()))
     else:
         from ..render.why import render_diff
-        from ..safety import TerminalConsole as Console  # data text: no markup, no escapes
 
-        render_diff(result, Console(), language, cfg.currency or "¥")
+        render_diff(result, terminal(), run.lang, run.currency)
     summarize_issues(result.data_issues, quiet)
     raise typer.Exit(exit_for(result.data_issues, False, False))

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from enum import Enum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..errors import SdkpiError
 from .batch import (
     ConfigOpt,
+    DataPathOpt,
     FailOnMissOpt,
+    LangChoiceOpt,
     StoreOpt,
     exit_for,
-    progress,
-    settings,
+    resolve,
+    running,
     summarize_issues,
+    terminal,
     write_stdout,
 )
-from .common import DefsOpt, FromOpt, Lang, MappingOpt, MonthOpt, QuietOpt, ToOpt, fail
+from .common import DefsOpt, FromOpt, MappingOpt, MonthOpt, QuietOpt, ToOpt
 
 TABLE_LIMIT = 50
 
@@ -32,7 +33,7 @@ class ExplainFormat(str, Enum):
 
 def explain_command(
     kpi_id: Annotated[str, typer.Argument(help="The KPI id, e.g. on_time_completion_rate.")],
-    data: Annotated[Path | None, typer.Option("--data", "-d", help="Folder of exported sheets.")] = None,
+    data: DataPathOpt = None,
     month: MonthOpt = None,
     start: FromOpt = None,
     end: ToOpt = None,
@@ -42,7 +43,7 @@ def explain_command(
     output: Annotated[
         ExplainFormat, typer.Option("--format", "-f", help="table, json, or csv (the record list).")
     ] = ExplainFormat.table,
-    lang: Annotated[Lang | None, typer.Option("--lang", help="Language of the words.")] = None,
+    lang: LangChoiceOpt = None,
     limit: Annotated[
         int | None,
         typer.Option("--limit", "-n", help=f"Records to list (0: all; default {TABLE_LIMIT} in a table)."),
@@ -53,34 +54,31 @@ def explain_command(
 ) -> None:
     """Explain one KPI: its definition in words, its figures, what was left out, and the
     records in the denominator but not in the numerator, each with the condition it failed."""
-    from ..config import pick
     from ..explain import explain
 
-    cfg = settings(config)
-    language = lang.value if lang else cfg.lang or "en"
+    run = resolve(
+        config, data=data, defs=defs, mapping=mapping, store=store, lang=lang, fail_on_miss=fail_on_miss
+    )
     if limit is None:
         limit = TABLE_LIMIT if output is ExplainFormat.table else 0
-    try:
-        with progress(quiet, "loading") as update:
-            result = explain(
-                pick(data, cfg.data, Path(".")),
-                kpi_id,
-                month=month,
-                start=start,
-                end=end,
-                definitions=pick(defs, cfg.defs),
-                mapping=pick(mapping, cfg.mapping),
-                store=pick(store, cfg.store),
-                progress=update,
-                lang=language,
-                limit=limit or None,
-            )
-    except SdkpiError as err:
-        fail(err)
-    _render(result, output, language, cfg.currency or "¥")
+    with running(quiet) as update:
+        result = explain(
+            run.data,
+            kpi_id,
+            month=month,
+            start=start,
+            end=end,
+            definitions=run.defs,
+            mapping=run.mapping,
+            store=run.store,
+            progress=update,
+            lang=run.lang,
+            limit=limit or None,
+        )
+    _render(result, output, run.lang, run.currency)
     summarize_issues(result.data_issues, quiet)
     missed = result.kpi.status == "missed"
-    raise typer.Exit(exit_for(result.data_issues, missed, pick(fail_on_miss, cfg.fail_on_miss, False)))
+    raise typer.Exit(exit_for(result.data_issues, missed, run.fail_on_miss))
 
 
 def _render(result: object, output: ExplainFormat, lang: str, currency: str) -> None:
@@ -94,6 +92,4 @@ def _render(result: object, output: ExplainFormat, lang: str, currency: str) -> 
         if result.records is not None:
             write_stdout(records_csv(result.records))
     else:
-        from ..safety import TerminalConsole as Console  # data text: no markup, no escapes
-
-        render_explanation(result, Console(), lang, currency)
+        render_explanation(result, terminal(), lang, currency)

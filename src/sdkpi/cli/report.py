@@ -9,8 +9,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import EXIT_USAGE, SdkpiError, UsageError
-from .batch import ConfigOpt, FailOnMissOpt, StoreOpt, exit_for, progress, settings, summarize_issues
+from ..errors import EXIT_USAGE, UsageError
+from .batch import (
+    ConfigOpt,
+    DataPathOpt,
+    FailOnMissOpt,
+    StoreOpt,
+    exit_for,
+    resolve,
+    running,
+    summarize_issues,
+)
 from .common import DefsOpt, Lang, MappingOpt, MonthOpt, QuietOpt, fail
 
 if TYPE_CHECKING:
@@ -23,7 +32,7 @@ class ReportFormat(str, Enum):
 
 
 def report_command(
-    data: Annotated[Path | None, typer.Option("--data", "-d", help="Folder of exported sheets.")] = None,
+    data: DataPathOpt = None,
     month: MonthOpt = None,
     report_format: Annotated[
         ReportFormat | None,
@@ -52,34 +61,31 @@ def report_command(
 ) -> None:
     """Write the month's report: KPIs by stage, trends, the records behind each miss, data issues
     (and with --by, each KPI per advisor, store ...). Prints the path of the file written."""
-    from ..config import pick
     from ..report import build_report
 
-    cfg = settings(config)
+    run = resolve(
+        config, data=data, defs=defs, mapping=mapping, store=store, lang=lang, fail_on_miss=fail_on_miss
+    )
     if not month:
         fail(UsageError("say which month: --month 2024-05"))
     fmt, path = output_target(report_format, output, month, quiet)
-    try:
-        with progress(quiet, "loading") as step:
-            report = build_report(
-                pick(data, cfg.data, Path(".")),
-                month,
-                last=last,
-                definitions=pick(defs, cfg.defs),
-                mapping=pick(mapping, cfg.mapping),
-                lang=lang.value if lang else cfg.lang or "en",
-                store=pick(store, cfg.store),
-                currency=cfg.currency or "¥",
-                progress=step,
-                by=by or None,
-            )
-    except SdkpiError as err:
-        fail(err)
+    with running(quiet) as step:
+        report = build_report(
+            run.data,
+            month,
+            last=last,
+            definitions=run.defs,
+            mapping=run.mapping,
+            lang=run.lang,
+            store=run.store,
+            currency=run.currency,
+            progress=step,
+            by=by or None,
+        )
     write_report(report, fmt, path)
     print(path)
     summarize_issues(report.result.data_issues, quiet)
-    missed = bool(report.missed)
-    raise typer.Exit(exit_for(report.result.data_issues, missed, pick(fail_on_miss, cfg.fail_on_miss, False)))
+    raise typer.Exit(exit_for(report.result.data_issues, bool(report.missed), run.fail_on_miss))
 
 
 def output_target(
