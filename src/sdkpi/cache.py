@@ -243,7 +243,9 @@ def _write_table(handle: Any, table: Any) -> None:
 def _read_table(path: Path) -> Any:
     import pyarrow as pa
 
-    with pa.memory_map(str(path), "r") as source:
+    # Read, not memory-mapped: a mapping stays resident as long as any column points into it,
+    # while read buffers go once their column has been turned into Python objects.
+    with pa.OSFile(str(path), "rb") as source:
         return pa.ipc.open_file(source).read_all()
 
 
