@@ -57,12 +57,12 @@ COLUMNS: dict[str, dict[str, str]] = {
 QUERIES = {
     "work_orders": """
         WITH named AS (
-            SELECT DISTINCT comeback_of AS ro FROM work_orders
+            SELECT DISTINCT store, comeback_of AS ro FROM work_orders
             WHERE comeback_of IS NOT NULL AND comeback_of <> ro_number
         ), wo AS (
             SELECT w.*, coalesce(w.customer_type = 'internal', false) AS internal,
                    (w.ro_number IS NOT NULL AND n.ro IS NOT NULL) AS named
-            FROM work_orders w LEFT JOIN named n ON w.ro_number = n.ro
+            FROM work_orders w LEFT JOIN named n ON w.ro_number = n.ro AND w.store = n.store
             WHERE w.opened_at >= $start AND w.opened_at < $end
         )
         SELECT
@@ -141,6 +141,13 @@ KPIS = {
 }
 
 
+def _store(sheet: str, header: list[str]) -> str:
+    """Work orders carry their store: a comeback names an order of its own store."""
+    if sheet != "work_orders":
+        return ""
+    return ", coalesce(store, '') AS store" if "store" in header else ", '' AS store"
+
+
 def load(con: object, folder: Path) -> None:
     """One typed table per sheet, read once from its CSV (only the KPI columns)."""
     for sheet, columns in COLUMNS.items():
@@ -148,7 +155,8 @@ def load(con: object, folder: Path) -> None:
         header = path.open(encoding="utf-8").readline().strip().split(",")
         types = {name: columns.get(name, S) for name in header}
         con.execute(  # type: ignore[attr-defined]
-            f"CREATE TABLE {sheet} AS SELECT {', '.join(columns)} FROM read_csv(?, header = true, "
+            f"CREATE TABLE {sheet} AS SELECT {', '.join(columns)}{_store(sheet, header)} "
+            "FROM read_csv(?, header = true, "
             f"auto_detect = false, columns = {types!r}, timestampformat = '%Y-%m-%d %H:%M', "
             "dateformat = '%Y-%m-%d')",
             [str(path)],
