@@ -97,6 +97,27 @@ def test_a_changed_file_or_other_options_miss(cache: SheetCache, source: Path) -
     assert cache.get(cache.key(source, options=SheetOptions())) is None
 
 
+def test_a_new_version_of_a_file_replaces_its_entry(cache: SheetCache, source: Path) -> None:
+    cache.put(cache.key(source), _sheet(), [])
+    source.write_text("ro_number\nRO1\nRO2\n", encoding="utf-8")
+    cache.put(cache.key(source), _sheet(), [ISSUE])
+    assert len(list(cache.directory.glob("sheet-*"))) == 2  # one table + one sidecar, not two pairs
+    got = cache.get(cache.key(source))
+    assert got is not None and got[1] == [ISSUE]
+    cache.put(cache.key(source, columns=["ro_number"]), _sheet(), [])  # another way of reading it
+    assert len(list(cache.directory.glob("sheet-*"))) == 4
+
+
+def test_a_table_and_sidecar_from_different_writes_are_a_miss(cache: SheetCache, source: Path) -> None:
+    key = cache.key(source)
+    cache.put(key, _sheet(), [])
+    (table,) = cache.directory.glob("sheet-*.arrow")
+    first_table = table.read_bytes()
+    cache.put(key, _sheet(), [ISSUE])  # a second writer: new table and sidecar
+    table.write_bytes(first_table)  # ...whose table lost the race against the first one's
+    assert cache.get(key) is None
+
+
 def test_key_is_none_for_an_unreadable_path(cache: SheetCache, tmp_path: Path) -> None:
     assert cache.key(tmp_path / "nope.csv") is None
     assert cache.get(None) is None

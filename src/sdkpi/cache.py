@@ -4,16 +4,19 @@ A manager's what-if loop (edit the definitions, run again) reads the same export
 over and over; parsing them is most of a run. Each parsed sheet is stored once,
 keyed on the file's absolute path, size and modification time (ns), the worksheet,
 the mapping options, the columns asked for and the sdkpi version: change any of
-them and the entry is simply not found.
+them and the entry is simply not found. A file has one slot per way of reading it,
+so a new export of the same file replaces the old entry instead of piling up.
 
 Where: ``$SDKPI_CACHE_DIR``, else ``$XDG_CACHE_HOME/sdkpi``, else ``~/.cache/sdkpi``;
 never inside the data folder. Safe to delete at any time. Off with
 ``SDKPI_NO_CACHE=1`` (or ``--no-cache`` on the command line).
 
 Format: an Arrow IPC file (typed columns, row numbers, bad-cell masks) plus a JSON
-sidecar (sheet details and data issues), both written atomically. No pickle: a
-cache file is data that is checked on the way in (format, key, row count, column
-types); anything unexpected is a miss, and the sheet is read from its file again.
+sidecar (sheet details and data issues), each renamed into place, carrying the same
+random token so that a table and a sidecar of two different writes are never paired.
+No pickle: a cache file is data that is checked on the way in (format, key, token,
+row count, column types); anything unexpected is a miss, and the sheet is read from
+its file again.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import functools
 import hashlib
 import json
 import os
+import secrets
 import tempfile
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -58,6 +62,7 @@ def code_fingerprint() -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
+_VERSION_FIELDS = ("size", "mtime_ns", "sdkpi", "format")  # checked in the sidecar, not in the name
 _META_FIELDS = ("name", "file", "worksheet", "file_format", "encoding", "header_row", "rows_in_file")
 _ISSUE_FIELDS = tuple(f.name for f in dataclasses.fields(DataIssue))
 
@@ -127,7 +132,10 @@ class SheetCache:
         }
 
     def _paths(self, key: dict[str, Any]) -> tuple[Path, Path]:
-        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:40]
+        """One slot per file and way of reading it: a new version of the file replaces the old
+        entry, so the cache holds one entry per sheet file, not one per export ever read."""
+        slot = {k: v for k, v in key.items() if k not in _VERSION_FIELDS}
+        digest = hashlib.sha256(json.dumps(slot, sort_keys=True).encode()).hexdigest()[:40]
         return self.directory / f"sheet-{digest}.arrow", self.directory / f"sheet-{digest}.json"
 
     def get(self, key: dict[str, Any] | None) -> tuple[SheetData, list[DataIssue]] | None:
@@ -155,6 +163,9 @@ class SheetCache:
         except Exception:  # a column arrow cannot hold (mixed objects): just don't cache
             return False
         meta["key"] = key
+        # the pair is written as two files: the same token in both shows they belong together
+        meta["entry"] = secrets.token_hex(16)
+        table = table.replace_schema_metadata({b"sdkpi-entry": meta["entry"].encode()})
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             _replace(table_path, lambda handle: _write_table(handle, table))
@@ -254,6 +265,9 @@ _ARROW_TYPES = {"bool": "bool", "number": "double", "datetime": "int64", "text":
 
 def _restore(meta: dict[str, Any], table: Any) -> tuple[SheetData, list[DataIssue]]:
     """Rebuild the sheet, checking every column against what the sidecar promises."""
+    entry = (table.schema.metadata or {}).get(b"sdkpi-entry", b"").decode()
+    if not entry or entry != meta.get("entry"):
+        raise ValueError("cache table and sidecar come from different writes")
     if meta["format"] != FORMAT or table.num_rows != int(meta["rows"]):
         raise ValueError("cache entry does not match its sidecar")
     frame_columns: dict[str, Any] = {}
