@@ -62,7 +62,7 @@ def code_fingerprint() -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-_VERSION_FIELDS = ("size", "mtime_ns", "sdkpi", "format")  # checked in the sidecar, not in the name
+_VERSION_FIELDS = ("size", "mtime_ns", "sdkpi", "code", "format")  # checked in the sidecar, not in the name
 _META_FIELDS = ("name", "file", "worksheet", "file_format", "encoding", "header_row", "rows_in_file")
 _ISSUE_FIELDS = tuple(f.name for f in dataclasses.fields(DataIssue))
 
