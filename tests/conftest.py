@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 from sdkpi.contract import SHEETS
 from sdkpi.dataset import Dataset, SheetData
@@ -21,6 +22,12 @@ from sdkpi.results import Period
 # Tests read their fixtures afresh, never through (or into) the user's parsed-sheet cache;
 # tests/test_cache.py turns the cache on in a temporary folder where it tests it.
 os.environ["SDKPI_NO_CACHE"] = "1"
+
+# In CI (CI=true) property tests draw the same examples every run: a red CI always means a
+# change broke something, never that a random draw found an old corner. Locally they explore.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CONFORMANCE = FIXTURES / "conformance"
