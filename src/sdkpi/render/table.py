@@ -85,5 +85,20 @@ def summary_line(result: ComputeResult, lang: str = "en") -> str:
     return line
 
 
+def missed_hint(result: ComputeResult, lang: str = "en") -> str:
+    """Where to look next: the missed KPIs and the command that lists the records behind each."""
+    missed = [k.id for k in result.kpis if k.status == "missed"]
+    if not missed:
+        return ""
+    command = f"sdkpi explain <{'指标' if lang == 'zh' else 'kpi'}> --month {result.period.label}"
+    if lang == "zh":
+        return f"未达标: {', '.join(missed)}\n查看原因和相关记录: {command}"
+    return f"Missed: {', '.join(missed)}\nWhy, and the records behind it: {command}"
+
+
 def render_table(result: ComputeResult, console: Console, lang: str = "en", currency: str = "¥") -> None:
-    console.print(Group(kpi_table(result, lang, currency), Text(summary_line(result, lang))))
+    parts: list[Table | Text] = [kpi_table(result, lang, currency), Text(summary_line(result, lang))]
+    hint = missed_hint(result, lang)
+    if hint:
+        parts.append(Text(hint, style="dim"))
+    console.print(Group(*parts))
