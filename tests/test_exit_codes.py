@@ -289,3 +289,11 @@ def test_4_stdout_on_a_full_disk(tmp_path: Path) -> None:
         )
     assert done.returncode == EXIT_INTERNAL
     assert "No space left on device" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_error_messages_show_control_characters_from_file_names_as_text(tmp_path: Path) -> None:
+    folder = tmp_path / "store\x1b[2J"
+    folder.mkdir()
+    code, _, err = run("compute", "--data", folder, *MAY)
+    assert code == EXIT_INPUT
+    assert "\x1b" not in err and "store␛[2J" in err

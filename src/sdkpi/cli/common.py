@@ -52,5 +52,7 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No diagnostics on
 
 def fail(error: SdkpiError) -> NoReturn:
     """Print a library error on stderr and exit with its documented code."""
-    print(f"sdkpi: error: {error}", file=sys.stderr)
+    from ..safety import visible  # a file name or value from the data never drives the terminal
+
+    print(f"sdkpi: error: {visible(str(error))}", file=sys.stderr)
     raise typer.Exit(error.exit_code)

@@ -112,5 +112,7 @@ def write_report(report: ReportData, fmt: ReportFormat, path: Path) -> None:
 
             write_html(report, path)
     except OSError as err:
-        print(f"sdkpi: error: cannot write {path}: {err.strerror or err}", file=sys.stderr)
+        from ..safety import visible
+
+        print(f"sdkpi: error: {visible(f'cannot write {path}: {err.strerror or err}')}", file=sys.stderr)
         raise typer.Exit(EXIT_USAGE) from None
