@@ -17,13 +17,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from . import expr as ex
 from .contract import SHEETS
 from .errors import DefinitionError, ExpressionError
 from .evaluate import DATETIME, NUMBER, did_you_mean, infer, kind_of
+from .yaml_lines import LineDict, YamlProblem, load_yaml
 
 ID_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 TARGET_RE = re.compile(r"^\s*(>=|<=|>|<|=)\s*([-+]?\d+(?:\.\d+)?)\s*(%?)\s*$")
@@ -225,43 +225,6 @@ def _all_text(kpi: KpiDefinition) -> str:
     return " ".join(p for p in parts if p)
 
 
-# --------------------------------------------------------------------------- YAML with lines
-
-
-class _LineDict(dict[str, Any]):
-    """A mapping that remembers the line of itself and of each key (1-based)."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys and records line numbers."""
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> _LineDict:
-    loader.flatten_mapping(node)
-    mapping = _LineDict()
-    mapping.line = node.start_mark.line + 1
-    mapping.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str):
-            key = str(key)
-        if key in mapping:
-            mark = key_node.start_mark
-            raise DefinitionError(
-                f"duplicate key {key!r} (first at line {mapping.key_lines[key]})",
-                line=mark.line + 1,
-                hint=f"column {mark.column + 1}",
-            )
-        mapping[key] = loader.construct_object(value_node, deep=True)
-        mapping.key_lines[key] = key_node.start_mark.line + 1
-    return mapping
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
 MAX_DEFINITIONS_BYTES = 2_000_000
 
 
@@ -287,21 +250,10 @@ def load_definitions(path: str | Path | None = None) -> Definitions:
 
 def parse_definitions(text: str, source: str = "<definitions>") -> Definitions:
     try:
-        data = yaml.load(text, Loader=_StrictLoader)
-    except DefinitionError as err:
-        err.file = source
-        raise
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark
-        line = mark.line + 1 if mark else None
-        col = f"column {mark.column + 1}" if mark else None
-        raise DefinitionError(f"YAML syntax error: {err.problem}", file=source, line=line, hint=col) from None
-    except yaml.YAMLError as err:
-        raise DefinitionError(f"YAML error: {err}", file=source) from None
-    except RecursionError:  # [[[[...]]]] thousands deep: PyYAML's composer recurses
-        raise DefinitionError("YAML nested too deeply", file=source) from None
-    except ValueError as err:  # e.g. an integer of more than 4300 digits
-        raise DefinitionError(f"YAML value cannot be read: {err}", file=source) from None
+        data = load_yaml(text)
+    except YamlProblem as problem:
+        column = f"column {problem.column}" if problem.column else None
+        raise DefinitionError(problem.message, file=source, line=problem.line, hint=column) from None
     if not isinstance(data, dict):
         raise DefinitionError("the file must hold a mapping with 'stages' and 'kpis'", file=source, line=1)
     try:
@@ -328,7 +280,7 @@ def _locate(data: Any, loc: tuple[Any, ...]) -> tuple[int | None, str | None]:
     kpi_id = None
     node = data
     for part in loc:
-        if isinstance(node, _LineDict) and isinstance(part, str):
+        if isinstance(node, LineDict) and isinstance(part, str):
             line = node.key_lines.get(part, node.line)
             node = node.get(part)
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
@@ -399,7 +351,7 @@ def _field_line(node: Any, field: str) -> int | None:
         if part.isdigit() and isinstance(current, list) and int(part) < len(current):
             current = current[int(part)]
             line = getattr(current, "line", line)
-        elif isinstance(current, _LineDict) and part in current:
+        elif isinstance(current, LineDict) and part in current:
             line = current.key_lines.get(part, line)
             current = current[part]
         else:

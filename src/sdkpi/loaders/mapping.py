@@ -27,11 +27,11 @@ import codecs
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..contract import SHEETS, Column, Sheet, find_sheet
 from ..errors import UsageError
+from ..yaml_lines import LineDict, YamlProblem, line_of, load_yaml
 from .readers import normalize_header
 from .sheets import SheetOptions
 
@@ -63,52 +63,6 @@ class _MappingFile(BaseModel):
     sheets: dict[str, _SheetMapping] = Field(default_factory=dict)
 
 
-# --------------------------------------------------------------------------- YAML with lines
-
-
-class _Lines(dict[str, Any]):
-    """A YAML mapping whose keys are the text as written, with the line of each key."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader keeping keys as written (`yes:` stays "yes"), rejecting duplicate keys."""
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Lines:
-    loader.flatten_mapping(node)
-    mapping = _Lines()
-    mapping.line = node.start_mark.line + 1
-    mapping.key_lines = {}
-    for key_node, value_node in node.value:
-        if isinstance(key_node, yaml.ScalarNode):
-            key = str(key_node.value)
-        else:
-            key = str(loader.construct_object(key_node, deep=True))
-        line = key_node.start_mark.line + 1
-        if key in mapping:
-            raise UsageError(f"duplicate key {key!r} (first at line {mapping.key_lines[key]})", line=line)
-        mapping[key] = loader.construct_object(value_node, deep=True)
-        mapping.key_lines[key] = line
-    return mapping
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _line(node: Any, *path: str) -> int | None:
-    """The line of the deepest key along `path` that exists."""
-    line = getattr(node, "line", None)
-    for key in path:
-        if not isinstance(node, _Lines) or key not in node:
-            break
-        line = node.key_lines.get(key, line)
-        node = node[key]
-    return line
-
-
 # --------------------------------------------------------------------------- loading
 
 
@@ -136,7 +90,7 @@ def parse_mapping(text: str, source: str = "<mapping>") -> dict[str, SheetOption
     data = _parse_yaml(text, source)
     if data is None:
         return {}
-    if not isinstance(data, _Lines):
+    if not isinstance(data, LineDict):
         raise UsageError("the mapping file must hold a mapping with 'sheets'", file=source, line=1)
     stray = [key for key in data if key != "sheets" and find_sheet(key) is not None]
     if stray:
@@ -158,37 +112,27 @@ def parse_mapping(text: str, source: str = "<mapping>") -> dict[str, SheetOption
             raise UsageError(
                 f"unknown sheet {name!r}{_did_you_mean(name, _sheet_names())}",
                 file=source,
-                line=_line(sheets_node, name),
+                line=line_of(sheets_node, name),
                 hint=f"sheets: {', '.join(SHEETS)} (or their Chinese names)",
             )
         if sheet.name in options:
             raise UsageError(
-                f"sheet {sheet.name!r} is given twice", file=source, line=_line(sheets_node, name)
+                f"sheet {sheet.name!r} is given twice", file=source, line=line_of(sheets_node, name)
             )
-        node = sheets_node[name] if isinstance(sheets_node, _Lines) else None
+        node = sheets_node[name] if isinstance(sheets_node, LineDict) else None
         options[sheet.name] = _sheet_options(sheet, sheet_mapping, node, source)
     return options
 
 
 def _parse_yaml(text: str, source: str) -> Any:
     try:
-        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no tags, no objects
-    except UsageError as err:
-        err.file = source
-        raise
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark
-        raise UsageError(
-            f"YAML syntax error: {err.problem}",
-            file=source,
-            line=mark.line + 1 if mark else None,
-            hint=f"column {mark.column + 1}" if mark else None,
-        ) from None
-    except (yaml.YAMLError, RecursionError, ValueError) as err:
-        raise UsageError(f"YAML cannot be read: {err}", file=source) from None
+        return load_yaml(text)
+    except YamlProblem as problem:
+        column = f"column {problem.column}" if problem.column else None
+        raise UsageError(problem.message, file=source, line=problem.line, hint=column) from None
 
 
-def _validation_error(err: ValidationError, data: _Lines, source: str) -> UsageError:
+def _validation_error(err: ValidationError, data: LineDict, source: str) -> UsageError:
     first = err.errors()[0]
     loc = tuple(str(part) for part in first["loc"])
     where = ".".join(loc)
@@ -197,7 +141,7 @@ def _validation_error(err: ValidationError, data: _Lines, source: str) -> UsageE
     if first["type"] == "extra_forbidden":
         fields = list(_MappingFile.model_fields) if len(loc) == 1 else list(_SheetMapping.model_fields)
         message = f"{where}: unknown key{_did_you_mean(loc[-1], fields)}{more}"
-    return UsageError(message, file=source, line=_line(data, *loc))
+    return UsageError(message, file=source, line=line_of(data, *loc))
 
 
 # --------------------------------------------------------------------------- one sheet
@@ -205,7 +149,7 @@ def _validation_error(err: ValidationError, data: _Lines, source: str) -> UsageE
 
 def _sheet_options(sheet: Sheet, given: _SheetMapping, node: Any, source: str) -> SheetOptions:
     def fail(message: str, *path: str, hint: str | None = None) -> UsageError:
-        return UsageError(message, file=source, sheet=sheet.name, line=_line(node, *path), hint=hint)
+        return UsageError(message, file=source, sheet=sheet.name, line=line_of(node, *path), hint=hint)
 
     if given.encoding is not None:
         try:
