@@ -9,6 +9,13 @@ STATUS_LABELS = {
     "zh": {"met": "达标", "missed": "未达标", "no_target": "仅报告", "no_data": "无数据"},
 }
 STATUS_SYMBOLS = {"met": "✓", "missed": "✗", "no_target": "·", "no_data": "–"}
+STATUS_STYLES = {"met": "green", "missed": "bold red", "no_target": "cyan", "no_data": "dim"}  # rich styles
+
+
+def status_text(status: str, lang: str) -> str:
+    """A status as every renderer shows it: symbol and word ("✗ MISSED", "✓ 达标")."""
+    return f"{STATUS_SYMBOLS[status]} {STATUS_LABELS[lang][status]}"
+
 
 HEADINGS = {
     "en": {

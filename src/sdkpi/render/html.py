@@ -17,7 +17,14 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from ..atomic import write_text_atomic
 from ..report import KpiReport, ReportData, TrendPoint, generated_label
 from ..results import KpiResult
-from .formatting import STATUS_LABELS, STATUS_SYMBOLS, format_number, format_part, format_target, text
+from .formatting import (
+    STATUS_LABELS,
+    format_number,
+    format_part,
+    format_target,
+    status_text,
+    text,
+)
 
 if TYPE_CHECKING:
     from ..breakdown import GroupRow
@@ -111,7 +118,7 @@ def kpi_row(kpi: KpiReport, report: ReportData) -> dict[str, Any]:
         "value": format_number(result.value, result.unit, currency),
         "target": target_text(result, lang),
         "status": result.status,
-        "status_text": f"{STATUS_SYMBOLS[result.status]} {STATUS_LABELS[lang][result.status]}",
+        "status_text": status_text(result.status, lang),
         "reason": result.reason if not has_data else "",
         "numerator": format_part(result.numerator, part_unit(result), currency) if has_data else "",
         "denominator": format_part(result.denominator, "number", currency) if has_data else "",
@@ -226,7 +233,7 @@ def group_cells(group: GroupRow, result: KpiResult, report: ReportData) -> dict[
         "name": group.group,
         "value": format_number(group.value, result.unit, currency),
         "status": group.status,
-        "status_text": f"{STATUS_SYMBOLS[group.status]} {STATUS_LABELS[lang][group.status]}",
+        "status_text": status_text(group.status, lang),
         "numerator": format_part(group.numerator, part_unit(result), currency),
         "denominator": format_part(group.denominator, "number", currency),
     }

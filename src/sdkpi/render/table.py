@@ -12,14 +12,13 @@ from ..results import ComputeResult, KpiResult
 from .formatting import (
     HEADINGS,
     STATUS_LABELS,
-    STATUS_SYMBOLS,
+    STATUS_STYLES,
     format_number,
     format_part,
     format_target,
+    status_text,
     text,
 )
-
-STATUS_STYLES = {"met": "green", "missed": "bold red", "no_target": "cyan", "no_data": "dim"}
 
 
 def kpi_table(result: ComputeResult, lang: str = "en", currency: str = "¥") -> Table:
@@ -52,9 +51,7 @@ def _by_stage(kpis: list[KpiResult], stage_order: list[str]) -> list[tuple[str, 
 
 
 def _row(kpi: KpiResult, lang: str, currency: str) -> list[Text | str]:
-    status = Text(
-        f"{STATUS_SYMBOLS[kpi.status]} {STATUS_LABELS[lang][kpi.status]}", style=STATUS_STYLES[kpi.status]
-    )
+    status = Text(status_text(kpi.status, lang), style=STATUS_STYLES[kpi.status])
     if kpi.status == "no_data" and kpi.reason:
         status.append(f" ({kpi.reason})", style="dim")
     name = Text(f"  {text(kpi.name, lang)}")

@@ -16,9 +16,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .formatting import STATUS_LABELS, STATUS_SYMBOLS, format_number, format_part, format_target, text
+from .formatting import (
+    STATUS_STYLES,
+    format_number,
+    format_part,
+    format_target,
+    status_text,
+    text,
+)
 
-STATUS_STYLES = {"met": "green", "missed": "bold red", "no_target": "cyan", "no_data": "dim"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 TERMINAL_COLUMNS = ("store", "advisor", "technician")
@@ -99,8 +105,8 @@ def to_json(payload: dict[str, Any]) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False)
 
 
-def status_text(status: str, lang: str) -> Text:
-    return Text(f"{STATUS_SYMBOLS[status]} {STATUS_LABELS[lang][status]}", style=STATUS_STYLES[status])
+def status_cell(status: str, lang: str) -> Text:
+    return Text(status_text(status, lang), style=STATUS_STYLES[status])
 
 
 def value_text(value: float | None, unit: str, currency: str) -> str:
@@ -133,7 +139,7 @@ def render_explanation(exp: Any, console: Console, lang: str = "en", currency: s
     line.append(f"{w['denominator']} {format_part(kpi.denominator, 'number', currency)} · ")
     line.append(f"{w['value']} {value_text(kpi.value, kpi.unit, currency)} · ")
     line.append(f"{w['target']} {format_target(kpi, lang)} · ")
-    line.append_text(status_text(kpi.status, lang))
+    line.append_text(status_cell(kpi.status, lang))
     if kpi.status == "no_data" and kpi.reason:
         line.append(f" ({kpi.reason})", style="dim")
     console.print(line)
@@ -240,7 +246,7 @@ def _group_cells(group: Any, unit: str, lang: str, currency: str) -> list[Any]:
     num_unit = unit if unit != "percent" else "number"
     return [
         value_text(group.value, unit, currency),
-        status_text(group.status, lang),
+        status_cell(group.status, lang),
         format_part(group.numerator, num_unit, currency),
         format_part(group.denominator, "number", currency),
     ]
@@ -277,7 +283,7 @@ def render_trend(result: Any, console: Console, lang: str = "en", currency: str 
             sparkline(kpi.values()),
             *cells,
             change_text(latest.change, kpi.unit, currency),
-            status_text(latest.status, lang),
+            status_cell(latest.status, lang),
         )
     console.print(table)
 

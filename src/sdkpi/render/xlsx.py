@@ -40,7 +40,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..atomic import write_atomic
 from ..report import KpiReport, ReportData, generated_label
 from ..results import KpiResult
-from .formatting import STATUS_LABELS, STATUS_SYMBOLS, format_target, text
+from .formatting import format_target, status_text, text
 
 if TYPE_CHECKING:
     from ..breakdown import GroupRow
@@ -132,10 +132,6 @@ def change_value(kpi: KpiReport) -> float | None:
 
 def target_text(kpi: KpiResult, lang: str) -> str:
     return format_target(kpi, lang).replace(">=", "≥").replace("<=", "≤")
-
-
-def status_text(status: str, lang: str) -> str:
-    return f"{STATUS_SYMBOLS[status]} {STATUS_LABELS[lang][status]}"
 
 
 def paint_status(cell: Cell, status: str, bold: bool = True) -> None:
