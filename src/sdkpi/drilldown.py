@@ -22,7 +22,7 @@ from .dataset import SheetData
 from .definitions import CompiledKpi
 from .engine import KpiEvaluation
 from .errors import ExpressionError
-from .evaluate import Frame, evaluate_mask, kind_of
+from .evaluate import Frame, evaluate_mask
 from .words import column_label, condition_words, failure_words
 
 CONTEXT_COLUMNS = ("store", "advisor", "technician", "customer_id", "plate", "vin")
@@ -85,13 +85,18 @@ def failing_records(
 ) -> RecordList | None:
     """The denominator records that are not in the numerator (or fall short of the target)."""
     sheet = evaluation.sheet
-    if sheet is None or evaluation.denominator is None or evaluation.numerator is None:
+    if (
+        sheet is None
+        or evaluation.frame is None
+        or evaluation.denominator is None
+        or evaluation.numerator is None
+    ):
         return None
     frame = sheet.frame
     columns = record_columns(compiled, frame)
     if compiled.definition.numerator.measure != "sum":
         mask = evaluation.denominator & ~evaluation.numerator
-        reasons: Any = Why(compiled, sheet, lang)
+        reasons: Any = Why(compiled, sheet, evaluation.frame, lang)
         selection = "not_in_numerator"
     else:
         mask, reasons = _below_target(evaluation, compiled)
@@ -141,10 +146,10 @@ class Why:
     row), then each record is told the first `and` operand it failed, with values.
     """
 
-    def __init__(self, compiled: CompiledKpi, sheet: SheetData, lang: str = "en") -> None:
+    def __init__(self, compiled: CompiledKpi, sheet: SheetData, frame: Frame, lang: str = "en") -> None:
         self.lang = lang
         self.sheet = sheet
-        self.frame = Frame(sheet.frame, column_kinds(sheet.name, sheet.frame), SHEETS[sheet.name].key)
+        self.frame = frame  # the engine's: column kinds from the definitions, vectors already built
         num = compiled.definition.numerator
         self.node = compiled.numerator_where or compiled.numerator_where_all
         self.group_column = num.count_distinct if compiled.numerator_where_all is not None else None
@@ -192,24 +197,6 @@ class Why:
             label = column_label(self.group_column, "zh", self.sheet.name)
             return f"同一{label} {key} 的其他记录(第 {rows} 行)不满足: {condition}"
         return f"another record of {self.group_column} {key} (row {rows}) fails: {condition}"
-
-
-def column_kinds(sheet: str, frame: pd.DataFrame) -> dict[str, str]:
-    """Expression kinds of a sheet's columns: the contract's, guessed from dtypes for extras."""
-    kinds = {c.name: kind_of(c.type) for c in SHEETS[sheet].columns if c.name in frame.columns}
-    for column, dtype in frame.dtypes.items():
-        name = str(column)
-        if name in kinds:
-            continue
-        if pd.api.types.is_datetime64_any_dtype(dtype):
-            kinds[name] = "datetime"
-        elif pd.api.types.is_bool_dtype(dtype):
-            kinds[name] = "bool"
-        elif pd.api.types.is_numeric_dtype(dtype):
-            kinds[name] = "number"
-        else:
-            kinds[name] = "text"
-    return kinds
 
 
 def display(value: Any) -> str:

@@ -42,6 +42,7 @@ class KpiEvaluation:
     excluded: list[np.ndarray] = field(default_factory=list)
     denominator: np.ndarray | None = None
     numerator: np.ndarray | None = None
+    frame: Frame | None = None  # the sheet's typed columns, as the masks were evaluated on
 
     @property
     def failing(self) -> np.ndarray | None:
@@ -110,7 +111,7 @@ def evaluate_kpi(
     result.numerator = num_value
     result.denominator = den_value
     _finish(result, kpi.target is not None)
-    return KpiEvaluation(result, sheet, in_period, unusable, excluded, denominator, numerator)
+    return KpiEvaluation(result, sheet, in_period, unusable, excluded, denominator, numerator, frame)
 
 
 def _where(node: Node | None, frame: Frame) -> np.ndarray | bool:
