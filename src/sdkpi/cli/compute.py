@@ -89,7 +89,8 @@ def _breakdown(
 ) -> None:
     """`--by COLUMN`: every KPI per group plus the total, then exit."""
     from ..breakdown import breakdown
-    from ..render.why import render_breakdown, to_json
+    from ..render.json_out import dumps as to_json
+    from ..render.why import render_breakdown
 
     with running(quiet) as update:
         result = breakdown(

@@ -75,7 +75,7 @@ def diff_command(
             limit=limit or None,
         )
     if output is OutputFormat.json:
-        from ..render.why import to_json
+        from ..render.json_out import dumps as to_json
 
         write_stdout(to_json(result.to_dict()))
     else:

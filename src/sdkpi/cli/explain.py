@@ -83,7 +83,8 @@ def explain_command(
 
 def _render(result: object, output: ExplainFormat, lang: str, currency: str) -> None:
     from ..explain import Explanation
-    from ..render.why import records_csv, render_explanation, to_json
+    from ..render.json_out import dumps as to_json
+    from ..render.why import records_csv, render_explanation
 
     assert isinstance(result, Explanation)
     if output is ExplainFormat.json:

@@ -72,7 +72,7 @@ def trend_command(
             progress=update,
         )
     if output is OutputFormat.json:
-        from ..render.why import to_json
+        from ..render.json_out import dumps as to_json
 
         write_stdout(to_json(result.to_dict()))
     else:

@@ -393,7 +393,3 @@ def _pair_codes(first: pd.Series, second: pd.Series) -> np.ndarray:
     first_codes, _ = pd.factorize(first.fillna(""))
     second_codes, uniques = pd.factorize(second)  # a missing value is -1
     return first_codes.astype(np.int64) * (len(uniques) + 1) + second_codes + 1
-
-
-def sheet_names(names: Collection[str] | None) -> list[str]:
-    return list(names) if names is not None else list(SHEETS)

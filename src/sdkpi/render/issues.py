@@ -9,7 +9,6 @@ file is a `rich.text.Text`, never markup, so a cell reading `[red]` stays text.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from rich.text import Text
 
 from ..issues import DataIssue
 from ..results import CheckResult, SheetInfo
+from .json_out import dumps
 
 SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "dim"}
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -48,7 +48,7 @@ def issue_groups(issues: list[DataIssue]) -> list[IssueGroup]:
 
 def check_to_json(result: CheckResult) -> str:
     """The complete check as JSON: every issue, never grouped or cut."""
-    return json.dumps(result.to_dict(), ensure_ascii=False, indent=2, allow_nan=False)
+    return dumps(result.to_dict())
 
 
 def render_check(result: CheckResult, console: Console, limit: int | None = 5) -> None:

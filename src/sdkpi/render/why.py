@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from typing import Any
 
@@ -99,10 +98,6 @@ WORDS = {
 
 def _w(lang: str) -> dict[str, str]:
     return WORDS["zh" if lang == "zh" else "en"]
-
-
-def to_json(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False)
 
 
 def status_cell(status: str, lang: str) -> Text:
