@@ -367,7 +367,8 @@ def test_impossible_dates_are_bad(text: str) -> None:
         "2024",
         "20240503",
         "May 3, 2024",
-        "2024-05-03 14",
+        "2024-05-03 14h",
+        "2024-05-03 25",
         "14:20",
         "2024/05-03x",
         "2024-05-03Z",
@@ -379,6 +380,14 @@ def test_datetime_bad(text: str) -> None:
     result = parse(csv(text), "datetime")
     assert codes(result) == [(0, "bad_datetime")]
     assert result.bad.tolist() == [True]
+
+
+@pytest.mark.parametrize("text", ["2024-05-03 14", "2024-05-03T14"])
+def test_datetime_iso_hours_only_is_the_full_hour(text: str) -> None:
+    """ISO 8601's reduced precision (what pyarrow's ISO parser reads too)."""
+    result = parse(csv(text), "datetime")
+    assert codes(result) == []
+    assert result.values.iloc[0] == pd.Timestamp("2024-05-03 14:00")
 
 
 def test_datetime_bad_reason_lists_forms() -> None:

@@ -22,7 +22,7 @@ from ..contract import SHEETS, Column, Sheet
 from ..dataset import Dataset, SheetData
 from ..errors import InputError
 from ..issues import DataIssue
-from . import fast, readers, values
+from . import fast, readers, typed_csv, values
 
 
 @dataclass
@@ -127,6 +127,10 @@ def load_sheet(
         read_options.total_markers = opts.total_markers
     known = expected_headers(sheet)
     mapped_names = {readers.normalize_header(h): c for h, c in opts.columns.items()}
+    if typed_csv.eligible(source, opts):
+        typed = typed_csv.load(source, opts, known, mapped_names, wanted)
+        if typed is not None:
+            return typed
     raw = readers.read_sheet(source, read_options, expected_headers=set(known) | set(mapped_names))
     file = str(source.path)
     issues = list(raw.issues)

@@ -1,0 +1,353 @@
+"""The typed lane: a clean UTF-8 CSV read straight into typed columns by pyarrow.
+
+Most DMS exports that reach a big run are machine-written: UTF-8, one header
+line, a comma between cells, ISO dates, `true`/`false`, plain numbers. For such
+a file, pyarrow's CSV reader can parse and type every column in C++, on every
+core, without the text ever becoming Python or Arrow strings first; that is the
+whole difference between sdkpi and an analytical database on a million rows.
+
+It is strictly an optimisation, like `fast`: `load` returns the sheet only when
+the result is provably what the general path (`readers` + `values`) gives for
+the same file: same frame, same row numbers, same issues. Anything it is not
+certain about (another encoding or delimiter, a title row, a blank or ragged
+row, a total row, a multi-line cell, a placeholder, a Chinese date, a stray
+space, a value pyarrow refuses) makes it return None and the general path reads
+the file. Reading a file twice then costs a fraction of a second; reading it
+wrongly would cost the user's trust. `tests/test_typed_csv.py` holds it to that.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import mmap
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from ..contract import SHEETS, STORE, Column, Sheet
+from ..dataset import SheetData
+from ..issues import DataIssue
+from . import fast, readers
+
+_HEAD = 1 << 16
+# Inside datetime64[ns] and inside the general path's accepted years (fast._YEAR_MIN/_YEAR_MAX).
+_FIRST_NS = int(np.datetime64(f"{fast._YEAR_MIN}-01-01", "ns").astype(np.int64))
+_END_NS = int(np.datetime64(f"{fast._YEAR_MAX + 1}-01-01", "ns").astype(np.int64))
+_FIRST_DAY = int(np.datetime64(f"{fast._YEAR_MIN}-01-01", "D").astype(np.int64))
+_END_DAY = int(np.datetime64(f"{fast._YEAR_MAX + 1}-01-01", "D").astype(np.int64))
+_OTHER_DELIMITERS = ("\t", ";", "|")
+
+
+def eligible(source: readers.SheetSource, opts: Any) -> bool:
+    """Worth trying: a CSV file with nothing in the mapping that changes how it is read."""
+    path = source.path
+    if source.worksheet or readers._suffix(path) != ".csv":
+        return False
+    if opts.header_row or opts.values or opts.date_order:
+        return False
+    if opts.delimiter not in (None, ","):
+        return False
+    if opts.encoding and codecs.lookup(opts.encoding).name not in ("utf-8", "utf-8-sig"):
+        return False
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def load(
+    source: readers.SheetSource,
+    opts: Any,
+    header_names: dict[str, str],
+    mapped_names: dict[str, str],
+    wanted: Collection[str] | None,
+) -> tuple[SheetData, list[DataIssue]] | None:
+    """The sheet read by the typed lane, or None when the general path must read it."""
+    sheet = SHEETS[source.sheet]
+    header = _header(source.path)
+    if header is None:
+        return None
+    cells, encoding = header
+    columns = _columns(cells, header_names, mapped_names, sheet)
+    if columns is None:
+        return None
+    quoted = _has_quote(source.path)
+    table = _read(source.path, columns, quoted)
+    if table is None or not _clean(table, columns, opts, quoted):
+        return None
+    return _sheet(source, sheet, cells, columns, table, encoding, wanted)
+
+
+def _header(path: Path) -> tuple[list[str], str] | None:
+    """The first line's cells and the encoding label, when it is a plain one-line UTF-8 header."""
+    with path.open("rb") as fh:
+        head = fh.read(_HEAD)
+    encoding = "utf-8"
+    if head.startswith(codecs.BOM_UTF8):
+        head, encoding = head[3:], "utf-8-sig"
+    end = head.find(b"\n")
+    if end < 0:
+        return None
+    line = head[:end].rstrip(b"\r")
+    if b"\r" in line or b'"' in line:
+        return None
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if any(d in text for d in _OTHER_DELIMITERS) or "," not in text:
+        return None
+    cells = next(csv.reader([text]))
+    if any(not c.strip() or c != c.strip() for c in cells):
+        return None  # a blank or padded header cell: the general path has things to say
+    return cells, encoding
+
+
+def _columns(
+    cells: list[str], known: dict[str, str], mapped: dict[str, str], sheet: Sheet
+) -> list[Column | str] | None:
+    """Per file column: its contract column, or its own name for an extra column."""
+    out: list[Column | str] = []
+    seen: set[str] = set()
+    for cell in cells:
+        norm = readers.normalize_header(cell)
+        canonical = mapped.get(norm) or known.get(norm)
+        name = canonical or cell
+        if name in seen or norm in seen:
+            return None  # two columns with one meaning: the general path reports it
+        seen.update((name, norm))
+        column = sheet.column(canonical) if canonical else None
+        if canonical == "store":
+            column = STORE
+        if canonical is not None and column is None:
+            return None  # mapped to a column of another sheet: the general path says so
+        out.append(column if column is not None else name)
+    names = {c.name for c in out if isinstance(c, Column)}
+    if any(c.required and c.name not in names for c in sheet.columns):
+        return None
+    return out
+
+
+_ARROW_TYPES = {
+    "datetime": pa.timestamp("ns"),
+    "date": pa.date32(),
+    "number": pa.float64(),
+    "bool": pa.bool_(),
+}
+
+
+def _arrow_type(column: Column | str) -> Any:
+    if isinstance(column, str):
+        return pa.string()
+    return _ARROW_TYPES.get(column.type, pa.string())
+
+
+def _read(path: Path, columns: list[Column | str], quoted: bool) -> pa.Table | None:
+    names = [f"c{i}" for i in range(len(columns))]
+    try:
+        return pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                use_threads=True,
+                block_size=1 << 22,
+                skip_rows=1,
+                column_names=names,
+                autogenerate_column_names=False,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=",",
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=quoted,  # without a quote in the file no cell can hold a line break
+                ignore_empty_lines=False,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: _arrow_type(c) for n, c in zip(names, columns, strict=True)},
+                null_values=[""],
+                true_values=list(fast._TRUE),
+                false_values=list(fast._FALSE),
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                check_utf8=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
+        return None  # a ragged row, a blank line, a value pyarrow will not type: not ours
+
+
+def _has_quote(path: Path) -> bool:
+    """Does the file hold a double quote anywhere (memchr over a memory map: ~20 ms per 200 MB)?"""
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        return mm.find(b'"') >= 0
+
+
+def _clean(table: pa.Table, columns: list[Column | str], opts: Any, quoted: bool) -> bool:
+    """Is every cell one the general path reads the same way, with nothing to report?"""
+    if table.num_rows == 0:
+        return False
+    nulls = [col.null_count for col in table.columns]
+    if all(nulls) and fast._any(_all_null(table.columns)):
+        return False  # blank rows are counted and reported by the general path
+    if all(nulls[:3]) and fast._any(_all_null(table.columns[:3])):
+        return False  # the general path looks for a total marker in such a row's first cell
+    markers = readers._Markers.build(
+        opts.total_markers if opts.total_markers is not None else _DEFAULT_MARKERS
+    )
+    for position, (arrow, column) in enumerate(zip(table.columns, columns, strict=True)):
+        kind = "text" if isinstance(column, str) else column.type
+        if kind in ("datetime", "date"):
+            low, high = pc.min_max(arrow).values()
+            first, end = (_FIRST_DAY, _END_DAY) if kind == "date" else (_FIRST_NS, _END_NS)
+            if low.is_valid and (low.value < first or high.value >= end):
+                return False
+        elif kind == "number":
+            if arrow.null_count < len(arrow) and not fast._all(pc.is_finite(arrow)):
+                return False
+        elif kind in ("text", "enum"):
+            present = arrow.drop_null() if arrow.null_count else arrow
+            if len(present) == 0:
+                continue
+            if quoted and (
+                fast._any(pc.match_substring(present, "\n")) or fast._any(pc.match_substring(present, "\r"))
+            ):
+                return False  # a multi-line cell: the general path numbers the rows
+            if position < 3 and _may_be_total(present, markers):
+                return False
+            if kind == "enum":
+                allowed = pa.array(list(column.values), pa.string())  # type: ignore[union-attr]
+                if not fast._all(pc.is_in(present, value_set=allowed)):
+                    return False
+            elif not fast._clean_text(present, is_id=isinstance(column, Column) and _is_id(column)):
+                return False
+        # bool and date columns: pyarrow accepted only the spellings the fast path takes
+    return True
+
+
+def _all_null(columns: list[Any]) -> Any:
+    blank = pc.is_null(columns[0])
+    for column in columns[1:]:
+        blank = pc.and_(blank, pc.is_null(column))
+    return blank
+
+
+def _may_be_total(present: Any, markers: Any) -> bool:
+    """Could a cell start with a total marker (合计, Total ...)? A clean cell has no leading space."""
+    if markers.arrow_pattern is None:
+        return False
+    return fast._any(pc.match_substring_regex(present, markers.arrow_pattern))
+
+
+_DEFAULT_MARKERS = readers.ReadOptions().total_markers
+
+
+def _is_id(column: Column) -> bool:
+    return column.type == "text" and (
+        column.name.endswith("_id") or column.name in ("ro_number", "vin", "comeback_of", "part_number")
+    )
+
+
+def _sheet(
+    source: readers.SheetSource,
+    sheet: Sheet,
+    cells: list[str],
+    columns: list[Column | str],
+    table: pa.Table,
+    encoding: str,
+    wanted: Collection[str] | None,
+) -> tuple[SheetData, list[DataIssue]]:
+    from .sheets import _check_required_values, _drop_duplicate_keys, _empty_column, _unread
+
+    n = table.num_rows
+    frame_columns: dict[str, pd.Series] = {}
+    skipped: set[str] = set()
+    unread_empty: dict[str, np.ndarray] = {}
+    for arrow, column in zip(table.columns, columns, strict=True):
+        if isinstance(column, str) or column is STORE:
+            name = column if isinstance(column, str) else column.name
+            if wanted is not None and name not in wanted and name != "store":
+                skipped.add(name)
+                continue
+            frame_columns[name] = pd.Series(fast.arrow_strings(arrow), dtype=object)
+            continue
+        if wanted is not None and _unread(column, sheet, wanted):
+            skipped.add(column.name)
+            if column.required:
+                unread_empty[column.name] = _null_mask(arrow)
+            continue
+        frame_columns[column.name] = _series(arrow, column)
+        if column.required:
+            unread_empty[column.name] = _null_mask(arrow)
+    for column in sheet.columns:
+        if column.name not in frame_columns and column.name not in skipped:
+            frame_columns[column.name] = _empty_column(column, n)
+    frame = fast.frame_of(frame_columns, n)
+    mapped = {c.name for c in columns if isinstance(c, Column)}
+    data = SheetData(
+        name=sheet.name,
+        frame=frame,
+        row_numbers=np.arange(2, n + 2, dtype=np.int64),
+        bad={},
+        missing_columns={c.name for c in sheet.columns if c.name not in mapped},
+        file=str(source.path),
+        worksheet=None,
+        file_format="csv",
+        encoding=encoding,
+        header_row=1,
+        rows_in_file=n,
+        header_map={
+            cell: column.name
+            for cell, column in zip(cells, columns, strict=True)
+            if isinstance(column, Column)
+        },
+    )
+    issues = _check_required_values(data, sheet, unread_empty)
+    if not _keys_unique(table, columns, sheet):
+        data = _drop_duplicate_keys(data, sheet, issues)
+    return data, issues
+
+
+def _null_mask(arrow: Any) -> np.ndarray:
+    if not arrow.null_count:
+        return np.zeros(len(arrow), dtype=bool)
+    return fast._numpy_bool(pc.is_null(arrow))
+
+
+def _keys_unique(table: pa.Table, columns: list[Column | str], sheet: Sheet) -> bool:
+    """No key repeats in the whole file, so none repeats within a store: nothing to drop."""
+    if sheet.key is None:
+        return True
+    for arrow, column in zip(table.columns, columns, strict=True):
+        if isinstance(column, Column) and column.name == sheet.key:
+            present = len(arrow) - arrow.null_count
+            return bool(pc.count_distinct(arrow).as_py() == present)
+    return True  # no key column: nothing to check
+
+
+def _series(arrow: Any, column: Column) -> pd.Series:
+    if column.type == "datetime":
+        return pd.Series(
+            _nat_filled(arrow).to_numpy(zero_copy_only=False).astype("datetime64[ns]", copy=False)
+        )
+    if column.type == "date":
+        days = _nat_filled(pc.cast(arrow, pa.timestamp("ns")))
+        return pd.Series(days.to_numpy(zero_copy_only=False).astype("datetime64[ns]", copy=False))
+    if column.type == "number":
+        return pd.Series(arrow.to_numpy(zero_copy_only=False).astype(np.float64, copy=False))
+    if column.type == "bool":
+        values = fast._numpy_bool(pc.fill_null(arrow, False))
+        return pd.Series(pd.arrays.BooleanArray(values, fast._numpy_bool(pc.is_null(arrow))))
+    if column.type == "enum":
+        return pd.Series(fast.arrow_strings(arrow), dtype=object)
+    return pd.Series(fast.arrow_strings(arrow), dtype=object)
+
+
+def _nat_filled(arrow: Any) -> Any:
+    return arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow

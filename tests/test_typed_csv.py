@@ -1,0 +1,301 @@
+"""The typed CSV lane gives exactly what the general path gives, or steps aside.
+
+`typed_csv.load` reads a clean CSV with pyarrow's typed reader; for every file it
+accepts, the sheet (frame, dtypes, row numbers, issues, details) must equal the one
+`readers` + `values` build from the same file. Every odd input either takes the
+general path (load returns None) or comes out the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sdkpi.loaders import readers, sheets, typed_csv
+from sdkpi.loaders.sheets import SheetOptions, expected_headers, load_sheet
+
+REPO = Path(__file__).resolve().parent.parent
+CONFORMANCE = Path(__file__).parent / "fixtures" / "conformance" / "store-a"
+
+WO_HEADER = "ro_number,opened_at,customer_type,advisor,pre_inspected,promised_at,labor_hours_sold,comeback_of"
+WO_ROW = "RO{n},2024-05-0{d} 08:30,retail,SA1,true,2024-05-0{d} 17:00,1.5,"
+
+
+def general(source: readers.SheetSource, opts: SheetOptions, wanted=None):
+    original = typed_csv.eligible
+    typed_csv.eligible = lambda *a, **k: False  # type: ignore[assignment]
+    try:
+        return load_sheet(source, opts, wanted)
+    finally:
+        typed_csv.eligible = original  # type: ignore[assignment]
+
+
+def lane(source: readers.SheetSource, opts: SheetOptions, wanted=None):
+    known = expected_headers(sheets.SHEETS[source.sheet])
+    mapped = {readers.normalize_header(h): c for h, c in opts.columns.items()}
+    return typed_csv.load(source, opts, known, mapped, wanted)
+
+
+def assert_same(a, b) -> None:
+    data_a, issues_a = a
+    data_b, issues_b = b
+    pd.testing.assert_frame_equal(data_a.frame, data_b.frame, check_dtype=True, check_exact=True)
+    np.testing.assert_array_equal(data_a.row_numbers, data_b.row_numbers)
+    assert sorted(data_a.bad) == sorted(data_b.bad)
+    for field in dataclasses.fields(data_a):
+        if field.name not in ("frame", "row_numbers", "bad"):
+            assert getattr(data_a, field.name) == getattr(data_b, field.name), field.name
+    assert issues_a == issues_b
+
+
+def check(path: Path, sheet: str, opts: SheetOptions | None = None, wanted=None) -> bool:
+    """Compare both paths on one file; True when the lane took it."""
+    opts = opts or SheetOptions()
+    source = readers.SheetSource(sheet, path)
+    fast = lane(source, opts, wanted)
+    if fast is None:
+        return False
+    assert_same(general(source, opts, wanted), fast)
+    return True
+
+
+def write(tmp_path: Path, text: str, name: str = "work_orders.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def wo(tmp_path: Path, *rows: str, header: str = WO_HEADER, end: str = "\n") -> Path:
+    body = [WO_ROW.format(n=n, d=1 + n % 9) for n in range(5)]
+    return write(tmp_path, end.join([header, *body, *rows]) + end)
+
+
+# --------------------------------------------------------------------------- real files
+
+
+def test_the_conformance_store_takes_the_lane_and_matches_the_general_path():
+    taken = 0
+    for path in sorted(CONFORMANCE.glob("*.csv")):
+        sheet = readers._sheet_for_name(path.stem)
+        assert sheet is not None
+        taken += check(path, sheet)
+        taken += check(path, sheet, wanted={"opened_at"})  # the computation reads few columns
+    assert taken == 2 * len(list(CONFORMANCE.glob("*.csv")))
+
+
+def test_every_shipped_example_csv_matches_the_general_path_or_steps_aside():
+    found = 0
+    for path in sorted((REPO / "examples").rglob("*.csv")):
+        sheet = readers._sheet_for_name(path.stem)
+        if sheet is None:
+            continue
+        found += 1
+        check(path, sheet)
+    assert found > 8
+
+
+def test_eligible_only_for_plain_csv_with_no_reading_options(tmp_path):
+    path = wo(tmp_path)
+    source = readers.SheetSource("work_orders", path)
+    assert typed_csv.eligible(source, SheetOptions())
+    assert typed_csv.eligible(source, SheetOptions(columns={"单号": "ro_number"}))
+    for opts in (
+        SheetOptions(header_row=2),
+        SheetOptions(delimiter=";"),
+        SheetOptions(encoding="gb18030"),
+        SheetOptions(date_order="dmy"),
+        SheetOptions(values={"customer_type": {"自费": "retail"}}),
+    ):
+        assert not typed_csv.eligible(source, opts)
+    xlsx = tmp_path / "work_orders.xlsx"
+    xlsx.write_bytes(path.read_bytes())
+    assert not typed_csv.eligible(readers.SheetSource("work_orders", xlsx), SheetOptions())
+
+
+# --------------------------------------------------------------------------- clean variants it takes
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "RO9,2024-05-09T08:30,warranty,SA2,false,2024-05-09 17:00:15,2,RO1",  # T, seconds
+        "RO9,2024-05-09,internal,SA2,,2024-05-09 17:00:15.25,,",  # date only, fraction, empties
+        "RO9,2024-05-09 08,retail,SA2,1,2024-05-09 17:00,0,",  # ISO hours only
+        'RO9,2024-05-09 08:30,retail,"SA, 2",是,2024-05-09 17:00,1e1,',  # quoted comma, 是, 1e1
+        "RO9,2024-05-09 08:30,retail,李师傅,否,2024-05-09 17:00,-0.5,RO2",  # Chinese text
+        "RO1,2024-05-09 08:30,retail,SA2,Y,2024-05-09 17:00,3,",  # a duplicate key
+        ",2024-05-09 08:30,retail,SA2,N,,3,",  # required values empty
+    ],
+)
+def test_clean_variants_come_out_the_same(tmp_path, row):
+    assert check(wo(tmp_path, row), "work_orders")
+
+
+def test_bom_crlf_extra_columns_and_store_come_out_the_same(tmp_path):
+    path = write(
+        tmp_path,
+        "\ufeff" + WO_HEADER + ",note,门店\r\n"
+        "RO1,2024-05-01 08:30,retail,SA1,true,2024-05-01 17:00,1.5,,hello,store-1\r\n"
+        "RO2,2024-05-02 08:30,retail,SA1,true,2024-05-02 17:00,1.5,,,store-2\r\n",
+    )
+    assert check(path, "work_orders")
+    assert check(path, "work_orders", wanted={"opened_at"})
+
+
+def test_chinese_headers_and_a_mapping_file_rename_come_out_the_same(tmp_path):
+    path = write(
+        tmp_path,
+        "单号,开单时间,客户类型,服务顾问,预检,约定交车时间\n"
+        "RO1,2024-05-01 08:30,retail,SA1,true,2024-05-01 17:00\n",
+    )
+    assert check(path, "work_orders", SheetOptions(columns={"单号": "ro_number"}))
+
+
+def test_a_quoted_line_break_has_the_general_path_number_the_rows(tmp_path):
+    path = wo(tmp_path, 'RO9,2024-05-09 08:30,retail,"SA\n2",true,2024-05-09 17:00,1,')
+    assert lane(readers.SheetSource("work_orders", path), SheetOptions()) is None
+
+
+# ------------------------------------------------------------------- what it leaves to the general path
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        ",,,,,,,",  # a blank row
+        "",  # an empty line in the middle
+        "合计,,,,,,100,",  # a total row
+        "Total,,,,,,100,",
+        ",,,合计,,,100,",  # a total row whose first cells are empty
+        "RO9,-,retail,SA2,true,2024-05-09 17:00,1,",  # a placeholder in a date
+        "RO9,2024/5/9 8:30,retail,SA2,true,2024-05-09 17:00,1,",  # another date spelling
+        "RO9,2024-05-09 08:30Z,retail,SA2,true,2024-05-09 17:00,1,",  # a zone
+        "RO9,1600-05-09 08:30,retail,SA2,true,2024-05-09 17:00,1,",  # out of range
+        "RO9,2024-05-09 08:30,retail,SA2,true,2024-05-09 17:00,nan,",
+        "RO9,2024-05-09 08:30,retail,SA2,true,2024-05-09 17:00,inf,",
+        'RO9,2024-05-09 08:30,retail,SA2,true,2024-05-09 17:00,"1,234",',  # thousands separator
+        "RO9,2024-05-09 08:30,retail,SA2,maybe,2024-05-09 17:00,1,",  # not a boolean
+        "RO9,2024-05-09 08:30,自费,SA2,true,2024-05-09 17:00,1,",  # an enum spelling
+        "RO9,2024-05-09 08:30,retail, SA2,true,2024-05-09 17:00,1,",  # a padded name
+        "RO9,2024-05-09 08:30,retail,N/A,true,2024-05-09 17:00,1,",  # a placeholder in text
+        "1.2E+5,2024-05-09 08:30,retail,SA2,true,2024-05-09 17:00,1,",  # an ID in scientific notation
+        "RO9,2024-05-09 08:30,retail,SA2,true,2024-05-09 17:00,1,,extra",  # a ragged row
+        "RO9,2024-05-09 08:30,retail,SA2,true,2024-05-09 17:00",  # a short row
+    ],
+)
+def test_odd_rows_step_aside_or_match(tmp_path, row):
+    path = wo(tmp_path, row)
+    source = readers.SheetSource("work_orders", path)
+    result = lane(source, SheetOptions())
+    if result is not None:  # only if it is the same
+        assert_same(general(source, SheetOptions()), result)
+    else:
+        assert general(source, SheetOptions())[0] is not None  # the general path reads it
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Work orders May\n" + WO_HEADER + "\n" + WO_ROW.format(n=1, d=1) + "\n",  # a title row
+        WO_HEADER.replace(",", ";") + "\n",  # another delimiter
+        "ro_number,opened_at\nRO1,2024-05-01 08:30\n",  # required columns missing
+        WO_HEADER + ",ro_number\n",  # a header twice
+        WO_HEADER + ", \n",  # a blank header cell
+        WO_HEADER + "\n",  # no rows
+        WO_HEADER,  # no line end at all
+    ],
+)
+def test_files_it_does_not_take(tmp_path, text):
+    path = write(tmp_path, text)
+    assert lane(readers.SheetSource("work_orders", path), SheetOptions()) is None
+
+
+def test_gb18030_file_takes_the_general_path(tmp_path):
+    path = write(
+        tmp_path,
+        "单号,开单时间,客户类型,服务顾问,约定交车时间\nRO1,2024-05-01 08:30,retail,张三,2024-05-01 17:00\n",
+        encoding="gb18030",
+    )
+    assert lane(readers.SheetSource("work_orders", path), SheetOptions()) is None
+    assert len(general(readers.SheetSource("work_orders", path), SheetOptions())[0].frame) == 1
+
+
+def test_other_sheets_dates_and_enums(tmp_path):
+    tech = write(
+        tmp_path,
+        "date,technician,available_hours,clocked_hours,sold_hours\n"
+        "2024-05-01,T1,8,7.5,6\n2024-05-02,T1,8,,\n",
+        "technician_time.csv",
+    )
+    assert check(tech, "technician_time")
+    calls = write(
+        tmp_path,
+        "callback_id,due_at,called_at,result,satisfied\n"
+        "C1,2024-05-01 09:00,,reached,true\nC2,2024-05-01 09:00,,refused,\n",
+        "callbacks.csv",
+    )
+    assert check(calls, "callbacks")
+    bad_date = write(
+        tmp_path, "date,technician,available_hours,clocked_hours,sold_hours\n0001-05-01,T1,8,7,6\n", "t2.csv"
+    )
+    assert lane(readers.SheetSource("technician_time", bad_date), SheetOptions()) is None
+
+
+# ------------------------------------------------------------- property: either the same or not taken
+
+ODD = [
+    "",
+    " RO3",
+    "2024-13-01 08:30",
+    "2024-05-01 8:30",
+    "nan",
+    "合计",
+    "Total",
+    "-",
+    "N/A",
+    "1.5E+10",
+    '"q"',
+]
+VALID = {
+    "ro_number": ["RO1", "RO2", "RO3", "张三的单", "RO 4", ""],
+    "opened_at": ["2024-05-01 08:30", "2024-05-01", "2024-05-01T08:30:05", "2024-05-01 08", ""],
+    "customer_type": ["retail", "warranty", "internal", ""],
+    "advisor": ["SA1", "SA 2", "张三", "a,b", ""],
+    "pre_inspected": ["true", "FALSE", "是", "否", "1", "0", "Y", ""],
+    "promised_at": ["2024-05-01 17:00", "2024-05-01 17:00:59.5", "2261-12-31 23:59", "1678-01-01", ""],
+    "labor_hours_sold": ["1", "0", "1.5", "-2", "1e3", ".5", "+3", ""],
+    "comeback_of": ["", "RO1", "RO9"],
+}
+COLUMNS = WO_HEADER.split(",")
+ROW = st.tuples(*(st.sampled_from(VALID[c]) for c in COLUMNS))
+ODD_ROW = st.tuples(*(st.one_of(st.sampled_from(VALID[c]), st.sampled_from(ODD)) for c in COLUMNS))
+TAKEN: list[bool] = []
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.one_of(
+        st.lists(ROW, min_size=1, max_size=6),
+        st.lists(st.one_of(ROW, ODD_ROW), min_size=1, max_size=6),
+    )
+)
+def test_random_cells_either_match_or_take_the_general_path(tmp_path, rows):
+    lines = [",".join(f'"{c}"' if "," in c else c for c in row) for row in rows]
+    path = write(tmp_path, WO_HEADER + "\n" + "\n".join(lines) + "\n")
+    source = readers.SheetSource("work_orders", path)
+    result = lane(source, SheetOptions())
+    TAKEN.append(result is not None)
+    if result is not None:
+        assert_same(general(source, SheetOptions()), result)
+
+
+def test_the_random_files_did_exercise_the_lane():
+    if len(TAKEN) < 50:
+        pytest.skip("runs after the property test, in the same worker")
+    assert sum(TAKEN) >= len(TAKEN) // 4
