@@ -299,3 +299,19 @@ def test_the_random_files_did_exercise_the_lane():
     if len(TAKEN) < 50:
         pytest.skip("runs after the property test, in the same worker")
     assert sum(TAKEN) >= len(TAKEN) // 4
+
+
+@pytest.mark.parametrize("marker", ["合计", "TOTAL", "ｔｏｔａｌ", "\ufeff合计", "Subtotal x", "grand total"])
+def test_a_total_row_in_a_clean_file_goes_to_the_general_path(tmp_path, marker):
+    path = wo(tmp_path, f"{marker},2024-05-09 08:30,retail,SA2,true,2024-05-09 17:00,1,")
+    assert lane(readers.SheetSource("work_orders", path), SheetOptions()) is None
+    issues = general(readers.SheetSource("work_orders", path), SheetOptions())[1]
+    if marker in ("合计", "TOTAL", "grand total"):
+        assert [i.row for i in issues if i.code == "total_row"] == [7]
+
+
+def test_custom_total_markers_are_honoured(tmp_path):
+    path = wo(tmp_path, "Σ,2024-05-09 08:30,retail,SA2,true,2024-05-09 17:00,1,")
+    opts = SheetOptions(total_markers=("Σ",))
+    assert lane(readers.SheetSource("work_orders", path), opts) is None
+    assert lane(readers.SheetSource("work_orders", path), SheetOptions()) is not None

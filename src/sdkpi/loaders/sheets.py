@@ -161,7 +161,16 @@ def load_sheet(
     )
     issues += _check_required_values(data, sheet, parsed.unread_empty)
     data = _drop_duplicate_keys(data, sheet, issues)
-    return data, issues
+    return _without_unread_key(data, sheet, wanted), issues
+
+
+def _without_unread_key(data: SheetData, sheet: Sheet, wanted: Collection[str] | None) -> SheetData:
+    """The key is read to find duplicates; a computation that never looks at it does not keep
+    a million ID strings in memory (it is kept whenever `wanted` is not given)."""
+    key = sheet.key
+    if wanted is not None and key is not None and key not in wanted and key in data.frame.columns:
+        data.frame = data.frame.drop(columns=[key])
+    return data
 
 
 def _map_headers(

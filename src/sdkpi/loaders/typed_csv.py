@@ -219,13 +219,13 @@ def _clean(table: pa.Table, columns: list[Column | str], opts: Any, quoted: bool
                 fast._any(pc.match_substring(present, "\n")) or fast._any(pc.match_substring(present, "\r"))
             ):
                 return False  # a multi-line cell: the general path numbers the rows
-            if position < 3 and _may_be_total(present, markers):
-                return False
             if kind == "enum":
                 allowed = pa.array(list(column.values), pa.string())  # type: ignore[union-attr]
                 if not fast._all(pc.is_in(present, value_set=allowed)):
                     return False
             elif not fast._clean_text(present, is_id=isinstance(column, Column) and _is_id(column)):
+                return False
+            if position < 3 and _may_be_total(present, markers):
                 return False
         # bool and date columns: pyarrow accepted only the spellings the fast path takes
     return True
@@ -239,10 +239,39 @@ def _all_null(columns: list[Any]) -> Any:
 
 
 def _may_be_total(present: Any, markers: Any) -> bool:
-    """Could a cell start with a total marker (合计, Total ...)? A clean cell has no leading space."""
+    """Could a cell start with a total marker (合计, Total ...)? Called on clean cells only.
+
+    The marker pattern is a regular expression over a million cells; most columns are
+    cleared by their cells' first two bytes (an ID like RO00001 cannot start "合计").
+    """
     if markers.arrow_pattern is None:
         return False
+    prefixes = _marker_prefixes(markers.markers)
+    if prefixes is not None:
+        candidates = []
+        for chunk in present.chunks:
+            offsets = fast._offsets(chunk)
+            starts = offsets[:-1][np.diff(offsets) >= 2]  # a marker has two characters or more
+            data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8) if len(starts) else np.zeros(2, np.uint8)
+            two = data[starts].astype(np.uint16) << 8 | data[starts + 1]
+            hit = np.isin(two, prefixes) | (data[starts] == 0xEF)  # 0xEF: U+FEFF, full-width forms
+            candidates.append(bool(hit.any()))
+        if not any(candidates):
+            return False
     return fast._any(pc.match_substring_regex(present, markers.arrow_pattern))
+
+
+def _marker_prefixes(markers: tuple[str, ...]) -> np.ndarray | None:
+    """The first two UTF-8 bytes a cell starting with a marker can have (None: a marker too short)."""
+    found: set[int] = set()
+    for marker in markers:
+        if len(marker) < 2 or marker[1] == " ":
+            return None  # a one-letter marker, or a space that may be any space: no prefilter
+        for first in readers._variants(marker[0]):
+            for second in readers._variants(marker[1]):
+                head = (first + second).encode()
+                found.add(head[0] << 8 | head[1])
+    return np.array(sorted(found), dtype=np.uint16)
 
 
 _DEFAULT_MARKERS = readers.ReadOptions().total_markers
@@ -263,9 +292,17 @@ def _sheet(
     encoding: str,
     wanted: Collection[str] | None,
 ) -> tuple[SheetData, list[DataIssue]]:
-    from .sheets import _check_required_values, _drop_duplicate_keys, _empty_column, _unread
+    from .sheets import (
+        _check_required_values,
+        _drop_duplicate_keys,
+        _empty_column,
+        _unread,
+        _without_unread_key,
+    )
 
     n = table.num_rows
+    unique = _keys_unique(table, columns, sheet)
+    drop_key = wanted is not None and sheet.key is not None and sheet.key not in wanted
     frame_columns: dict[str, pd.Series] = {}
     skipped: set[str] = set()
     unread_empty: dict[str, np.ndarray] = {}
@@ -282,7 +319,10 @@ def _sheet(
             if column.required:
                 unread_empty[column.name] = _null_mask(arrow)
             continue
-        frame_columns[column.name] = _series(arrow, column)
+        if column.name == sheet.key and drop_key and unique:
+            skipped.add(column.name)  # unread, and no duplicate to report: never built
+        else:
+            frame_columns[column.name] = _series(arrow, column)
         if column.required:
             unread_empty[column.name] = _null_mask(arrow)
     for column in sheet.columns:
@@ -309,9 +349,9 @@ def _sheet(
         },
     )
     issues = _check_required_values(data, sheet, unread_empty)
-    if not _keys_unique(table, columns, sheet):
+    if not unique:
         data = _drop_duplicate_keys(data, sheet, issues)
-    return data, issues
+    return _without_unread_key(data, sheet, wanted), issues
 
 
 def _null_mask(arrow: Any) -> np.ndarray:
@@ -326,8 +366,8 @@ def _keys_unique(table: pa.Table, columns: list[Column | str], sheet: Sheet) -> 
         return True
     for arrow, column in zip(table.columns, columns, strict=True):
         if isinstance(column, Column) and column.name == sheet.key:
-            present = len(arrow) - arrow.null_count
-            return bool(pc.count_distinct(arrow).as_py() == present)
+            present = arrow.drop_null() if arrow.null_count else arrow
+            return len(pc.unique(present)) == len(present)  # hashing once: ~0.1 s per million
     return True  # no key column: nothing to check
 
 
