@@ -143,19 +143,61 @@ class Vec:
 
 @dataclass
 class Frame:
-    """What evaluation needs of a sheet: its columns, kinds and key."""
+    """What evaluation needs of a sheet: its columns, kinds and key.
+
+    `subset(rows)` gives the same sheet restricted to some rows (a period's, say):
+    conditions are then evaluated on those rows only, and whole-sheet facts
+    (which orders a comeback names, how many stores there are) still come from
+    the whole sheet.
+    """
 
     data: pd.DataFrame
     kinds: Mapping[str, str]
     key: str | None = None
+    rows: np.ndarray | None = None  # positions into `data`, ascending; None: every row
+    parent: Frame | None = None
 
     def __post_init__(self) -> None:
         self._cache: dict[str, Vec] = {}
+        self._named: dict[str, np.ndarray] = {}
+        self._stores: tuple[np.ndarray | None] | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.data) if self.rows is None else len(self.rows)
 
     def column(self, name: str) -> Vec:
         if name not in self._cache:
-            self._cache[name] = _column_vec(self.data[name], self.kinds[name])
+            if self.parent is None:
+                self._cache[name] = _column_vec(self.data[name], self.kinds[name])
+            else:
+                whole = self.parent.column(name)
+                self._cache[name] = Vec(whole.kind, whole.data[self.rows], whole.null[self.rows])
         return self._cache[name]
+
+    def subset(self, rows: np.ndarray) -> Frame:
+        return Frame(self.data, self.kinds, self.key, rows=rows, parent=self)
+
+    def named_by(self, column: str) -> np.ndarray:
+        """Rows whose key another row of the whole sheet names in `column`."""
+        if self.parent is not None:
+            return self.parent.named_by(column)[self.rows]
+        if column not in self._named:
+            self._named[column] = _named_by(self, column)
+        return self._named[column]
+
+    def store_codes(self) -> np.ndarray | None:
+        """Each row's store as an integer code, or None when the sheet holds one store."""
+        if self.parent is not None:
+            codes = self.parent.store_codes()
+            return None if codes is None else codes[self.rows]
+        if self._stores is None:
+            stores = self.data["store"] if "store" in self.data.columns else None
+            if stores is None or stores.nunique() <= 1:
+                self._stores = (None,)
+            else:
+                self._stores = (pd.factorize(stores)[0].astype(np.int64),)
+        return self._stores[0]
 
 
 def _column_vec(series: pd.Series, kind: str) -> Vec:
@@ -174,7 +216,7 @@ def _column_vec(series: pd.Series, kind: str) -> Vec:
 def evaluate_mask(node: ex.Node, frame: Frame) -> np.ndarray:
     """Evaluate a condition: a bool array, false wherever a needed cell is empty."""
     vec = _eval(node, frame)
-    n = len(frame.data)
+    n = frame.n
     data = np.broadcast_to(np.asarray(vec.data, dtype=bool), (n,))
     null = np.broadcast_to(np.asarray(vec.null, dtype=bool), (n,))
     return data & ~null
@@ -189,7 +231,7 @@ def _eval(node: ex.Node, frame: Frame) -> Vec:
     if isinstance(node, ex.Column):
         return frame.column(node.name)
     if isinstance(node, ex.Call):
-        return Vec(BOOL, _named_by(frame, node.column), False)
+        return Vec(BOOL, frame.named_by(node.column), False)
     if isinstance(node, ex.Arith):
         return _eval_arith(node, frame)
     if isinstance(node, ex.Negate):
