@@ -308,11 +308,12 @@ def _series(column: Any, kind: str) -> pd.Series:
     if kind == "bool":
         values = np.asarray(column.fill_null(False).to_numpy(), dtype=bool)
         mask = np.asarray(column.is_null().to_numpy(), dtype=bool)
-        return pd.Series(pd.arrays.BooleanArray(values, mask))
+        return pd.Series(pd.arrays.BooleanArray(values, mask), copy=False)
     if kind == "text":
         from .loaders.fast import arrow_strings
 
-        return pd.Series(arrow_strings(column), dtype=object)
+        return pd.Series(arrow_strings(column), dtype=object, copy=False)
+    # copy=False: pandas 3 copies a numpy array handed to Series() unless told not to
     if kind == "datetime":
-        return pd.Series(column.to_numpy().view("datetime64[ns]"))
-    return pd.Series(column.to_numpy())
+        return pd.Series(column.to_numpy().view("datetime64[ns]"), copy=False)
+    return pd.Series(column.to_numpy(), copy=False)

@@ -312,7 +312,7 @@ def _sheet(
             if wanted is not None and name not in wanted and name != "store":
                 skipped.add(name)
                 continue
-            frame_columns[name] = pd.Series(fast.arrow_strings(arrow), dtype=object)
+            frame_columns[name] = pd.Series(fast.arrow_strings(arrow), dtype=object, copy=False)
             continue
         if wanted is not None and _unread(column, sheet, wanted):
             skipped.add(column.name)
@@ -372,22 +372,20 @@ def _keys_unique(table: pa.Table, columns: list[Column | str], sheet: Sheet) -> 
 
 
 def _series(arrow: Any, column: Column) -> pd.Series:
+    # copy=False throughout: pandas 3 copies a numpy array handed to Series() unless told not to
     if column.type == "datetime":
-        return pd.Series(
-            _nat_filled(arrow).to_numpy(zero_copy_only=False).astype("datetime64[ns]", copy=False)
-        )
+        stamps = _one_chunk(arrow).to_numpy(zero_copy_only=False)
+        return pd.Series(stamps.astype("datetime64[ns]", copy=False), copy=False)
     if column.type == "date":
-        days = _nat_filled(pc.cast(arrow, pa.timestamp("ns")))
-        return pd.Series(days.to_numpy(zero_copy_only=False).astype("datetime64[ns]", copy=False))
+        days = _one_chunk(pc.cast(arrow, pa.timestamp("ns")))
+        return pd.Series(days.to_numpy(zero_copy_only=False).astype("datetime64[ns]", copy=False), copy=False)
     if column.type == "number":
-        return pd.Series(arrow.to_numpy(zero_copy_only=False).astype(np.float64, copy=False))
+        return pd.Series(arrow.to_numpy(zero_copy_only=False).astype(np.float64, copy=False), copy=False)
     if column.type == "bool":
         values = fast._numpy_bool(pc.fill_null(arrow, False))
-        return pd.Series(pd.arrays.BooleanArray(values, fast._numpy_bool(pc.is_null(arrow))))
-    if column.type == "enum":
-        return pd.Series(fast.arrow_strings(arrow), dtype=object)
-    return pd.Series(fast.arrow_strings(arrow), dtype=object)
+        return pd.Series(pd.arrays.BooleanArray(values, fast._numpy_bool(pc.is_null(arrow))), copy=False)
+    return pd.Series(fast.arrow_strings(arrow), dtype=object, copy=False)
 
 
-def _nat_filled(arrow: Any) -> Any:
+def _one_chunk(arrow: Any) -> Any:
     return arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
