@@ -12,14 +12,16 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .dataset import Dataset
-from .definitions import Definitions, load_definitions
-from .engine import Engine
 from .errors import InputError, UsageError
+from .results import CheckResult, ComputeResult, Period
 
 if TYPE_CHECKING:
+    from .dataset import Dataset
+    from .definitions import Definitions
     from .loaders.group import Progress
-from .results import CheckResult, ComputeResult, Period
+
+# pandas, pydantic and the engine are imported where they are needed, not here: a re-run
+# answered from the result cache (`sdkpi.result_cache`) never needs them.
 
 MAPPING_FILE_NAME = "sdkpi-mapping.yaml"
 
@@ -134,6 +136,7 @@ def check(
 ) -> CheckResult:
     """Read the data as `compute` would, without computing: sheets, header maps, data issues,
     and the KPIs that will have no data because a sheet or a column is missing."""
+    from .definitions import Definitions, load_definitions
     from .engine import sheet_infos
 
     defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
@@ -183,8 +186,24 @@ def compute(
     store: str | None = None,
     cache: bool = True,
 ) -> ComputeResult:
-    """Compute the KPIs of one period from a folder of record sheets."""
+    """Compute the KPIs of one period from a folder of record sheets.
+
+    With `cache`, a question asked before of unchanged files, definitions and code is
+    answered from the result cache, and a sheet unchanged since an earlier run is taken
+    from the sheet cache (`sdkpi.result_cache`, `sdkpi.cache`).
+    """
     period = parse_period(month, start, end)
+    stored = _result_key(data, period, definitions, mapping, kpis, store, today) if cache else None
+    if stored is not None:
+        from . import result_cache
+
+        directory, key = stored
+        hit = result_cache.get(directory, key)
+        if hit is not None:
+            return hit
+    from .definitions import Definitions, load_definitions
+    from .engine import Engine
+
     defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
     if kpis:
         for kpi_id in kpis:
@@ -195,4 +214,45 @@ def compute(
     result.definitions = (
         str(definitions) if definitions and not isinstance(definitions, Definitions) else "default"
     )
+    if stored is not None:
+        from . import result_cache
+
+        result_cache.put(*stored, result)
     return result
+
+
+def _result_key(
+    data: str | Path,
+    period: Period,
+    definitions: object,
+    mapping: str | Path | None,
+    kpis: list[str] | None,
+    store: str | None,
+    today: date | None,
+) -> tuple[Path, dict[str, object]] | None:
+    """Where and under which key the result cache keeps this question (None: not cached)."""
+    from . import result_cache
+    from .cache import cache_dir, cache_disabled
+
+    if cache_disabled() or not isinstance(definitions, (str, Path, type(None))):
+        return None  # definitions given as an object: nothing on disk to key them on
+    folder = Path(data)
+    if not folder.exists():
+        return None  # the loader reports it
+    defs_path = Path(definitions) if definitions is not None else _default_definitions()
+    key = result_cache.key(
+        folder,
+        period=period,
+        definitions=defs_path,
+        mapping=mapping_file(folder, mapping),
+        kpis=list(kpis) if kpis else None,
+        store=store,
+        today=today or date.today(),
+    )
+    return None if key is None else (cache_dir(), key)
+
+
+def _default_definitions() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("sdkpi") / "data" / "kpi_definitions.yaml"))

@@ -31,14 +31,15 @@ import secrets
 import tempfile
 from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import IO, Any
-
-import numpy as np
-import pandas as pd
+from typing import IO, TYPE_CHECKING, Any
 
 from . import __version__
 from .atomic import remove_stale_temps
-from .dataset import SheetData
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .dataset import SheetData
 from .issues import DataIssue
 
 FORMAT = 2
@@ -85,7 +86,7 @@ def clear(directory: Path | None = None) -> int:
     """Delete every cache entry; returns how many files were removed."""
     folder = directory or cache_dir()
     removed = 0
-    for entry in folder.glob("sheet-*"):
+    for entry in [*folder.glob("sheet-*"), *folder.glob("result-*")]:
         with contextlib.suppress(OSError):
             entry.unlink()
             removed += 1
@@ -180,6 +181,7 @@ class SheetCache:
 
 
 def _to_arrow(data: SheetData, issues: list[DataIssue]) -> tuple[Any, dict[str, Any]]:
+    import numpy as np
     import pyarrow as pa
 
     arrays: dict[str, Any] = {}
@@ -214,6 +216,9 @@ def _to_arrow(data: SheetData, issues: list[DataIssue]) -> tuple[Any, dict[str, 
 
 
 def _kind(series: pd.Series) -> str:
+    import numpy as np
+    import pandas as pd
+
     dtype = series.dtype
     if isinstance(dtype, pd.BooleanDtype):
         return "bool"
@@ -264,6 +269,10 @@ _ARROW_TYPES = {"bool": "bool", "number": "double", "datetime": "int64", "text":
 
 
 def _restore(meta: dict[str, Any], table: Any) -> tuple[SheetData, list[DataIssue]]:
+    import pandas as pd
+
+    from .dataset import SheetData
+
     """Rebuild the sheet, checking every column against what the sidecar promises."""
     entry = (table.schema.metadata or {}).get(b"sdkpi-entry", b"").decode()
     if not entry or entry != meta.get("entry"):
@@ -305,6 +314,9 @@ def _restore(meta: dict[str, Any], table: Any) -> tuple[SheetData, list[DataIssu
 
 
 def _series(column: Any, kind: str) -> pd.Series:
+    import numpy as np
+    import pandas as pd
+
     if kind == "bool":
         values = np.asarray(column.fill_null(False).to_numpy(), dtype=bool)
         mask = np.asarray(column.is_null().to_numpy(), dtype=bool)
