@@ -161,7 +161,7 @@ def test_compute_skips_unread_clean_text_columns_but_reports_the_same_issues(tmp
     assert any(sheet == "work_orders" and code == "placeholder" for sheet, code, _ in codes)
     orders_frame = pruned.sheets["work_orders"].frame
     assert "customer_id" not in orders_frame.columns and "customer_id" in full.sheets["work_orders"].frame
-    assert "vin" in orders_frame.columns  # it had something to report, so it was parsed
+    assert "vin" not in orders_frame.columns  # parsed and its placeholder reported, then left out
     assert "request_id" not in pruned.sheets["parts_requests"].frame.columns
     for name, sheet in pruned.sheets.items():
         for column in sheet.frame.columns:

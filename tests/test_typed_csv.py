@@ -315,3 +315,27 @@ def test_custom_total_markers_are_honoured(tmp_path):
     opts = SheetOptions(total_markers=("Σ",))
     assert lane(readers.SheetSource("work_orders", path), opts) is None
     assert lane(readers.SheetSource("work_orders", path), SheetOptions()) is not None
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        ["RO1,s1", "RO2,s1", "RO1,s2", "RO2,s2"],  # rising in each store's run: unique per store
+        ["RO2,s1", "RO1,s1", "RO1,s2"],  # not rising, still unique per store
+        ["RO1,s1", "RO2,s2", "RO1,s1"],  # a store in two runs, with a repeat
+        ["RO1,s1", "RO1,s1", "RO2,s2"],  # a repeat next to itself
+        ["RO1,s1", "RO2,s2", "RO2,s1"],  # repeats across stores only
+        ["RO1,", "RO1,s1"],  # an empty store
+        ["RO3,s1", ",s1", "RO3,s1"],  # an empty key
+    ],
+)
+def test_duplicate_keys_per_store_come_out_the_same(tmp_path, rows):
+    body = [
+        f"{key},2024-05-01 08:30,retail,SA1,2024-05-01 17:00,{store}"
+        for key, store in (r.split(",") for r in rows)
+    ]
+    path = write(
+        tmp_path, "ro_number,opened_at,customer_type,advisor,promised_at,store\n" + "\n".join(body) + "\n"
+    )
+    assert check(path, "work_orders")
+    assert check(path, "work_orders", wanted={"opened_at"})

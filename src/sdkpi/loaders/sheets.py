@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,7 @@ def load_dataset(
     dataset = Dataset(source=str(data))
     named = [name for name, o in options.items() if o.file or (o.worksheet and Path(data).is_file())]
     sources = readers.discover(Path(data), named=named)
+    jobs: dict[str, tuple[readers.SheetSource, SheetOptions]] = {}
     for name in sheets if sheets is not None else SHEETS:
         sheet_options = options.get(name, SheetOptions())
         source = sources.get(name)
@@ -78,6 +80,10 @@ def load_dataset(
         if source is None:
             dataset.missing[name] = "sheet missing"
             continue
+        jobs[name] = (source, sheet_options)
+
+    def one(name: str) -> tuple[SheetData, list[DataIssue]] | InputError:
+        source, sheet_options = jobs[name]
         try:
             wanted = columns.get(name) if columns is not None else None
             key = (
@@ -86,16 +92,39 @@ def load_dataset(
                 else None
             )
             cached = cache.get(key) if cache else None
-            sheet_data, issues = cached or load_sheet(source, sheet_options, wanted)
+            loaded = cached or load_sheet(source, sheet_options, wanted)
             if cache and cached is None:
-                cache.put(key, sheet_data, issues)
+                cache.put(key, *loaded)
+            return loaded
         except InputError as err:
-            dataset.missing[name] = f"unreadable: {err.message}"
-            dataset.issues.append(_issue_from_error(err, name, str(source.path)))
+            return err
+
+    # Two sheets at a time: pyarrow parses and types in C++ without the GIL, so one sheet's
+    # Python-side checks run while the other is being read. Results are taken in sheet order.
+    with ThreadPoolExecutor(max_workers=min(2, max(1, len(jobs)))) as pool:
+        order = _largest_first(jobs)
+        outcomes = dict(zip(order, pool.map(one, order), strict=True))
+    for name, (source, _) in jobs.items():
+        outcome = outcomes[name]
+        if isinstance(outcome, InputError):
+            dataset.missing[name] = f"unreadable: {outcome.message}"
+            dataset.issues.append(_issue_from_error(outcome, name, str(source.path)))
             continue
-        dataset.sheets[name] = sheet_data
+        dataset.sheets[name], issues = outcome
         dataset.issues.extend(issues)
     return dataset
+
+
+def _largest_first(jobs: Mapping[str, tuple[readers.SheetSource, SheetOptions]]) -> list[str]:
+    """Start the biggest file first, so that the small ones fill the other worker meanwhile."""
+
+    def size(name: str) -> int:
+        try:
+            return jobs[name][0].path.stat().st_size
+        except OSError:
+            return 0
+
+    return sorted(jobs, key=size, reverse=True)
 
 
 def _mapped_source(
@@ -161,15 +190,21 @@ def load_sheet(
     )
     issues += _check_required_values(data, sheet, parsed.unread_empty)
     data = _drop_duplicate_keys(data, sheet, issues)
-    return _without_unread_key(data, sheet, wanted), issues
+    return _only_wanted(data, wanted), issues
 
 
-def _without_unread_key(data: SheetData, sheet: Sheet, wanted: Collection[str] | None) -> SheetData:
-    """The key is read to find duplicates; a computation that never looks at it does not keep
-    a million ID strings in memory (it is kept whenever `wanted` is not given)."""
-    key = sheet.key
-    if wanted is not None and key is not None and key not in wanted and key in data.frame.columns:
-        data.frame = data.frame.drop(columns=[key])
+def _only_wanted(data: SheetData, wanted: Collection[str] | None) -> SheetData:
+    """With `wanted` (what a computation reads), only those columns and `store` stay in the frame.
+
+    Every column was read, parsed and checked, its issues reported and its bad cells kept in
+    `bad`; a computation that never looks at a column does not keep it in memory (for a
+    million rows, a column of ID strings is ~70 MB).
+    """
+    if wanted is None:
+        return data
+    unread = [c for c in data.frame.columns if c not in wanted and c != "store"]
+    if unread:
+        data.frame = data.frame.drop(columns=unread)
     return data
 
 

@@ -82,7 +82,9 @@ def load(
     table = _read(source.path, columns, quoted)
     if table is None or not _clean(table, columns, opts, quoted):
         return None
-    return _sheet(source, sheet, cells, columns, table, encoding, wanted)
+    tables = [table]
+    del table  # `_sheet` frees the columns one by one as it converts them
+    return _sheet(source, sheet, cells, columns, tables.pop(), encoding, wanted)
 
 
 def _header(path: Path) -> tuple[list[str], str] | None:
@@ -292,41 +294,33 @@ def _sheet(
     encoding: str,
     wanted: Collection[str] | None,
 ) -> tuple[SheetData, list[DataIssue]]:
-    from .sheets import (
-        _check_required_values,
-        _drop_duplicate_keys,
-        _empty_column,
-        _unread,
-        _without_unread_key,
-    )
+    from .sheets import _check_required_values, _drop_duplicate_keys, _empty_column, _only_wanted
 
     n = table.num_rows
     unique = _keys_unique(table, columns, sheet)
-    drop_key = wanted is not None and sheet.key is not None and sheet.key not in wanted
+    arrays = table.columns
+    del table  # each column is freed once it is converted (the caller keeps no reference)
+
+    def keep(name: str) -> bool:
+        return wanted is None or name in wanted or name == "store"
+
     frame_columns: dict[str, pd.Series] = {}
     skipped: set[str] = set()
     unread_empty: dict[str, np.ndarray] = {}
-    for arrow, column in zip(table.columns, columns, strict=True):
-        if isinstance(column, str) or column is STORE:
-            name = column if isinstance(column, str) else column.name
-            if wanted is not None and name not in wanted and name != "store":
-                skipped.add(name)
-                continue
+    for position, column in enumerate(columns):
+        arrow, arrays[position] = arrays[position], None
+        name = column if isinstance(column, str) else column.name
+        if isinstance(column, Column) and column.required:
+            unread_empty[name] = _null_mask(arrow)
+        if not keep(name) and not (name == sheet.key and not unique):
+            skipped.add(name)  # unread by the computation, and clean: never built
+        elif isinstance(column, str) or column is STORE or column.type == "text":
             frame_columns[name] = pd.Series(fast.arrow_strings(arrow), dtype=object, copy=False)
-            continue
-        if wanted is not None and _unread(column, sheet, wanted):
-            skipped.add(column.name)
-            if column.required:
-                unread_empty[column.name] = _null_mask(arrow)
-            continue
-        if column.name == sheet.key and drop_key and unique:
-            skipped.add(column.name)  # unread, and no duplicate to report: never built
         else:
-            frame_columns[column.name] = _series(arrow, column)
-        if column.required:
-            unread_empty[column.name] = _null_mask(arrow)
+            frame_columns[name] = _series(arrow, column)
+        del arrow
     for column in sheet.columns:
-        if column.name not in frame_columns and column.name not in skipped:
+        if column.name not in frame_columns and column.name not in skipped and keep(column.name):
             frame_columns[column.name] = _empty_column(column, n)
     frame = fast.frame_of(frame_columns, n)
     mapped = {c.name for c in columns if isinstance(c, Column)}
@@ -351,7 +345,7 @@ def _sheet(
     issues = _check_required_values(data, sheet, unread_empty)
     if not unique:
         data = _drop_duplicate_keys(data, sheet, issues)
-    return _without_unread_key(data, sheet, wanted), issues
+    return _only_wanted(data, wanted), issues
 
 
 def _null_mask(arrow: Any) -> np.ndarray:
@@ -361,14 +355,38 @@ def _null_mask(arrow: Any) -> np.ndarray:
 
 
 def _keys_unique(table: pa.Table, columns: list[Column | str], sheet: Sheet) -> bool:
-    """No key repeats in the whole file, so none repeats within a store: nothing to drop."""
+    """No key repeats within a store: nothing for `_drop_duplicate_keys` to drop.
+
+    DMS exports list orders by number, store after store: keys that rise strictly within
+    each store's run of rows (one run per store) cannot repeat, and checking that is a
+    comparison of neighbours. Otherwise the keys are hashed once.
+    """
     if sheet.key is None:
         return True
-    for arrow, column in zip(table.columns, columns, strict=True):
-        if isinstance(column, Column) and column.name == sheet.key:
-            present = arrow.drop_null() if arrow.null_count else arrow
-            return len(pc.unique(present)) == len(present)  # hashing once: ~0.1 s per million
-    return True  # no key column: nothing to check
+    named = {c.name: a for a, c in zip(table.columns, columns, strict=True) if isinstance(c, Column)}
+    key = named.get(sheet.key)
+    if key is None:
+        return True  # no key column: nothing to check
+    if _rising_per_store(key, named.get("store")):
+        return True
+    present = key.drop_null() if key.null_count else key
+    return len(pc.unique(present)) == len(present)  # unique in the file: unique in each store
+
+
+def _rising_per_store(key: Any, store: Any) -> bool:
+    n = len(key)
+    if n < 2 or key.null_count or (store is not None and store.null_count):
+        return n < 2 and not key.null_count
+    key = key.combine_chunks()
+    rising = pc.greater(key.slice(1), key.slice(0, n - 1))
+    if store is None:
+        return fast._all(rising)
+    store = store.combine_chunks()
+    same = pc.equal(store.slice(1), store.slice(0, n - 1))
+    if not fast._all(pc.or_(pc.invert(same), rising)):
+        return False
+    runs = 1 + n - 1 - int(pc.sum(same).as_py() or 0)
+    return runs == len(pc.unique(store))  # each store in one run
 
 
 def _series(arrow: Any, column: Column) -> pd.Series:
