@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from .dataset import SheetData
 from .issues import DataIssue
 
-FORMAT = 2
+FORMAT = 3
 
 
 @functools.cache
@@ -194,6 +194,8 @@ def _to_arrow(data: SheetData, issues: list[DataIssue]) -> tuple[Any, dict[str, 
             arrays[f"c{i}"] = pa.array(series.to_numpy(dtype=bool, na_value=False), mask=mask)
         elif kind == "text":
             arrays[f"c{i}"] = pa.array(series.to_numpy(dtype=object), type=pa.string())
+        elif kind == "arrow_text":  # already Arrow strings: stored as they are
+            arrays[f"c{i}"] = pa.chunked_array(series.array.__arrow_array__().chunks, pa.large_string())
         elif kind == "datetime":  # int64 ns with NaT as its value: read back without a copy
             arrays[f"c{i}"] = pa.array(series.to_numpy().view(np.int64))
         else:
@@ -222,6 +224,10 @@ def _kind(series: pd.Series) -> str:
     dtype = series.dtype
     if isinstance(dtype, pd.BooleanDtype):
         return "bool"
+    from .loaders.fast import ARROW_TEXT
+
+    if dtype == ARROW_TEXT:
+        return "arrow_text"
     if dtype == np.float64:
         return "number"
     if dtype == np.dtype("datetime64[ns]"):
@@ -259,13 +265,21 @@ def _write_table(handle: Any, table: Any) -> None:
 def _read_table(path: Path) -> Any:
     import pyarrow as pa
 
-    # Read, not memory-mapped: a mapping stays resident as long as any column points into it,
-    # while read buffers go once their column has been turned into Python objects.
-    with pa.OSFile(str(path), "rb") as source:
+    # Memory-mapped: numbers, datetimes and Arrow text are used in place, nothing is copied
+    # to the heap. (A read would put the whole record batch in one heap buffer that any
+    # column used in place keeps alive, converted columns included.) Entries are replaced by
+    # rename, never rewritten in place, so a mapped file does not change under us.
+    with pa.memory_map(str(path), "r") as source:
         return pa.ipc.open_file(source).read_all()
 
 
-_ARROW_TYPES = {"bool": "bool", "number": "double", "datetime": "int64", "text": "string"}
+_ARROW_TYPES = {
+    "bool": "bool",
+    "number": "double",
+    "datetime": "int64",
+    "text": "string",
+    "arrow_text": "large_string",
+}
 
 
 def _restore(meta: dict[str, Any], table: Any) -> tuple[SheetData, list[DataIssue]]:
@@ -325,6 +339,10 @@ def _series(column: Any, kind: str) -> pd.Series:
         from .loaders.fast import arrow_strings
 
         return pd.Series(arrow_strings(column), dtype=object, copy=False)
+    if kind == "arrow_text":
+        from .loaders.fast import arrow_text
+
+        return arrow_text(column)
     # copy=False: pandas 3 copies a numpy array handed to Series() unless told not to
     if kind == "datetime":
         return pd.Series(column.to_numpy().view("datetime64[ns]"), copy=False)

@@ -172,7 +172,11 @@ class Frame:
                 self._cache[name] = _column_vec(self.data[name], self.kinds[name])
             else:
                 whole = self.parent.column(name)
-                self._cache[name] = Vec(whole.kind, whole.data[self.rows], whole.null[self.rows])
+                assert self.rows is not None
+                if isinstance(whole, _ArrowTextVec):
+                    self._cache[name] = whole.take(self.rows)
+                else:
+                    self._cache[name] = Vec(whole.kind, whole.data[self.rows], whole.null[self.rows])
         return self._cache[name]
 
     def subset(self, rows: np.ndarray) -> Frame:
@@ -200,8 +204,32 @@ class Frame:
         return self._stores[0]
 
 
+class _ArrowTextVec(Vec):
+    """A text column held as Arrow strings: its Python strings are made only when a condition
+    compares its values, and only for the rows evaluated (`is null` needs the mask alone)."""
+
+    def __init__(self, kind: str, arrow: Any, null: np.ndarray) -> None:
+        self.kind = kind
+        self.null = null
+        self._arrow = arrow
+        self._data: np.ndarray | None = None
+
+    @property
+    def data(self) -> np.ndarray:
+        if self._data is None:
+            from .loaders.fast import arrow_strings
+
+            self._data = arrow_strings(self._arrow)
+        return self._data
+
+    def take(self, rows: np.ndarray) -> _ArrowTextVec:
+        return _ArrowTextVec(self.kind, self._arrow.take(rows), self.null[rows])
+
+
 def _column_vec(series: pd.Series, kind: str) -> Vec:
     null = series.isna().to_numpy()
+    if kind not in (BOOL, NUMBER, DATETIME) and isinstance(series.dtype, pd.StringDtype):
+        return _ArrowTextVec(kind, series.array.__arrow_array__(), null)
     if kind == BOOL:
         data = series.to_numpy(dtype=bool, na_value=False)
     elif kind == NUMBER:
@@ -321,14 +349,23 @@ def _named_by(frame: Frame, column: str) -> np.ndarray:
     keys = frame.data[frame.key]
     refs = frame.data[column]
     by_other = (refs.notna() & (refs != keys)).to_numpy(dtype=bool)
-    named = pd.unique(refs[by_other].to_numpy(dtype=object))
+    named = pd.unique(_objects(refs[by_other]))
     found = keys.isin(named).to_numpy() & keys.notna().to_numpy()
     if "store" in frame.data.columns and frame.data["store"].nunique() > 1:
         # a dealer group: an order names an order of its own store (RO numbers repeat across stores);
         # only the few rows whose key is named at all need the (store, key) check
         rows = np.flatnonzero(found)
-        store = frame.data["store"].fillna("").to_numpy(dtype=object)
-        pairs = pd.MultiIndex.from_arrays([store[by_other], refs.to_numpy(dtype=object)[by_other]])
-        candidates = pd.MultiIndex.from_arrays([store[rows], keys.to_numpy(dtype=object)[rows]])
+        store = frame.data["store"]
+        pairs = pd.MultiIndex.from_arrays([_objects(store[by_other].fillna("")), _objects(refs[by_other])])
+        candidates = pd.MultiIndex.from_arrays(
+            [_objects(store.iloc[rows].fillna("")), _objects(keys.iloc[rows])]
+        )
         found[rows] = np.asarray(candidates.isin(pairs), dtype=bool)
     return found
+
+
+def _objects(series: pd.Series) -> np.ndarray:
+    """Python strings, None where empty (the few rows that need them)."""
+    values = series.to_numpy(dtype=object, copy=True)
+    values[series.isna().to_numpy()] = None
+    return values

@@ -42,6 +42,16 @@ _YEAR_MIN, _YEAR_MAX = 1678, 2261
 _DTYPES = {"number": "float64", "bool": "boolean", "datetime": "datetime64[ns]", "date": "datetime64[ns]"}
 
 
+#: How a computation's frames hold text: Arrow strings (pandas' "str"), no Python object per cell.
+#: Frames read for display (explain, report) keep object columns of Python strings.
+ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def arrow_text(arrow: Any) -> pd.Series:
+    """An Arrow string column as a pandas "str" Series, sharing its buffers where it can."""
+    return pd.Series(arrow, dtype=ARROW_TEXT, copy=False)
+
+
 def lean_memory_pool() -> None:
     """Use Arrow's jemalloc pool, returning freed memory to the system at once.
 

@@ -205,6 +205,10 @@ def _only_wanted(data: SheetData, wanted: Collection[str] | None) -> SheetData:
     unread = [c for c in data.frame.columns if c not in wanted and c != "store"]
     if unread:
         data.frame = data.frame.drop(columns=unread)
+    # and its text as Arrow strings (what the typed lane reads), not a Python object per cell
+    texts = [c for c in data.frame.columns if data.frame[c].dtype == object]
+    if texts:
+        data.frame = data.frame.astype({c: fast.ARROW_TEXT for c in texts})
     return data
 
 

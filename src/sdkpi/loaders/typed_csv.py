@@ -147,8 +147,8 @@ _ARROW_TYPES = {
 
 def _arrow_type(column: Column | str) -> Any:
     if isinstance(column, str):
-        return pa.string()
-    return _ARROW_TYPES.get(column.type, pa.string())
+        return pa.large_string()  # what pandas' Arrow strings hold: no cast later
+    return _ARROW_TYPES.get(column.type, pa.large_string())
 
 
 def _read(path: Path, columns: list[Column | str], quoted: bool) -> pa.Table | None:
@@ -314,8 +314,13 @@ def _sheet(
             unread_empty[name] = _null_mask(arrow)
         if not keep(name) and not (name == sheet.key and not unique):
             skipped.add(name)  # unread by the computation, and clean: never built
-        elif isinstance(column, str) or column is STORE or column.type == "text":
-            frame_columns[name] = pd.Series(fast.arrow_strings(arrow), dtype=object, copy=False)
+        elif isinstance(column, str) or column is STORE or column.type in ("text", "enum"):
+            text = wanted is not None and (name != sheet.key or unique)  # a computation's frame
+            frame_columns[name] = (
+                fast.arrow_text(arrow)
+                if text
+                else pd.Series(fast.arrow_strings(arrow), dtype=object, copy=False)
+            )
         else:
             frame_columns[name] = _series(arrow, column)
         del arrow
