@@ -31,7 +31,7 @@ class YamlProblem(Exception):
         self.column = column
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """SafeLoader keeping keys as written, with lines, refusing duplicate keys."""
 
 
