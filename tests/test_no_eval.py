@@ -51,7 +51,13 @@ def _yaml_loader_is_safe(call: ast.Call, module: str | None) -> bool:
     if module is None:
         return False
     cls = getattr(importlib.import_module(module), name, None)
-    return isinstance(cls, type) and issubclass(cls, yaml.SafeLoader)
+    # safe = built on the safe constructor (SafeLoader, or libyaml's CSafeLoader), never the full one
+    unsafe = (yaml.constructor.FullConstructor, yaml.constructor.UnsafeConstructor)
+    return (
+        isinstance(cls, type)
+        and issubclass(cls, yaml.constructor.SafeConstructor)
+        and not issubclass(cls, unsafe)
+    )
 
 
 def scan(source: str, module: str | None = None) -> list[str]:

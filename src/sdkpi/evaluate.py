@@ -171,12 +171,12 @@ class Frame:
             if self.parent is None:
                 self._cache[name] = _column_vec(self.data[name], self.kinds[name])
             else:
-                whole = self.parent.column(name)
                 assert self.rows is not None
-                if isinstance(whole, _ArrowTextVec):
-                    self._cache[name] = whole.take(self.rows)
-                else:
+                whole = self.parent._cache.get(name)
+                if whole is not None and not isinstance(whole, _ArrowTextVec):
                     self._cache[name] = Vec(whole.kind, whole.data[self.rows], whole.null[self.rows])
+                else:  # only these rows are converted: no whole-sheet copy of the column
+                    self._cache[name] = _column_vec(self.data[name].take(self.rows), self.kinds[name])
         return self._cache[name]
 
     def subset(self, rows: np.ndarray) -> Frame:
