@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from conftest import typed_sheet
@@ -75,6 +76,23 @@ def test_round_trip_keeps_values_types_masks_and_issues(cache: SheetCache, sourc
         {"工单号": "ro_number"},
     )
     assert (restored.encoding, restored.header_row, restored.rows_in_file) == ("gb18030", 1, 4)
+
+
+def test_a_computations_arrow_text_and_category_columns_round_trip(cache: SheetCache, source: Path) -> None:
+    """What `compute` caches: text as Arrow strings, few-valued text as category codes."""
+    from sdkpi.loaders.fast import ARROW_TEXT, categorical
+
+    data = _sheet()
+    data.frame["ro_number"] = data.frame["ro_number"].astype(ARROW_TEXT)
+    data.frame["advisor"] = categorical(pa.array(["SA2", None, "SA1"], pa.large_string()))
+    data.frame["store"] = categorical(pa.array([None, None, None], pa.large_string()))  # no values
+    key = cache.key(source, columns={"ro_number", "advisor"})
+    assert cache.put(key, data, [])
+    got = cache.get(key)
+    assert got is not None
+    pd.testing.assert_frame_equal(got[0].frame, data.frame)
+    assert list(got[0].frame["advisor"].cat.categories) == ["SA1", "SA2"]
+    assert got[0].frame["ro_number"].dtype == ARROW_TEXT
 
 
 def test_entries_live_outside_the_data_folder(cache: SheetCache, source: Path) -> None:

@@ -194,6 +194,12 @@ def _to_arrow(data: SheetData, issues: list[DataIssue]) -> tuple[Any, dict[str, 
             arrays[f"c{i}"] = pa.array(series.to_numpy(dtype=bool, na_value=False), mask=mask)
         elif kind == "text":
             arrays[f"c{i}"] = pa.array(series.to_numpy(dtype=object), type=pa.string())
+        elif kind == "category":  # codes and their values: an Arrow dictionary column
+            codes = np.asarray(series.array.codes, dtype=np.int32)
+            arrays[f"c{i}"] = pa.DictionaryArray.from_arrays(
+                pa.array(codes, mask=codes < 0),
+                pa.array(np.asarray(series.array.categories, dtype=object), pa.large_string()),
+            )
         elif kind == "arrow_text":  # already Arrow strings: stored as they are
             arrays[f"c{i}"] = pa.chunked_array(series.array.__arrow_array__().chunks, pa.large_string())
         elif kind == "datetime":  # int64 ns with NaT as its value: read back without a copy
@@ -228,6 +234,8 @@ def _kind(series: pd.Series) -> str:
 
     if dtype == ARROW_TEXT:
         return "arrow_text"
+    if isinstance(dtype, pd.CategoricalDtype) and not dtype.ordered:
+        return "category"
     if dtype == np.float64:
         return "number"
     if dtype == np.dtype("datetime64[ns]"):
@@ -279,6 +287,7 @@ _ARROW_TYPES = {
     "datetime": "int64",
     "text": "string",
     "arrow_text": "large_string",
+    "category": "dictionary<values=large_string, indices=int32, ordered=0>",
 }
 
 
@@ -343,6 +352,13 @@ def _series(column: Any, kind: str) -> pd.Series:
         from .loaders.fast import arrow_text
 
         return arrow_text(column)
+    if kind == "category":
+        array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+        codes = array.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        categories = pd.Index(array.dictionary.to_pylist(), dtype=object)
+        if not categories.is_unique or (len(codes) and codes.max() >= len(categories)):
+            raise ValueError("cached categories are not a valid dictionary")
+        return pd.Series(pd.Categorical.from_codes(codes, categories=categories), copy=False)
     # copy=False: pandas 3 copies a numpy array handed to Series() unless told not to
     if kind == "datetime":
         return pd.Series(column.to_numpy().view("datetime64[ns]"), copy=False)

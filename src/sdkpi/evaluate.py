@@ -230,6 +230,10 @@ def _column_vec(series: pd.Series, kind: str) -> Vec:
     null = series.isna().to_numpy()
     if kind not in (BOOL, NUMBER, DATETIME) and isinstance(series.dtype, pd.StringDtype):
         return _ArrowTextVec(kind, series.array.__arrow_array__(), null)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        from .loaders.fast import category_objects
+
+        return Vec(kind, category_objects(series), null)
     if kind == BOOL:
         data = series.to_numpy(dtype=bool, na_value=False)
     elif kind == NUMBER:
@@ -356,16 +360,14 @@ def _named_by(frame: Frame, column: str) -> np.ndarray:
         # only the few rows whose key is named at all need the (store, key) check
         rows = np.flatnonzero(found)
         store = frame.data["store"]
-        pairs = pd.MultiIndex.from_arrays([_objects(store[by_other].fillna("")), _objects(refs[by_other])])
-        candidates = pd.MultiIndex.from_arrays(
-            [_objects(store.iloc[rows].fillna("")), _objects(keys.iloc[rows])]
-        )
+        pairs = pd.MultiIndex.from_arrays([_objects(store[by_other], ""), _objects(refs[by_other])])
+        candidates = pd.MultiIndex.from_arrays([_objects(store.iloc[rows], ""), _objects(keys.iloc[rows])])
         found[rows] = np.asarray(candidates.isin(pairs), dtype=bool)
     return found
 
 
-def _objects(series: pd.Series) -> np.ndarray:
-    """Python strings, None where empty (the few rows that need them)."""
+def _objects(series: pd.Series, missing: str | None = None) -> np.ndarray:
+    """Python strings, `missing` where empty (the few rows that need them)."""
     values = series.to_numpy(dtype=object, copy=True)
-    values[series.isna().to_numpy()] = None
+    values[series.isna().to_numpy()] = missing
     return values

@@ -52,6 +52,35 @@ def arrow_text(arrow: Any) -> pd.Series:
     return pd.Series(arrow, dtype=ARROW_TEXT, copy=False)
 
 
+#: Text columns of few distinct values (people, stores, enum codes), held by a computation as a
+#: pandas Categorical: a small integer per row instead of the text (a store name in every row
+#: of a 2M-row sheet is ~45 MB as text, 2 MB as codes).
+CATEGORY_COLUMNS = frozenset({"store", "advisor", "technician", "salesperson", "department"})
+
+
+def is_category(name: str, ctype: str) -> bool:
+    return ctype == "enum" or name in CATEGORY_COLUMNS
+
+
+def categorical(arrow: Any) -> pd.Series:
+    """An Arrow string column as a Categorical with its distinct values sorted (so that any
+    reader of the same values, Arrow or Python strings, builds the same categories)."""
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks() if arrow.num_chunks != 1 else arrow.chunk(0)
+    uniques = pc.drop_null(pc.unique(arrow))
+    uniques = uniques.take(pc.sort_indices(uniques))
+    codes = pc.index_in(arrow, value_set=uniques).fill_null(-1).to_numpy(zero_copy_only=False)
+    categories = pd.Index(uniques.to_pylist(), dtype=object)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories), copy=False)
+
+
+def category_objects(series: pd.Series) -> np.ndarray:
+    """A Categorical column as Python strings, None where empty (no per-row string made)."""
+    cat = series.array
+    values = np.append(np.asarray(cat.categories, dtype=object), np.array([None], dtype=object))
+    return values[np.asarray(cat.codes, dtype=np.int64)]  # code -1 picks the None at the end
+
+
 def lean_memory_pool() -> None:
     """Use Arrow's jemalloc pool, returning freed memory to the system at once.
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..cache import SheetCache
 from ..contract import SHEETS, Column, Sheet
@@ -190,10 +191,10 @@ def load_sheet(
     )
     issues += _check_required_values(data, sheet, parsed.unread_empty)
     data = _drop_duplicate_keys(data, sheet, issues)
-    return _only_wanted(data, wanted), issues
+    return _only_wanted(data, sheet, wanted), issues
 
 
-def _only_wanted(data: SheetData, wanted: Collection[str] | None) -> SheetData:
+def _only_wanted(data: SheetData, sheet: Sheet, wanted: Collection[str] | None) -> SheetData:
     """With `wanted` (what a computation reads), only those columns and `store` stay in the frame.
 
     Every column was read, parsed and checked, its issues reported and its bad cells kept in
@@ -205,10 +206,18 @@ def _only_wanted(data: SheetData, wanted: Collection[str] | None) -> SheetData:
     unread = [c for c in data.frame.columns if c not in wanted and c != "store"]
     if unread:
         data.frame = data.frame.drop(columns=unread)
-    # and its text as Arrow strings (what the typed lane reads), not a Python object per cell
+    # and its text as the typed lane holds it: codes for few distinct values, else Arrow strings
     texts = [c for c in data.frame.columns if data.frame[c].dtype == object]
     if texts:
-        data.frame = data.frame.astype({c: fast.ARROW_TEXT for c in texts})
+        frame = data.frame.copy(deep=False)
+        for name in texts:
+            column = sheet.column(name)
+            if fast.is_category(name, column.type if column is not None else "text"):
+                values = data.frame[name].to_numpy(dtype=object)
+                frame[name] = fast.categorical(pa.array(values, pa.large_string()))
+            else:
+                frame[name] = data.frame[name].astype(fast.ARROW_TEXT)
+        data.frame = frame
     return data
 
 

@@ -315,12 +315,12 @@ def _sheet(
         if not keep(name) and not (name == sheet.key and not unique):
             skipped.add(name)  # unread by the computation, and clean: never built
         elif isinstance(column, str) or column is STORE or column.type in ("text", "enum"):
-            text = wanted is not None and (name != sheet.key or unique)  # a computation's frame
-            frame_columns[name] = (
-                fast.arrow_text(arrow)
-                if text
-                else pd.Series(fast.arrow_strings(arrow), dtype=object, copy=False)
-            )
+            if wanted is None or not unique:  # (duplicates dropped first, then `_only_wanted` codes)
+                frame_columns[name] = pd.Series(fast.arrow_strings(arrow), dtype=object, copy=False)
+            elif fast.is_category(name, "text" if isinstance(column, str) else column.type):
+                frame_columns[name] = fast.categorical(arrow)  # a computation's frame: codes
+            else:
+                frame_columns[name] = fast.arrow_text(arrow)  # a computation's frame: Arrow text
         else:
             frame_columns[name] = _series(arrow, column)
         del arrow
@@ -350,7 +350,7 @@ def _sheet(
     issues = _check_required_values(data, sheet, unread_empty)
     if not unique:
         data = _drop_duplicate_keys(data, sheet, issues)
-    return _only_wanted(data, wanted), issues
+    return _only_wanted(data, sheet, wanted), issues
 
 
 def _null_mask(arrow: Any) -> np.ndarray:
