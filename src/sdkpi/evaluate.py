@@ -353,8 +353,7 @@ def _named_by(frame: Frame, column: str) -> np.ndarray:
     keys = frame.data[frame.key]
     refs = frame.data[column]
     by_other = (refs.notna() & (refs != keys)).to_numpy(dtype=bool)
-    named = pd.unique(_objects(refs[by_other]))
-    found = keys.isin(named).to_numpy() & keys.notna().to_numpy()
+    found = _named_keys(keys, refs[by_other]) & keys.notna().to_numpy()
     if "store" in frame.data.columns and frame.data["store"].nunique() > 1:
         # a dealer group: an order names an order of its own store (RO numbers repeat across stores);
         # only the few rows whose key is named at all need the (store, key) check
@@ -364,6 +363,17 @@ def _named_by(frame: Frame, column: str) -> np.ndarray:
         candidates = pd.MultiIndex.from_arrays([_objects(store.iloc[rows], ""), _objects(keys.iloc[rows])])
         found[rows] = np.asarray(candidates.isin(pairs), dtype=bool)
     return found
+
+
+def _named_keys(keys: pd.Series, names: pd.Series) -> np.ndarray:
+    """Where `keys` is one of `names`; in Arrow when both hold Arrow strings (no Python objects)."""
+    if isinstance(keys.dtype, pd.StringDtype) and isinstance(names.dtype, pd.StringDtype):
+        import pyarrow.compute as pc
+
+        value_set = pc.unique(names.array.__arrow_array__())
+        hit = pc.is_in(keys.array.__arrow_array__(), value_set=value_set)
+        return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+    return np.asarray(keys.isin(pd.unique(_objects(names))).to_numpy(), dtype=bool)
 
 
 def _objects(series: pd.Series, missing: str | None = None) -> np.ndarray:

@@ -67,10 +67,13 @@ def categorical(arrow: Any) -> pd.Series:
     reader of the same values, Arrow or Python strings, builds the same categories)."""
     if isinstance(arrow, pa.ChunkedArray):
         arrow = arrow.combine_chunks() if arrow.num_chunks != 1 else arrow.chunk(0)
-    uniques = pc.drop_null(pc.unique(arrow))
-    uniques = uniques.take(pc.sort_indices(uniques))
-    codes = pc.index_in(arrow, value_set=uniques).fill_null(-1).to_numpy(zero_copy_only=False)
-    categories = pd.Index(uniques.to_pylist(), dtype=object)
+    encoded = pc.dictionary_encode(arrow)  # one hashing pass; values in order of appearance
+    order = np.asarray(pc.sort_indices(encoded.dictionary).to_numpy(zero_copy_only=False), dtype=np.int64)
+    rank = np.empty(len(order) + 1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1  # an empty cell (a null index, filled with -1 below) stays empty
+    codes = rank[encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)]
+    categories = pd.Index(encoded.dictionary.take(pa.array(order)).to_pylist(), dtype=object)
     return pd.Series(pd.Categorical.from_codes(codes, categories=categories), copy=False)
 
 
