@@ -65,15 +65,18 @@ def is_category(name: str, ctype: str) -> bool:
 def categorical(arrow: Any) -> pd.Series:
     """An Arrow string column as a Categorical with its distinct values sorted (so that any
     reader of the same values, Arrow or Python strings, builds the same categories)."""
-    if isinstance(arrow, pa.ChunkedArray):
-        arrow = arrow.combine_chunks() if arrow.num_chunks != 1 else arrow.chunk(0)
-    encoded = pc.dictionary_encode(arrow)  # one hashing pass; values in order of appearance
-    order = np.asarray(pc.sort_indices(encoded.dictionary).to_numpy(zero_copy_only=False), dtype=np.int64)
+    if not isinstance(arrow, pa.ChunkedArray):
+        arrow = pa.chunked_array([arrow], arrow.type)
+    # one hashing pass per chunk, one dictionary for all (no copy of the text itself)
+    encoded = pc.dictionary_encode(arrow).unify_dictionaries()
+    dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.large_string())
+    order = np.asarray(pc.sort_indices(dictionary).to_numpy(zero_copy_only=False), dtype=np.int64)
     rank = np.empty(len(order) + 1, dtype=np.int64)
     rank[order] = np.arange(len(order))
     rank[-1] = -1  # an empty cell (a null index, filled with -1 below) stays empty
-    codes = rank[encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)]
-    categories = pd.Index(encoded.dictionary.take(pa.array(order)).to_pylist(), dtype=object)
+    indices = [chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
+    codes = rank[np.concatenate(indices)] if indices else np.zeros(0, dtype=np.int64)
+    categories = pd.Index(dictionary.take(pa.array(order)).to_pylist(), dtype=object)
     return pd.Series(pd.Categorical.from_codes(codes, categories=categories), copy=False)
 
 

@@ -396,12 +396,13 @@ def _rising_per_store(key: Any, store: Any) -> bool:
 
 def _series(arrow: Any, column: Column) -> pd.Series:
     # copy=False throughout: pandas 3 copies a numpy array handed to Series() unless told not to
+    # a chunked column goes to numpy in one copy (combining the chunks first would be two)
     if column.type == "datetime":
-        stamps = _one_chunk(arrow).to_numpy(zero_copy_only=False)
+        stamps = arrow.to_numpy(zero_copy_only=False)
         return pd.Series(stamps.astype("datetime64[ns]", copy=False), copy=False)
     if column.type == "date":
-        days = _one_chunk(pc.cast(arrow, pa.timestamp("ns")))
-        return pd.Series(days.to_numpy(zero_copy_only=False).astype("datetime64[ns]", copy=False), copy=False)
+        days = pc.cast(arrow, pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+        return pd.Series(days.astype("datetime64[ns]", copy=False), copy=False)
     if column.type == "number":
         return pd.Series(arrow.to_numpy(zero_copy_only=False).astype(np.float64, copy=False), copy=False)
     if column.type == "bool":
@@ -410,5 +411,3 @@ def _series(arrow: Any, column: Column) -> pd.Series:
     return pd.Series(fast.arrow_strings(arrow), dtype=object, copy=False)
 
 
-def _one_chunk(arrow: Any) -> Any:
-    return arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
