@@ -293,10 +293,13 @@ class Engine:
     def compute(
         self, period: Period, kpi_ids: Iterable[str] | None = None, today: date | None = None
     ) -> ComputeResult:
-        evaluations = self.evaluate_all(period, kpi_ids, today)
+        ids = list(kpi_ids) if kpi_ids is not None else [k.id for k in self.definitions.kpis]
+        # one KPI at a time, keeping only its result: the row masks of 24 KPIs over a few
+        # million rows would otherwise all be alive at once (~100 MB per million rows)
+        results = [self.evaluate(kpi_id, period, today).result for kpi_id in ids]
         return ComputeResult(
             period=period,
-            kpis=[e.result for e in evaluations],
+            kpis=results,
             data_issues=list(self.dataset.issues),
             sheets=sheet_infos(self.dataset),
             source=self.dataset.source,
