@@ -416,5 +416,3 @@ def _series(arrow: Any, column: Column) -> pd.Series:
         values = fast._numpy_bool(pc.fill_null(arrow, False))
         return pd.Series(pd.arrays.BooleanArray(values, fast._numpy_bool(pc.is_null(arrow))), copy=False)
     return pd.Series(fast.arrow_strings(arrow), dtype=object, copy=False)
-
-
