@@ -206,7 +206,8 @@ def _to_arrow(data: SheetData, issues: list[DataIssue]) -> tuple[Any, dict[str, 
             arrays[f"c{i}"] = pa.array(series.to_numpy().view(np.int64))
         else:
             arrays[f"c{i}"] = pa.array(series.to_numpy())
-    arrays["row_numbers"] = pa.array(np.asarray(data.row_numbers, dtype=np.int64))
+    numbers = np.asarray(data.row_numbers)
+    arrays["row_numbers"] = pa.array(numbers if numbers.dtype == np.int32 else numbers.astype(np.int64))
     bad = sorted(data.bad)
     for i, name in enumerate(bad):
         arrays[f"b{i}"] = pa.array(np.asarray(data.bad[name], dtype=bool))
@@ -313,7 +314,7 @@ def _restore(meta: dict[str, Any], table: Any) -> tuple[SheetData, list[DataIssu
     frame = frame_of(frame_columns, table.num_rows)
     frame.index = pd.RangeIndex(table.num_rows)
     row_numbers = table.column("row_numbers")
-    if str(row_numbers.type) != "int64":
+    if str(row_numbers.type) not in ("int64", "int32"):
         raise ValueError("cached row numbers are not integers")
     bad = {}
     for i, name in enumerate(meta["bad"]):

@@ -212,6 +212,8 @@ def _only_wanted(data: SheetData, sheet: Sheet, wanted: Collection[str] | None) 
     """
     if wanted is None:
         return data
+    if len(data.row_numbers) and data.row_numbers.max() < 2**31:
+        data.row_numbers = data.row_numbers.astype(np.int32)  # half the memory of int64
     unread = [c for c in data.frame.columns if c not in wanted and c != "store"]
     if unread:
         data.frame = data.frame.drop(columns=unread)
