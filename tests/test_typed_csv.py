@@ -36,10 +36,14 @@ def general(source: readers.SheetSource, opts: SheetOptions, wanted=None):
         typed_csv.eligible = original  # type: ignore[assignment]
 
 
-def lane(source: readers.SheetSource, opts: SheetOptions, wanted=None):
+BLOCKS = {"on": False}  # set by the `blocks` fixture: read block by block
+
+
+def lane(source: readers.SheetSource, opts: SheetOptions, wanted=None, blocks=None):
     known = expected_headers(sheets.SHEETS[source.sheet])
     mapped = {readers.normalize_header(h): c for h, c in opts.columns.items()}
-    return typed_csv.load(source, opts, known, mapped, wanted)
+    on = BLOCKS["on"] if blocks is None else blocks
+    return typed_csv.load(source, opts, known, mapped, wanted, blocks=on)
 
 
 def assert_same(a, b) -> None:
@@ -77,6 +81,41 @@ def wo(tmp_path: Path, *rows: str, header: str = WO_HEADER, end: str = "\n") -> 
 
 
 # --------------------------------------------------------------------------- real files
+
+
+@pytest.fixture
+def blocks(monkeypatch):
+    """Every file read block by block (as big ones are), in blocks of a few rows."""
+    monkeypatch.setitem(BLOCKS, "on", True)
+    monkeypatch.setattr(typed_csv, "BLOCK_SIZE", 512)
+
+
+def test_block_by_block_the_conformance_store_matches_the_general_path(blocks):
+    from sdkpi.api import columns_read
+    from sdkpi.definitions import load_definitions
+
+    wanted = columns_read(load_definitions())
+    for path in sorted(CONFORMANCE.glob("*.csv")):
+        sheet = readers._sheet_for_name(path.stem)
+        assert check(path, sheet, wanted=wanted[sheet])
+        assert check(path, sheet, wanted={"store"})  # nothing read: key and store only
+
+
+def test_block_by_block_keys_and_stores_come_out_the_same(tmp_path, blocks):
+    rows = [f"RO{i % 7},2024-05-01 08:30,retail,SA{i % 3},2024-05-01 17:00,s{i // 20}" for i in range(60)]
+    path = write(
+        tmp_path, "ro_number,opened_at,customer_type,advisor,promised_at,store\n" + "\n".join(rows) + "\n"
+    )
+    assert check(path, "work_orders", wanted={"opened_at", "advisor"})
+    assert check(path, "work_orders", wanted={"ro_number", "customer_type"})
+
+
+def test_block_by_block_a_bad_value_late_in_the_file_goes_to_the_general_path(tmp_path, blocks):
+    good = [WO_ROW.format(n=n, d=1 + n % 9) for n in range(200)]
+    path = write(
+        tmp_path, "\n".join([WO_HEADER, *good, "RO9,not a date,retail,SA1,true,2024-05-01 17:00,1,"]) + "\n"
+    )
+    assert lane(readers.SheetSource("work_orders", path), SheetOptions(), {"opened_at"}) is None
 
 
 def test_the_conformance_store_takes_the_lane_and_matches_the_general_path():
@@ -293,6 +332,16 @@ def test_random_cells_either_match_or_take_the_general_path(tmp_path, rows):
     TAKEN.append(result is not None)
     if result is not None:
         assert_same(general(source, SheetOptions()), result)
+        # and what a computation keeps, block by block in blocks of a row or two
+        original = typed_csv.BLOCK_SIZE
+        typed_csv.BLOCK_SIZE = 200  # a few rows (and more than the header line)
+        try:
+            for wanted in ({"opened_at", "advisor"}, {"customer_type", "labor_hours_sold", "comeback_of"}):
+                in_blocks = lane(source, SheetOptions(), wanted, blocks=True)
+                assert in_blocks is not None
+                assert_same(general(source, SheetOptions(), wanted), in_blocks)
+        finally:
+            typed_csv.BLOCK_SIZE = original
 
 
 def test_the_random_files_did_exercise_the_lane():
@@ -339,3 +388,23 @@ def test_duplicate_keys_per_store_come_out_the_same(tmp_path, rows):
     )
     assert check(path, "work_orders")
     assert check(path, "work_orders", wanted={"opened_at"})
+
+
+def test_lean_loading_of_big_data_gives_the_same_dataset(monkeypatch):
+    """Big data: one sheet at a time, block by block; the same result."""
+    from sdkpi.api import columns_read
+    from sdkpi.definitions import load_definitions
+
+    wanted = columns_read(load_definitions())
+    normal = sheets.load_dataset(CONFORMANCE, columns=wanted)
+    monkeypatch.setattr(sheets, "ONE_AT_A_TIME_ABOVE_BYTES", 0)
+    monkeypatch.setattr(sheets, "BLOCKS_ABOVE_BYTES", 0)
+    monkeypatch.setattr(typed_csv, "BLOCK_SIZE", 512)
+    calls = []
+    real = typed_csv._read_in_blocks
+    monkeypatch.setattr(typed_csv, "_read_in_blocks", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    lean = sheets.load_dataset(CONFORMANCE, columns=wanted)
+    assert len(calls) == 8
+    assert lean.issues == normal.issues
+    for name, sheet in normal.sheets.items():
+        assert_same((lean.sheets[name], []), (sheet, []))

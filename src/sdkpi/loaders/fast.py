@@ -68,7 +68,8 @@ def categorical(arrow: Any) -> pd.Series:
     if not isinstance(arrow, pa.ChunkedArray):
         arrow = pa.chunked_array([arrow], arrow.type)
     # one hashing pass per chunk, one dictionary for all (no copy of the text itself)
-    encoded = pc.dictionary_encode(arrow).unify_dictionaries()
+    encoded = arrow if pa.types.is_dictionary(arrow.type) else pc.dictionary_encode(arrow)
+    encoded = encoded.unify_dictionaries()
     dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.large_string())
     order = np.asarray(pc.sort_indices(dictionary).to_numpy(zero_copy_only=False), dtype=np.int64)
     rank = np.empty(len(order) + 1, dtype=np.int64)

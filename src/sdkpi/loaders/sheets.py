@@ -26,9 +26,12 @@ from ..errors import InputError
 from ..issues import DataIssue
 from . import fast, readers, typed_csv, values
 
-#: Files adding up to more than this are loaded one sheet at a time (see `load_dataset`):
+#: Files adding up to more than this are loaded one sheet at a time (see `load_dataset`).
 #: 1 GiB of CSV is ~2M work orders with the other sheets in proportion.
-PARALLEL_MAX_BYTES = 1 << 30
+ONE_AT_A_TIME_ABOVE_BYTES = 1 << 30
+#: ... and above this, a computation reads its CSVs block by block (~20% slower; the whole
+#: file never sits in memory as Arrow): ~3.5M work orders.
+BLOCKS_ABOVE_BYTES = 7 << 28
 
 
 @dataclass
@@ -87,6 +90,9 @@ def load_dataset(
             continue
         jobs[name] = (source, sheet_options)
 
+    total = sum(_file_size(source.path) for source, _ in jobs.values())
+    lean = total > BLOCKS_ABOVE_BYTES
+
     def one(name: str) -> tuple[SheetData, list[DataIssue]] | InputError:
         source, sheet_options = jobs[name]
         try:
@@ -97,7 +103,7 @@ def load_dataset(
                 else None
             )
             cached = cache.get(key) if cache else None
-            loaded = cached or load_sheet(source, sheet_options, wanted)
+            loaded = cached or load_sheet(source, sheet_options, wanted, lean=lean)
             if cache and cached is None:
                 cache.put(key, *loaded)
             return loaded
@@ -105,11 +111,10 @@ def load_dataset(
             return err
 
     # Two sheets at a time: pyarrow parses and types in C++ without the GIL, so one sheet's
-    # Python-side checks run while the other is being read (~25% faster). Above
-    # PARALLEL_MAX_BYTES of files, one at a time: a second sheet in flight adds a third to
-    # the peak memory. Results are taken in sheet order.
-    total = sum(_file_size(source.path) for source, _ in jobs.values())
-    workers = 2 if total <= PARALLEL_MAX_BYTES else 1
+    # Python-side checks run while the other is being read (~25% faster). For big data,
+    # memory comes first: one sheet at a time (a second sheet in flight adds a third to the
+    # peak), and for bigger data CSVs read block by block. Results are taken in sheet order.
+    workers = 1 if total > ONE_AT_A_TIME_ABOVE_BYTES else 2
     with ThreadPoolExecutor(max_workers=min(workers, max(1, len(jobs)))) as pool:
         order = _largest_first(jobs)
         outcomes = dict(zip(order, pool.map(one, order), strict=True))
@@ -156,7 +161,11 @@ def _issue_from_error(err: InputError, sheet: str, file: str) -> DataIssue:
 
 
 def load_sheet(
-    source: readers.SheetSource, opts: SheetOptions, wanted: Collection[str] | None = None
+    source: readers.SheetSource,
+    opts: SheetOptions,
+    wanted: Collection[str] | None = None,
+    *,
+    lean: bool = False,
 ) -> tuple[SheetData, list[DataIssue]]:
     sheet = SHEETS[source.sheet]
     read_options = readers.ReadOptions(
@@ -167,7 +176,7 @@ def load_sheet(
     known = expected_headers(sheet)
     mapped_names = {readers.normalize_header(h): c for h, c in opts.columns.items()}
     if typed_csv.eligible(source, opts):
-        typed = typed_csv.load(source, opts, known, mapped_names, wanted)
+        typed = typed_csv.load(source, opts, known, mapped_names, wanted, blocks=lean)
         if typed is not None:
             return typed
     raw = readers.read_sheet(source, read_options, expected_headers=set(known) | set(mapped_names))

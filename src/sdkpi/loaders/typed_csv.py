@@ -36,6 +36,8 @@ from ..issues import DataIssue
 from . import fast, readers
 
 _HEAD = 1 << 16
+#: pyarrow's block: the unit of its parallel parsing, and of `_read_in_blocks`.
+BLOCK_SIZE = 1 << 22
 # Inside datetime64[ns] and inside the general path's accepted years (fast._YEAR_MIN/_YEAR_MAX).
 _FIRST_NS = int(np.datetime64(f"{fast._YEAR_MIN}-01-01", "ns").astype(np.int64))
 _END_NS = int(np.datetime64(f"{fast._YEAR_MAX + 1}-01-01", "ns").astype(np.int64))
@@ -67,8 +69,15 @@ def load(
     header_names: dict[str, str],
     mapped_names: dict[str, str],
     wanted: Collection[str] | None,
+    *,
+    blocks: bool = False,
 ) -> tuple[SheetData, list[DataIssue]] | None:
-    """The sheet read by the typed lane, or None when the general path must read it."""
+    """The sheet read by the typed lane, or None when the general path must read it.
+
+    blocks: for a computation (`wanted` given), read the file block by block keeping only
+    what it reads (`_read_in_blocks`): ~20% slower, and the whole file never sits in memory
+    as Arrow (for big data, that would be the peak of the run).
+    """
     sheet = SHEETS[source.sheet]
     header = _header(source.path)
     if header is None:
@@ -78,8 +87,11 @@ def load(
     if columns is None:
         return None
     quoted = _has_quote(source.path)
-    table = _read(source.path, columns, quoted)
-    if table is None or not _clean(table, columns, opts, quoted):
+    if blocks and wanted is not None:
+        table = _read_in_blocks(source.path, columns, quoted, opts, sheet, wanted)
+    else:
+        table = _read(source.path, columns, quoted, opts)
+    if table is None:
         return None
     tables = [table]
     del table  # `_sheet` frees the columns one by one as it converts them
@@ -150,38 +162,84 @@ def _arrow_type(column: Column | str) -> Any:
     return _ARROW_TYPES.get(column.type, pa.large_string())
 
 
-def _read(path: Path, columns: list[Column | str], quoted: bool) -> pa.Table | None:
+def _csv_options(columns: list[Column | str], quoted: bool) -> dict[str, Any]:
     names = [f"c{i}" for i in range(len(columns))]
+    return {
+        "read_options": pacsv.ReadOptions(
+            use_threads=True,
+            block_size=BLOCK_SIZE,
+            skip_rows=1,
+            column_names=names,
+            autogenerate_column_names=False,
+        ),
+        "parse_options": pacsv.ParseOptions(
+            delimiter=",",
+            quote_char='"',
+            double_quote=True,
+            escape_char=False,
+            newlines_in_values=quoted,  # without a quote in the file no cell can hold a line break
+            ignore_empty_lines=False,
+        ),
+        "convert_options": pacsv.ConvertOptions(
+            column_types={n: _arrow_type(c) for n, c in zip(names, columns, strict=True)},
+            null_values=[""],
+            true_values=list(fast._TRUE),
+            false_values=list(fast._FALSE),
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            check_utf8=True,
+        ),
+    }
+
+
+def _read(path: Path, columns: list[Column | str], quoted: bool, opts: Any) -> pa.Table | None:
+    """The whole file as one typed table, checked; None when it is not the lane's."""
     try:
-        return pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                use_threads=True,
-                block_size=1 << 22,
-                skip_rows=1,
-                column_names=names,
-                autogenerate_column_names=False,
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=",",
-                quote_char='"',
-                double_quote=True,
-                escape_char=False,
-                newlines_in_values=quoted,  # without a quote in the file no cell can hold a line break
-                ignore_empty_lines=False,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: _arrow_type(c) for n, c in zip(names, columns, strict=True)},
-                null_values=[""],
-                true_values=list(fast._TRUE),
-                false_values=list(fast._FALSE),
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-                check_utf8=True,
-            ),
-        )
+        table = pacsv.read_csv(path, **_csv_options(columns, quoted))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
         return None  # a ragged row, a blank line, a value pyarrow will not type: not ours
+    return table if _clean(table, columns, opts, quoted) else None
+
+
+def _read_in_blocks(
+    path: Path, columns: list[Column | str], quoted: bool, opts: Any, sheet: Sheet, wanted: Collection[str]
+) -> pa.Table | None:
+    """`_read` for a big file and a computation: block by block, every column is checked and
+    only what the computation keeps is kept (a column it does not read leaves at most where
+    its cells are empty, when they are required; few-valued text is kept as codes), so the
+    peak memory is the frame being built plus one block, not the whole file as Arrow."""
+    kept: list[list[Any]] = [[] for _ in columns]
+    rows = 0
+    try:
+        for batch in pacsv.open_csv(path, **_csv_options(columns, quoted)):
+            block = pa.Table.from_batches([batch])
+            if not _clean(block, columns, opts, quoted):
+                return None
+            rows += block.num_rows
+            for position, column in enumerate(columns):
+                kept[position].append(_keep(block.column(position), column, sheet, wanted))
+            del block, batch
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
+        return None
+    if rows == 0:
+        return None
+    arrays = [
+        pa.nulls(rows) if pieces[0] is None else pa.chunked_array([c for p in pieces for c in p.chunks])
+        for pieces in kept
+    ]
+    return pa.table(arrays, names=[f"c{i}" for i in range(len(columns))])
+
+
+def _keep(arrow: Any, column: Column | str, sheet: Sheet, wanted: Collection[str]) -> Any:
+    """What `_sheet` will need of one block of one column."""
+    name = column if isinstance(column, str) else column.name
+    if name in wanted or name in ("store", sheet.key):
+        if name != sheet.key and fast.is_category(name, "text" if isinstance(column, str) else column.type):
+            return pc.dictionary_encode(arrow)  # 4 bytes a row instead of the text
+        return arrow
+    if isinstance(column, Column) and column.required:  # only where it is empty matters
+        return pc.if_else(pc.is_null(arrow), pa.scalar(None, pa.bool_()), pa.scalar(True))
+    return None
 
 
 def _has_quote(path: Path) -> bool:
@@ -323,7 +381,7 @@ def _sheet(
             skipped.add(name)  # unread by the computation, and clean: never built
         elif isinstance(column, str) or column is STORE or column.type in ("text", "enum"):
             if wanted is None or not unique:  # (duplicates dropped first, then `_only_wanted` codes)
-                frame_columns[name] = pd.Series(fast.arrow_strings(arrow), dtype=object, copy=False)
+                frame_columns[name] = pd.Series(fast.arrow_strings(_plain(arrow)), dtype=object, copy=False)
             elif fast.is_category(name, "text" if isinstance(column, str) else column.type):
                 frame_columns[name] = fast.categorical(arrow)  # a computation's frame: codes
             else:
@@ -360,6 +418,11 @@ def _sheet(
     return _only_wanted(data, sheet, wanted), issues
 
 
+def _plain(arrow: Any) -> Any:
+    """Text kept as codes block by block, back to plain strings."""
+    return pc.cast(arrow, pa.large_string()) if pa.types.is_dictionary(arrow.type) else arrow
+
+
 def _null_mask(arrow: Any) -> np.ndarray:
     if not arrow.null_count:
         return np.zeros(len(arrow), dtype=bool)
@@ -393,6 +456,9 @@ def _rising_per_store(key: Any, store: Any) -> bool:
     rising = pc.greater(key.slice(1), key.slice(0, n - 1))
     if store is None:
         return fast._all(rising)
+    if pa.types.is_dictionary(store.type):  # kept as codes block by block: compare the codes
+        unified = store.unify_dictionaries()
+        store = pa.chunked_array([c.indices for c in unified.chunks], pa.int32())
     store = store.combine_chunks()
     same = pc.equal(store.slice(1), store.slice(0, n - 1))
     if not fast._all(pc.or_(pc.invert(same), rising)):
