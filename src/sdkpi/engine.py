@@ -171,7 +171,7 @@ def _scoped(store_codes: np.ndarray | None, values: np.ndarray) -> np.ndarray:
     if store_codes is None or len(values) == 0:
         return np.asarray(values)
     value_codes, _ = pd.factorize(pd.Series(values))
-    return store_codes * (int(value_codes.max()) + 2) + value_codes
+    return store_codes.astype(np.int64) * (int(value_codes.max()) + 2) + value_codes
 
 
 def store_scoped(data: pd.DataFrame, values: np.ndarray) -> np.ndarray:

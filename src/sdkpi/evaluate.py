@@ -199,8 +199,10 @@ class Frame:
             stores = self.data["store"] if "store" in self.data.columns else None
             if stores is None or stores.nunique() <= 1:
                 self._stores = (None,)
+            elif isinstance(stores.dtype, pd.CategoricalDtype):
+                self._stores = (np.asarray(stores.cat.codes),)  # small ints, -1 where empty
             else:
-                self._stores = (pd.factorize(stores)[0].astype(np.int64),)
+                self._stores = (pd.factorize(stores)[0],)
         return self._stores[0]
 
 
