@@ -183,6 +183,24 @@ def test_planted_sidecars_are_not_trusted(cache: SheetCache, source: Path) -> No
     assert cache.get(key) is not None  # the untouched sidecar is still fine
 
 
+def test_planted_category_values_that_do_not_fit_their_codes_are_a_miss(
+    cache: SheetCache, source: Path
+) -> None:
+    from sdkpi.loaders.fast import categorical
+
+    data = _sheet()
+    data.frame["advisor"] = categorical(pa.array(["SA2", None, "SA1"], pa.large_string()))
+    key = cache.key(source)
+    assert cache.put(key, data, [])
+    _, meta_path = cache._paths(key)
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    position = str([c[0] for c in meta["columns"]].index("advisor"))
+    for values in (["SA1"], ["SA1", "SA1"]):  # too few values for the codes; a value twice
+        meta["categories"][position] = values
+        meta_path.write_text(json.dumps(meta), encoding="utf-8")
+        assert cache.get(key) is None
+
+
 def test_unstorable_frames_are_skipped_not_raised(cache: SheetCache, source: Path) -> None:
     data = _sheet()
     data.frame["odd"] = pd.Series([1, "a", None], dtype=object)  # mixed objects: arrow refuses

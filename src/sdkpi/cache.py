@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from .dataset import SheetData
 from .issues import DataIssue
 
-FORMAT = 3
+FORMAT = 4
 
 
 @functools.cache
@@ -186,20 +186,19 @@ def _to_arrow(data: SheetData, issues: list[DataIssue]) -> tuple[Any, dict[str, 
 
     arrays: dict[str, Any] = {}
     columns: list[list[str]] = []
+    categories: dict[str, list[str]] = {}
     for i, (name, series) in enumerate(data.frame.items()):
         kind = _kind(series)
         columns.append([str(name), kind])
-        if kind == "bool":
-            mask = series.isna().to_numpy()
-            arrays[f"c{i}"] = pa.array(series.to_numpy(dtype=bool, na_value=False), mask=mask)
+        if kind == "bool":  # a byte per value and per mask, as pandas holds them: no copy back
+            values = series.to_numpy(dtype=bool, na_value=False)
+            arrays[f"c{i}"] = pa.array(values.view(np.uint8))
+            arrays[f"m{i}"] = pa.array(series.isna().to_numpy().view(np.uint8))
         elif kind == "text":
             arrays[f"c{i}"] = pa.array(series.to_numpy(dtype=object), type=pa.string())
-        elif kind == "category":  # codes and their values: an Arrow dictionary column
-            codes = np.asarray(series.array.codes, dtype=np.int32)
-            arrays[f"c{i}"] = pa.DictionaryArray.from_arrays(
-                pa.array(codes, mask=codes < 0),
-                pa.array(np.asarray(series.array.categories, dtype=object), pa.large_string()),
-            )
+        elif kind == "category":  # the codes as pandas holds them (-1: empty), the values in the sidecar
+            arrays[f"c{i}"] = pa.array(np.asarray(series.array.codes))
+            categories[str(i)] = [str(value) for value in series.array.categories]
         elif kind == "arrow_text":  # already Arrow strings: stored as they are
             arrays[f"c{i}"] = pa.chunked_array(series.array.__arrow_array__().chunks, pa.large_string())
         elif kind == "datetime":  # int64 ns with NaT as its value: read back without a copy
@@ -218,6 +217,7 @@ def _to_arrow(data: SheetData, issues: list[DataIssue]) -> tuple[Any, dict[str, 
         "header_map": data.header_map,
         "missing_columns": sorted(data.missing_columns),
         "columns": columns,
+        "categories": categories,
         "bad": bad,
         "issues": [[getattr(issue, f) for f in _ISSUE_FIELDS] for issue in issues],
     }
@@ -283,12 +283,12 @@ def _read_table(path: Path) -> Any:
 
 
 _ARROW_TYPES = {
-    "bool": "bool",
-    "number": "double",
-    "datetime": "int64",
-    "text": "string",
-    "arrow_text": "large_string",
-    "category": "dictionary<values=large_string, indices=int32, ordered=0>",
+    "bool": ("uint8",),
+    "number": ("double",),
+    "datetime": ("int64",),
+    "text": ("string",),
+    "arrow_text": ("large_string",),
+    "category": ("int8", "int16", "int32"),
 }
 
 
@@ -306,9 +306,17 @@ def _restore(meta: dict[str, Any], table: Any) -> tuple[SheetData, list[DataIssu
     frame_columns: dict[str, Any] = {}
     for i, (name, kind) in enumerate(meta["columns"]):
         column = table.column(f"c{i}")
-        if str(column.type) != _ARROW_TYPES[kind]:
+        if str(column.type) not in _ARROW_TYPES[kind]:
             raise ValueError(f"cached column {name!r} is {column.type}, not {kind}")
-        frame_columns[str(name)] = _series(column, kind)
+        if kind == "bool":
+            mask = table.column(f"m{i}")
+            if str(mask.type) != "uint8":
+                raise ValueError(f"cached mask of {name!r} is {mask.type}")
+            frame_columns[str(name)] = _booleans(column, mask)
+        elif kind == "category":
+            frame_columns[str(name)] = _categories(column, meta["categories"][str(i)])
+        else:
+            frame_columns[str(name)] = _series(column, kind)
     from .loaders.fast import frame_of
 
     frame = frame_of(frame_columns, table.num_rows)
@@ -337,14 +345,30 @@ def _restore(meta: dict[str, Any], table: Any) -> tuple[SheetData, list[DataIssu
     return data, [DataIssue(*issue) for issue in meta["issues"]]
 
 
-def _series(column: Any, kind: str) -> pd.Series:
+def _booleans(column: Any, mask: Any) -> pd.Series:
     import numpy as np
     import pandas as pd
 
-    if kind == "bool":
-        values = np.asarray(column.fill_null(False).to_numpy(), dtype=bool)
-        mask = np.asarray(column.is_null().to_numpy(), dtype=bool)
-        return pd.Series(pd.arrays.BooleanArray(values, mask), copy=False)
+    values = column.to_numpy().view(np.bool_)  # in place in the memory-mapped file
+    empty = mask.to_numpy().view(np.bool_)
+    if (values.view(np.uint8) > 1).any() or (empty.view(np.uint8) > 1).any():
+        raise ValueError("cached booleans are not 0 or 1")
+    return pd.Series(pd.arrays.BooleanArray(values, empty, copy=False), copy=False)
+
+
+def _categories(column: Any, values: list[str]) -> pd.Series:
+    import pandas as pd
+
+    codes = column.to_numpy()  # in place in the memory-mapped file
+    categories = pd.Index([str(v) for v in values], dtype=object)
+    if not categories.is_unique or (len(codes) and (codes.min() < -1 or codes.max() >= len(categories))):
+        raise ValueError("cached category codes do not fit their values")
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories), copy=False)
+
+
+def _series(column: Any, kind: str) -> pd.Series:
+    import pandas as pd
+
     if kind == "text":
         from .loaders.fast import arrow_strings
 
@@ -353,13 +377,6 @@ def _series(column: Any, kind: str) -> pd.Series:
         from .loaders.fast import arrow_text
 
         return arrow_text(column)
-    if kind == "category":
-        array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-        codes = array.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-        categories = pd.Index(array.dictionary.to_pylist(), dtype=object)
-        if not categories.is_unique or (len(codes) and codes.max() >= len(categories)):
-            raise ValueError("cached categories are not a valid dictionary")
-        return pd.Series(pd.Categorical.from_codes(codes, categories=categories), copy=False)
     # copy=False: pandas 3 copies a numpy array handed to Series() unless told not to
     if kind == "datetime":
         return pd.Series(column.to_numpy().view("datetime64[ns]"), copy=False)
