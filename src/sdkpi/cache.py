@@ -199,8 +199,9 @@ def _to_arrow(data: SheetData, issues: list[DataIssue]) -> tuple[Any, dict[str, 
         elif kind == "category":  # the codes as pandas holds them (-1: empty), the values in the sidecar
             arrays[f"c{i}"] = pa.array(np.asarray(series.array.codes))
             categories[str(i)] = [str(value) for value in series.array.categories]
-        elif kind == "arrow_text":  # already Arrow strings: stored as they are
-            arrays[f"c{i}"] = pa.chunked_array(series.array.__arrow_array__().chunks, pa.large_string())
+        elif kind == "arrow_text":  # already Arrow strings (in one piece: see fast.arrow_text)
+            text = series.array.__arrow_array__()
+            arrays[f"c{i}"] = text.combine_chunks() if text.num_chunks != 1 else text.chunk(0)
         elif kind == "datetime":  # int64 ns with NaT as its value: read back without a copy
             arrays[f"c{i}"] = pa.array(series.to_numpy().view(np.int64))
         else:

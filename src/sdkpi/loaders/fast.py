@@ -48,7 +48,14 @@ ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def arrow_text(arrow: Any) -> pd.Series:
-    """An Arrow string column as a pandas "str" Series, sharing its buffers where it can."""
+    """An Arrow string column as a pandas "str" Series, in one piece.
+
+    One piece, not the reader's hundreds of blocks: a sheet whose columns are all in one
+    piece is cached as one record batch, and read back in place (memory-mapped) with no
+    column copied; blocks in one column would split every column of the entry.
+    """
+    if isinstance(arrow, pa.ChunkedArray) and arrow.num_chunks > 1:
+        arrow = arrow.combine_chunks()
     return pd.Series(arrow, dtype=ARROW_TEXT, copy=False)
 
 
