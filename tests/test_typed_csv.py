@@ -391,13 +391,12 @@ def test_duplicate_keys_per_store_come_out_the_same(tmp_path, rows):
 
 
 def test_lean_loading_of_big_data_gives_the_same_dataset(monkeypatch):
-    """Big data: one sheet at a time, block by block; the same result."""
+    """Big data: block by block; the same result."""
     from sdkpi.api import columns_read
     from sdkpi.definitions import load_definitions
 
     wanted = columns_read(load_definitions())
     normal = sheets.load_dataset(CONFORMANCE, columns=wanted)
-    monkeypatch.setattr(sheets, "ONE_AT_A_TIME_ABOVE_BYTES", 0)
     monkeypatch.setattr(sheets, "BLOCKS_ABOVE_BYTES", 0)
     monkeypatch.setattr(typed_csv, "BLOCK_SIZE", 512)
     calls = []

@@ -26,12 +26,10 @@ from ..errors import InputError
 from ..issues import DataIssue
 from . import fast, readers, typed_csv, values
 
-#: Files adding up to more than this are loaded one sheet at a time (see `load_dataset`).
+#: Files adding up to more than this are loaded lean (see `load_dataset`): a computation
+#: reads each CSV block by block, so that the whole file never sits in memory as Arrow.
 #: 1 GiB of CSV is ~2M work orders with the other sheets in proportion.
-ONE_AT_A_TIME_ABOVE_BYTES = 1 << 30
-#: ... and above this, a computation reads its CSVs block by block (~20% slower; the whole
-#: file never sits in memory as Arrow): ~3.5M work orders.
-BLOCKS_ABOVE_BYTES = 7 << 28
+BLOCKS_ABOVE_BYTES = 1 << 30
 
 
 @dataclass
@@ -111,11 +109,9 @@ def load_dataset(
             return err
 
     # Two sheets at a time: pyarrow parses and types in C++ without the GIL, so one sheet's
-    # Python-side checks run while the other is being read (~25% faster). For big data,
-    # memory comes first: one sheet at a time (a second sheet in flight adds a third to the
-    # peak), and for bigger data CSVs read block by block. Results are taken in sheet order.
-    workers = 1 if total > ONE_AT_A_TIME_ABOVE_BYTES else 2
-    with ThreadPoolExecutor(max_workers=min(workers, max(1, len(jobs)))) as pool:
+    # Python-side checks run while the other is being read (~25% faster; for big data, read
+    # block by block, two sheets in flight cost little memory). Results in sheet order.
+    with ThreadPoolExecutor(max_workers=min(2, max(1, len(jobs)))) as pool:
         order = _largest_first(jobs)
         outcomes = dict(zip(order, pool.map(one, order), strict=True))
     for name, (source, _) in jobs.items():
