@@ -65,7 +65,8 @@ class SheetContext:
     def period_mask(self, column: str, period: Period) -> np.ndarray:
         key = (column, period.start, period.end)
         if key not in self._period_cache:
-            values = self.frame.column(column).data
+            # the column itself (empty cells are NaT, outside every period): no null mask built
+            values = self.frame.data[column].to_numpy(dtype="datetime64[ns]")
             start = np.datetime64(period.start, "ns")
             end = np.datetime64(period.end, "ns")
             self._period_cache[key] = (values >= start) & (values < end)

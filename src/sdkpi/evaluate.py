@@ -200,7 +200,7 @@ class Frame:
             if stores is None or stores.nunique() <= 1:
                 self._stores = (None,)
             elif isinstance(stores.dtype, pd.CategoricalDtype):
-                self._stores = (np.asarray(stores.cat.codes),)  # small ints, -1 where empty
+                self._stores = (np.asarray(stores.array.codes),)  # small ints, -1 where empty
             else:
                 self._stores = (pd.factorize(stores)[0],)
         return self._stores[0]
