@@ -198,3 +198,28 @@ def test_a_cached_rerun_imports_neither_pandas_nor_pydantic(data, cache_dir):
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
     assert out.stdout.split() == ["24", "False", "False"]
+
+
+def test_the_cli_rerun_prints_the_same_and_no_cache_recomputes(data, cache_dir):
+    from typer.testing import CliRunner
+
+    from sdkpi.cli import app
+
+    def compute(*extra: str) -> dict:
+        result = CliRunner().invoke(
+            app, ["compute", "--data", str(data), "--month", "2024-05", "--format", "json", *extra]
+        )
+        assert result.exit_code in (0, 1), result.stderr
+        out = json.loads(result.stdout)
+        out.pop("generated_at")
+        return out
+
+    first = compute()
+    assert list(cache_dir.glob("result-*.json"))
+    assert compute() == first  # from the result cache
+    assert compute("--no-cache") == first  # computed again, the same
+    (data / "callbacks.csv").write_text(
+        (data / "callbacks.csv").read_text(encoding="utf-8").replace("reached", "refused"), encoding="utf-8"
+    )
+    changed = compute()
+    assert changed["kpis"] != first["kpis"]

@@ -9,8 +9,8 @@ and not even pandas is imported.
 An entry is valid for exactly what produced it:
 
 - every file under the data folder (two levels, for a dealer group's store
-  folders): name, size and modification time (ns); a file added, removed or
-  touched is a miss;
+  folders): name, size, modification and change time (ns) and inode; a file
+  added, removed, touched or replaced is a miss;
 - the definitions file's bytes (a target edited is a miss) and the mapping
   file's bytes;
 - the period, the KPIs asked for, the store, today's date (which decides
@@ -56,8 +56,7 @@ def package_fingerprint() -> str:
 def _files(data: Path) -> list[list[Any]] | None:
     """Every file under the data folder, two levels deep, with size and mtime; None: don't cache."""
     if data.is_file():
-        stat = data.stat()
-        return [[str(data.resolve()), stat.st_size, stat.st_mtime_ns]]
+        return [[str(data.resolve()), *_stamp(data.stat())]]
     found: list[list[Any]] = []
     pending = [(data, 0)]
     while pending:
@@ -68,11 +67,16 @@ def _files(data: Path) -> list[list[Any]] | None:
                     if depth < 1:
                         pending.append((Path(entry.path), depth + 1))
                     continue
-                stat = entry.stat()
-                found.append([entry.path, stat.st_size, stat.st_mtime_ns])
+                found.append([entry.path, *_stamp(entry.stat())])
                 if len(found) > _MAX_FILES:
                     return None
     return sorted(found)
+
+
+def _stamp(stat: os.stat_result) -> list[int]:
+    """What changes when a file is rewritten: size, modification and change time (ns), inode
+    (an editor that saves by renaming a new file over the old one changes the inode)."""
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
 
 
 def _digest(path: Path | None) -> str | None:
