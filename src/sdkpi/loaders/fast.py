@@ -95,11 +95,13 @@ def category_objects(series: pd.Series) -> np.ndarray:
     return values[np.asarray(cat.codes, dtype=np.int64)]  # code -1 picks the None at the end
 
 
-def lean_memory_pool() -> None:
-    """Use Arrow's jemalloc pool, returning freed memory to the system at once.
+def lean_memory_pool(decay_ms: int = 0) -> None:
+    """Use Arrow's jemalloc pool, returning freed memory to the system after `decay_ms`.
 
-    Reading a big sheet allocates and frees hundreds of MB of Arrow strings; the default
-    pool keeps much of it, the peak RSS of a 1M-work-order run is ~25% lower this way.
+    Reading a sheet allocates and frees hundreds of MB; pages given back at once (0) keep
+    the peak low but must be faulted in again by the next allocation, which for a million
+    work orders costs ~1 s of system time; kept for 100 ms they are reused instead, for
+    ~0.2 GB more at the peak (`load_dataset` chooses by the size of the data).
     A pool chosen with ARROW_DEFAULT_MEMORY_POOL is left alone; so is a build without
     jemalloc.
     """
@@ -107,7 +109,7 @@ def lean_memory_pool() -> None:
         return
     try:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
-        pa.jemalloc_set_decay_ms(0)
+        pa.jemalloc_set_decay_ms(decay_ms)
     except (NotImplementedError, pa.ArrowNotImplementedError):
         pass
 
