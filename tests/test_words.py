@@ -23,3 +23,42 @@ from sdkpi.words import format_gap
 def test_format_gap(gap: timedelta, unit: str | None, en: str, zh: str) -> None:
     assert format_gap(gap, unit) == en
     assert format_gap(gap, unit, "zh") == zh
+
+
+def test_named_by_failure_names_the_comebacks_of_the_same_store_from_one_index() -> None:
+    """The comebacks behind each record come from one index built per sheet (explaining
+    10,000 comebacks must not compare whole columns 10,000 times), and name exactly the
+    rows a brute-force scan finds: same store, another row, first three in row order."""
+    import pandas as pd
+
+    from sdkpi import expr as ex
+    from sdkpi.evaluate import Frame
+    from sdkpi.words import failure_words
+
+    data = pd.DataFrame(
+        {
+            "ro_number": ["R1", "R2", "R1", "R3", "R4", "R5", "R6", "R7"],
+            "comeback_of": [None, "R1", None, "R1", "R1", "R1", "R1", "R7"],
+            "store": ["a", "a", "b", "b", "a", "a", "a", "a"],
+        },
+        dtype=object,
+    )
+    frame = Frame(data, {"ro_number": "text", "comeback_of": "text", "store": "text"}, "ro_number")
+    node = ex.parse("not named_by(comeback_of)")
+    built = []
+    real = Frame.referrers
+
+    def counting(self, column):  # type: ignore[no-untyped-def]
+        built.append(column)
+        return real(self, column)
+
+    Frame.referrers = counting  # type: ignore[method-assign]
+    try:
+        said = [failure_words(node, frame, position) for position in range(len(data))]
+    finally:
+        Frame.referrers = real  # type: ignore[method-assign]
+    assert len(built) == len(data) and len(frame._referrers) == 1  # one index, asked 8 times
+    assert "R2, R4, R5)" in said[0] or said[0].endswith("R2, R4, R5 (a comeback)")  # first three
+    assert "R6" not in said[0]  # store a's fourth comeback of R1: only three are shown
+    assert "by ro_number R3 " in said[2]  # store b's R1 has its own comeback, R3
+    assert said[7].endswith("?") or "R7" not in said[7].split("by")[-1]  # naming itself is no comeback

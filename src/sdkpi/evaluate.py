@@ -160,6 +160,7 @@ class Frame:
     def __post_init__(self) -> None:
         self._cache: dict[str, Vec] = {}
         self._named: dict[str, np.ndarray] = {}
+        self._referrers: dict[str, dict[tuple[Any, Any], list[Any]]] = {}
         self._stores: tuple[np.ndarray | None] | None = None
 
     @property
@@ -189,6 +190,32 @@ class Frame:
         if column not in self._named:
             self._named[column] = _named_by(self, column)
         return self._named[column]
+
+    def referrers(self, column: str) -> dict[tuple[Any, Any], list[Any]]:
+        """(store, key) -> the keys of the rows naming that key in `column`, in row order.
+
+        Built once per sheet: explaining ten thousand comebacks one record at a time would
+        otherwise compare whole columns ten thousand times.
+        """
+        if self.parent is not None:
+            return self.parent.referrers(column)
+        if column not in self._referrers:
+            assert self.key is not None
+            keys, refs = self.data[self.key], self.data[column]
+            naming = (refs.notna() & (refs != keys)).to_numpy(dtype=bool)
+            rows = np.flatnonzero(naming)
+            stores = (
+                _objects(self.data["store"].iloc[rows], "")
+                if "store" in self.data.columns
+                else np.full(len(rows), "", dtype=object)
+            )
+            index: dict[tuple[Any, Any], list[Any]] = {}
+            for store, ref, key in zip(
+                stores, _objects(refs.iloc[rows]), _objects(keys.iloc[rows]), strict=True
+            ):
+                index.setdefault((store, ref), []).append(key)
+            self._referrers[column] = index
+        return self._referrers[column]
 
     def store_codes(self) -> np.ndarray | None:
         """Each row's store as an integer code, or None when the sheet holds one store."""

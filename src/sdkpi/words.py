@@ -331,12 +331,10 @@ def _named_by_failure(column: str, frame: Frame, position: int, lang: str) -> st
     key_column = frame.key
     if key_column is None:
         return _w(lang, "named_by", c=column_label(column, lang))
-    keys, refs = frame.data[key_column], frame.data[column]
-    key: Any = keys.iat[position]
-    naming = (refs == key).to_numpy() & (keys != key).to_numpy()
-    if "store" in frame.data.columns:
-        naming &= (frame.data["store"].fillna("") == frame.data["store"].fillna("").iat[position]).to_numpy()
-    who = ", ".join(str(k) for k in keys[naming].head(3)) or "?"
+    key: Any = frame.data[key_column].iat[position]
+    store: Any = frame.data["store"].iat[position] if "store" in frame.data.columns else ""
+    store = "" if pd.isna(store) else store
+    who = ", ".join(str(k) for k in frame.referrers(column).get((store, key), [])[:3]) or "?"
     return _w(lang, "named_by_fail", c=column_label(column, lang), k=column_label(key_column, lang), who=who)
 
 
