@@ -173,6 +173,24 @@ def columns_read(definitions: Definitions, kpis: list[str] | None = None) -> dic
     return wanted
 
 
+def columns_shown(
+    definitions: Definitions, kpis: list[str] | None = None, extra: Collection[str] = ()
+) -> dict[str, set[str]]:
+    """`columns_read` plus what a list of records shows: each sheet's key, the context
+    columns (store, advisor ...), each KPI's period column, and `extra` (a --by column)."""
+    from .contract import SHEETS
+    from .drilldown import CONTEXT_COLUMNS
+
+    wanted = columns_read(definitions, kpis)
+    for kpi_id, compiled in definitions.compiled.items():
+        if not kpis or kpi_id in kpis:
+            wanted[compiled.definition.sheet].add(compiled.definition.period)
+    for name, columns in wanted.items():
+        key = SHEETS[name].key
+        columns.update([*([key] if key else []), *CONTEXT_COLUMNS, *extra])
+    return wanted
+
+
 def compute(
     data: str | Path,
     *,

@@ -11,6 +11,7 @@ advisors counts once in each advisor's group and once in the total.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -107,14 +108,16 @@ def breakdown(
     progress: Progress | None = None,
 ) -> BreakdownResult:
     """Every KPI (or those asked for) per value of column `by` (library entry point)."""
-    from .api import load_data, parse_period
+    from .api import columns_shown, load_data, parse_period
 
     period = parse_period(month, start, end)
     defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
     for kpi_id in kpis or []:
         defs.kpi(kpi_id)
     check_column(by, defs)
-    dataset = load_data(data, mapping, store=store, progress=progress)
+    dataset = load_data(
+        data, mapping, store=store, progress=progress, columns=columns_shown(defs, kpis, [by])
+    )
     engine = Engine(defs, dataset)
     result = breakdown_all(engine, period, by, kpis, today)
     result.source, result.store = dataset.source, store
@@ -157,25 +160,44 @@ def breakdown_evaluation(evaluation: KpiEvaluation, compiled: CompiledKpi, colum
         out.reason = f"the {kpi.sheet} sheet has no {column} column"
         return out
     codes, labels = pd.factorize(sheet.frame[column], use_na_sentinel=True)
-    involved = evaluation.denominator | evaluation.numerator
-    for code in np.unique(codes[involved]):
-        in_group = codes == code
-        numerator = _part(kpi.numerator, evaluation.numerator & in_group, sheet)
-        denominator = _part(kpi.denominator, evaluation.denominator & in_group, sheet)
+    # the rows that count, grouped once (a stable sort keeps each group's rows in file order):
+    # thousands of advisors over a million orders must not mean thousands of whole-sheet passes
+    rows = np.flatnonzero(evaluation.denominator | evaluation.numerator)
+    order = np.argsort(codes[rows], kind="stable")
+    sorted_codes = codes[rows][order]
+    bounds = [0, *(np.flatnonzero(np.diff(sorted_codes)) + 1).tolist(), len(rows)] if len(rows) else [0]
+    measure_numerator, measure_denominator = _Part(kpi.numerator, sheet), _Part(kpi.denominator, sheet)
+    for start, end in itertools.pairwise(bounds):
+        positions = rows[order[start:end]]
+        code = int(sorted_codes[start])
+        numerator = measure_numerator(positions[evaluation.numerator[positions]])
+        denominator = measure_denominator(positions[evaluation.denominator[positions]])
         label = None if code < 0 else str(labels[code])
         out.groups.append(_row(label, numerator, denominator, result))
     out.groups.sort(key=lambda g: _rank_key(g, result))
     return out
 
 
-def _part(agg: Aggregate, rows: np.ndarray, sheet: SheetData) -> float | int:
-    """The aggregate over one group's rows (the same measure the engine used)."""
-    if agg.sum is not None:
-        return sequential_sum(sheet.frame[agg.sum].to_numpy(dtype="float64", na_value=np.nan)[rows])
-    if agg.count_distinct is not None:
-        ids = store_scoped(sheet.frame, sheet.frame[agg.count_distinct].to_numpy(dtype=object))
-        return int(pd.Series(ids[rows & sheet.frame[agg.count_distinct].notna().to_numpy()]).nunique())
-    return int(rows.sum())
+class _Part:
+    """The aggregate over one group's rows (the same measure the engine used); the column it
+    reads is prepared once for all groups."""
+
+    def __init__(self, agg: Aggregate, sheet: SheetData) -> None:
+        self.agg = agg
+        if agg.sum is not None:
+            self.values = sheet.frame[agg.sum].to_numpy(dtype="float64", na_value=np.nan)
+        elif agg.count_distinct is not None:
+            column = sheet.frame[agg.count_distinct]
+            self.ids = store_scoped(sheet.frame, column.to_numpy(dtype=object))
+            self.present = column.notna().to_numpy()
+
+    def __call__(self, positions: np.ndarray) -> float | int:
+        """`positions`: the group's rows that count, in file order."""
+        if self.agg.sum is not None:
+            return sequential_sum(self.values[positions])
+        if self.agg.count_distinct is not None:
+            return int(pd.Series(self.ids[positions[self.present[positions]]]).nunique())
+        return len(positions)
 
 
 def _row(group: str | None, numerator: float | int, denominator: float | int, total: KpiResult) -> GroupRow:

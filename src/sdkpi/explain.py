@@ -81,12 +81,13 @@ def explain(
     progress: Progress | None = None,
 ) -> Explanation:
     """Explain one KPI of one period from a data folder (library entry point)."""
-    from .api import load_data, parse_period
+    from .api import columns_shown, load_data, parse_period
 
     period = parse_period(month, start, end)
     defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
     defs.kpi(kpi_id)  # unknown id: DefinitionError with "did you mean"
-    dataset = load_data(data, mapping, store=store, progress=progress)
+    shown = columns_shown(defs, [kpi_id])
+    dataset = load_data(data, mapping, store=store, progress=progress, columns=shown)
     evaluation = Engine(defs, dataset).evaluate(kpi_id, period, today)
     explanation = explain_evaluation(defs.compiled[kpi_id], evaluation, period, lang, limit)
     explanation.data_issues = list(dataset.issues)

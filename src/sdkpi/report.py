@@ -253,7 +253,7 @@ def build_report(
     With `by` (a column such as advisor or store) each KPI of the month is also split per
     value of that column, from the same row masks as the headline figure (`sdkpi.breakdown`).
     """
-    from .api import load_data, parse_period
+    from .api import columns_shown, load_data, parse_period
     from .loaders.group import select_store
 
     if last < 1:
@@ -267,7 +267,8 @@ def build_report(
     if isinstance(data, Dataset):
         dataset = select_store(data, store) if store else data
     else:
-        dataset = load_data(data, mapping, store=store, progress=progress)
+        shown = columns_shown(defs, None, [by] if by else [])
+        dataset = load_data(data, mapping, store=store, progress=progress, columns=shown)
     engine = Engine(defs, dataset)
     evaluations = engine.evaluate_all(period, today=today)
     result = ComputeResult(

@@ -163,13 +163,13 @@ def trend(
     progress: Progress | None = None,
 ) -> TrendResult:
     """A series per KPI over the periods asked for (library entry point)."""
-    from .api import load_data
+    from .api import columns_read, load_data
 
     periods = trend_periods(last, month, start, end, every)
     defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
     for kpi_id in kpis or []:
         defs.kpi(kpi_id)
-    dataset = load_data(data, mapping, store=store, progress=progress)
+    dataset = load_data(data, mapping, store=store, progress=progress, columns=columns_read(defs, kpis))
     result = trend_engine(Engine(defs, dataset), periods, every, kpis, today)
     result.source, result.store = dataset.source, store
     return result
