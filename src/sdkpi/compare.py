@@ -124,7 +124,7 @@ def diff(
 
     Side B defaults to side A's data and definitions, so give `data_b`, `definitions_b` or both.
     """
-    from .api import load_data, parse_period
+    from .api import columns_shown, load_data, parse_period
 
     period = parse_period(month, start, end)
     defs_a = load_definitions(definitions)
@@ -132,8 +132,13 @@ def diff(
     for kpi_id in kpis or []:
         if kpi_id not in defs_b.compiled:
             defs_a.kpi(kpi_id)
-    dataset_a = load_data(data, mapping, store=store, progress=progress)
-    dataset_b = load_data(data_b, mapping, store=store, progress=progress) if data_b else dataset_a
+    shown = columns_shown(defs_a, kpis)
+    for sheet, columns in columns_shown(defs_b, kpis).items():
+        shown[sheet] |= columns
+    dataset_a = load_data(data, mapping, store=store, progress=progress, columns=shown)
+    dataset_b = (
+        load_data(data_b, mapping, store=store, progress=progress, columns=shown) if data_b else dataset_a
+    )
     result = diff_engines(Engine(defs_a, dataset_a), Engine(defs_b, dataset_b), period, kpis, limit, today)
     result.a = _side(data, definitions)
     result.b = _side(data_b or data, definitions_b or definitions)
@@ -200,23 +205,30 @@ def record_roles(evaluation: KpiEvaluation) -> pd.Series:
     roles[evaluation.denominator] = "denominator only"
     roles[evaluation.numerator & evaluation.denominator] = "numerator"
     roles[evaluation.numerator & ~evaluation.denominator] = "numerator only"
-    counted = roles != ""
-    return pd.Series(roles[counted], index=record_ids(evaluation)[counted], dtype=object)
+    counted = np.flatnonzero(roles != "")
+    return pd.Series(roles[counted], index=record_ids(evaluation, counted), dtype=object)
 
 
-def record_ids(evaluation: KpiEvaluation) -> np.ndarray:
+def record_ids(evaluation: KpiEvaluation, positions: np.ndarray | None = None) -> np.ndarray:
     """A record's identity: its key (store-qualified when the data holds several stores),
-    or its row number when the sheet has no key or the key cell is empty."""
+    or its row number when the sheet has no key or the key cell is empty.
+
+    positions: the rows wanted (all by default): a KPI counts a month's rows, and naming
+    every row of a year's export for each KPI would be most of the work.
+    """
     sheet = evaluation.sheet
     assert sheet is not None
     frame = sheet.frame
+    if positions is None:
+        positions = np.arange(len(frame))
     key = SHEETS[sheet.name].key
-    rows = pd.Series([f"row {n}" for n in sheet.row_numbers], dtype=object)
-    ids = (
-        rows
-        if key is None or key not in frame.columns
-        else frame[key].astype(object).where(frame[key].notna(), rows)
-    )
+    rows = pd.Series([f"row {n}" for n in sheet.row_numbers[positions]], dtype=object)
+    if key is None or key not in frame.columns:
+        ids = rows
+    else:
+        keys = frame[key].iloc[positions].reset_index(drop=True).astype(object)
+        ids = keys.where(keys.notna(), rows)
     if "store" in frame.columns and frame["store"].nunique() > 1:
-        ids = frame["store"].fillna("").astype(str) + "/" + ids.astype(str)
+        stores = frame["store"].iloc[positions].reset_index(drop=True).astype(object)
+        ids = stores.where(stores.notna(), "").astype(str) + "/" + ids.astype(str)
     return ids.astype(str).to_numpy(dtype=object)
