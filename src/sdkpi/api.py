@@ -140,7 +140,7 @@ def check(
     from .engine import sheet_infos
 
     defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
-    dataset = load_data(data, mapping, store=store, cache=cache)
+    dataset = load_data(data, mapping, store=store, cache=cache, columns=columns_shown(defs))
     used = mapping_file(Path(data), mapping)
     blocked = []
     for kpi_id, compiled in defs.compiled.items():
