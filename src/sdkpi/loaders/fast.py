@@ -65,6 +65,13 @@ def arrow_text(arrow: Any) -> pd.Series:
 CATEGORY_COLUMNS = frozenset({"store", "advisor", "technician", "salesperson", "department"})
 
 
+def is_id_column(name: str, ctype: str) -> bool:
+    """A text column of identifiers (where 1.2E+5 is an Excel accident, not a number)."""
+    return ctype == "text" and (
+        name.endswith("_id") or name in ("ro_number", "vin", "comeback_of", "part_number")
+    )
+
+
 def is_category(name: str, ctype: str) -> bool:
     return ctype == "enum" or name in CATEGORY_COLUMNS
 

@@ -331,7 +331,7 @@ def _parse_columns(
         if (
             wanted is not None
             and _unread(column, sheet, wanted)
-            and fast.is_clean_text(series, is_id=_is_id(column))
+            and fast.is_clean_text(series, is_id=fast.is_id_column(column.name, column.type))
         ):
             skipped.add(column.name)  # not read by the computation, and nothing to report
             if column.required:  # but its empty cells are: keep where they are
@@ -343,7 +343,7 @@ def _parse_columns(
             enum_values=column.values or None,
             excel=excel,
             value_map=opts.values.get(column.name),
-            is_id=_is_id(column),
+            is_id=fast.is_id_column(column.name, column.type),
         ) or values.parse_column(
             series,
             column.type,
@@ -351,7 +351,7 @@ def _parse_columns(
             date_order=opts.date_order,  # type: ignore[arg-type]
             excel=excel,
             value_map=opts.values.get(column.name),
-            is_id=_is_id(column),
+            is_id=fast.is_id_column(column.name, column.type),
             date1904=raw.date1904,
         )
         columns[column.name] = parsed.values.reset_index(drop=True)
@@ -382,12 +382,6 @@ def _parse_columns(
 def _unread(column: Column, sheet: Sheet, wanted: Collection[str]) -> bool:
     """A text column the computation does not read (keys and `store` are always read)."""
     return column.type == "text" and column.name not in wanted and column.name not in (sheet.key, "store")
-
-
-def _is_id(column: Column) -> bool:
-    return column.type == "text" and (
-        column.name.endswith("_id") or column.name in ("ro_number", "vin", "comeback_of", "part_number")
-    )
 
 
 def _empty_column(column: Column, n: int) -> pd.Series:

@@ -290,7 +290,9 @@ def _clean(table: pa.Table, columns: list[Column | str], opts: Any, quoted: bool
                 allowed = pa.array(list(column.values), pa.string())  # type: ignore[union-attr]
                 if not fast._all(pc.is_in(present, value_set=allowed)):
                     return False
-            elif not fast._clean_text(present, is_id=isinstance(column, Column) and _is_id(column)):
+            elif not fast._clean_text(
+                present, is_id=isinstance(column, Column) and fast.is_id_column(column.name, column.type)
+            ):
                 return False
             if position < 3 and _may_be_total(present, markers):
                 return False
@@ -342,12 +344,6 @@ def _marker_prefixes(markers: tuple[str, ...]) -> np.ndarray | None:
 
 
 _DEFAULT_MARKERS = readers.ReadOptions().total_markers
-
-
-def _is_id(column: Column) -> bool:
-    return column.type == "text" and (
-        column.name.endswith("_id") or column.name in ("ro_number", "vin", "comeback_of", "part_number")
-    )
 
 
 def _sheet(
