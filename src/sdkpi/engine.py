@@ -180,9 +180,7 @@ def store_scoped(data: pd.DataFrame, values: np.ndarray) -> np.ndarray:
     two stores is two different things, so the id is paired with the store."""
     if "store" not in data.columns or data["store"].nunique() <= 1:
         return np.asarray(values)
-    store_codes, _ = pd.factorize(data["store"])
-    value_codes, _ = pd.factorize(pd.Series(values))
-    return store_codes.astype(np.int64) * (int(value_codes.max()) + 2) + value_codes
+    return _scoped(pd.factorize(data["store"])[0], values)
 
 
 def sequential_sum(values: np.ndarray) -> float:
