@@ -202,8 +202,7 @@ class Frame:
         if column not in self._referrers:
             assert self.key is not None
             keys, refs = self.data[self.key], self.data[column]
-            naming = (refs.notna() & (refs != keys)).to_numpy(dtype=bool)
-            rows = np.flatnonzero(naming)
+            rows = np.flatnonzero(_naming_others(keys, refs))
             stores = (
                 _objects(self.data["store"].iloc[rows], "")
                 if "store" in self.data.columns
@@ -381,7 +380,7 @@ def _named_by(frame: Frame, column: str) -> np.ndarray:
         raise ExpressionError("named_by() needs a sheet with a key column")
     keys = frame.data[frame.key]
     refs = frame.data[column]
-    by_other = (refs.notna() & (refs != keys)).to_numpy(dtype=bool)
+    by_other = _naming_others(keys, refs)
     found = _named_keys(keys, refs[by_other]) & keys.notna().to_numpy()
     if "store" in frame.data.columns and frame.data["store"].nunique() > 1:
         # a dealer group: an order names an order of its own store (RO numbers repeat across stores);
@@ -392,6 +391,11 @@ def _named_by(frame: Frame, column: str) -> np.ndarray:
         candidates = pd.MultiIndex.from_arrays([_objects(store.iloc[rows], ""), _objects(keys.iloc[rows])])
         found[rows] = np.asarray(candidates.isin(pairs), dtype=bool)
     return found
+
+
+def _naming_others(keys: pd.Series, refs: pd.Series) -> np.ndarray:
+    """The rows that name a key in `refs` other than their own."""
+    return (refs.notna() & (refs != keys)).to_numpy(dtype=bool)
 
 
 def _named_keys(keys: pd.Series, names: pd.Series) -> np.ndarray:
