@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from sdkpi import api, result_cache
+from sdkpi.config import default_definitions_path
 from sdkpi.render.json_out import to_json
 
 CONFORMANCE = Path(__file__).parent / "fixtures" / "conformance" / "store-a"
@@ -100,7 +101,7 @@ def test_a_new_file_in_the_folder_is_a_miss(data, monkeypatch):
 
 def test_edited_definitions_are_a_miss(data, tmp_path, monkeypatch):
     defs = tmp_path / "kpis.yaml"
-    shutil.copy(api._default_definitions(), defs)
+    shutil.copy(default_definitions_path(), defs)
     loads = Loads(monkeypatch)
     first = api.compute(data, month="2024-05", definitions=defs, today=TODAY)
     defs.write_text(defs.read_text(encoding="utf-8").replace('"> 65%"', '"> 99%"'), encoding="utf-8")
@@ -169,7 +170,7 @@ def test_the_key_holds_every_file_of_a_dealer_group(tmp_path):
     key = result_cache.key(
         group,
         period=api.parse_period("2024-05"),
-        definitions=api._default_definitions(),
+        definitions=default_definitions_path(),
         mapping=None,
         kpis=None,
         store=None,

@@ -257,7 +257,9 @@ def _result_key(
     folder = Path(data)
     if not folder.exists():
         return None  # the loader reports it
-    defs_path = Path(definitions) if definitions is not None else _default_definitions()
+    from .config import default_definitions_path
+
+    defs_path = Path(definitions) if definitions is not None else default_definitions_path()
     key = result_cache.key(
         folder,
         period=period,
@@ -268,9 +270,3 @@ def _result_key(
         today=today or date.today(),
     )
     return None if key is None else (cache_dir(), key)
-
-
-def _default_definitions() -> Path:
-    from importlib import resources
-
-    return Path(str(resources.files("sdkpi") / "data" / "kpi_definitions.yaml"))

@@ -18,6 +18,7 @@ An unknown key, a wrong type or a file that is not TOML is a usage error
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -107,3 +108,9 @@ def pick(given: Any, configured: Any, default: Any = None) -> Any:
     if given is not None:
         return given
     return configured if configured is not None else default
+
+
+def default_definitions_path() -> Path:
+    """The shipped kpi_definitions.yaml (here, not in `definitions`, so that finding it
+    imports neither pydantic nor pandas: the result cache keys on its bytes)."""
+    return Path(str(resources.files("sdkpi") / "data" / "kpi_definitions.yaml"))

@@ -13,13 +13,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from . import expr as ex
+from .config import default_definitions_path
 from .contract import SHEETS
 from .errors import DefinitionError, ExpressionError
 from .evaluate import DATETIME, NUMBER, did_you_mean, infer, kind_of
@@ -226,10 +226,6 @@ def _all_text(kpi: KpiDefinition) -> str:
 
 
 MAX_DEFINITIONS_BYTES = 2_000_000
-
-
-def default_definitions_path() -> Path:
-    return Path(str(resources.files("sdkpi") / "data" / "kpi_definitions.yaml"))
 
 
 def load_definitions(path: str | Path | None = None) -> Definitions:
