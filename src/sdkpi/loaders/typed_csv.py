@@ -93,9 +93,10 @@ def load(
         table = _read(source.path, columns, quoted, opts)
     if table is None:
         return None
-    tables = [table]
-    del table  # `_sheet` frees the columns one by one as it converts them
-    return _sheet(source, sheet, cells, columns, tables.pop(), encoding, wanted)
+    # the table goes, its columns stay in a list that `_sheet` empties as it converts them
+    arrays, rows = table.columns, table.num_rows
+    del table
+    return _sheet(source, sheet, cells, columns, arrays, rows, encoding, wanted)
 
 
 def _header(path: Path) -> tuple[list[str], str] | None:
@@ -351,16 +352,14 @@ def _sheet(
     sheet: Sheet,
     cells: list[str],
     columns: list[Column | str],
-    table: pa.Table,
+    arrays: list[Any],
+    n: int,
     encoding: str,
     wanted: Collection[str] | None,
 ) -> tuple[SheetData, list[DataIssue]]:
     from .sheets import _check_required_values, _drop_duplicate_keys, _empty_column, _only_wanted
 
-    n = table.num_rows
-    unique = _keys_unique(table, columns, sheet)
-    arrays = table.columns
-    del table  # each column is freed once it is converted (the caller keeps no reference)
+    unique = _keys_unique(arrays, columns, sheet)
 
     def keep(name: str) -> bool:
         return wanted is None or name in wanted or name == "store"
@@ -425,7 +424,7 @@ def _null_mask(arrow: Any) -> np.ndarray:
     return fast._numpy_bool(pc.is_null(arrow))
 
 
-def _keys_unique(table: pa.Table, columns: list[Column | str], sheet: Sheet) -> bool:
+def _keys_unique(arrays: list[Any], columns: list[Column | str], sheet: Sheet) -> bool:
     """No key repeats within a store: nothing for `_drop_duplicate_keys` to drop.
 
     DMS exports list orders by number, store after store: keys that rise strictly within
@@ -434,7 +433,7 @@ def _keys_unique(table: pa.Table, columns: list[Column | str], sheet: Sheet) -> 
     """
     if sheet.key is None:
         return True
-    named = {c.name: a for a, c in zip(table.columns, columns, strict=True) if isinstance(c, Column)}
+    named = {c.name: a for a, c in zip(arrays, columns, strict=True) if isinstance(c, Column)}
     key = named.get(sheet.key)
     if key is None:
         return True  # no key column: nothing to check
