@@ -22,6 +22,7 @@ from .definitions import Definitions, load_definitions
 from .drilldown import RecordList, failing_records
 from .engine import Engine, sheet_infos
 from .errors import UsageError
+from .render.formatting import HEADINGS
 from .results import ComputeResult, KpiResult, Period, Status
 
 if TYPE_CHECKING:
@@ -29,23 +30,17 @@ if TYPE_CHECKING:
 
 RECORD_LIMIT = 500  # failing records listed per missed KPI; the total is always given
 
+_TABLE_HEADINGS = ("period", "kpi", "value", "target", "status", "numerator", "denominator")
+
 WORDS: dict[str, dict[str, str]] = {
     "en": {
         "title": "Service KPI report",
         "store": "Store",
-        "period": "Period",
         "generated": "Generated",
-        "data": "Data",
         "definitions": "Definitions",
         "summary": "Summary",
         "trend": "Trend",
         "issues": "Data issues",
-        "kpi": "KPI",
-        "value": "Value",
-        "target": "Target",
-        "status": "Status",
-        "numerator": "Numerator",
-        "denominator": "Denominator",
         "previous": "Previous",
         "change": "Change",
         "month": "Month",
@@ -89,19 +84,11 @@ WORDS: dict[str, dict[str, str]] = {
     "zh": {
         "title": "售后服务 KPI 月报",
         "store": "门店",
-        "period": "期间",
         "generated": "生成时间",
-        "data": "数据",
         "definitions": "指标定义",
         "summary": "汇总",
         "trend": "趋势",
         "issues": "数据问题",
-        "kpi": "指标",
-        "value": "数值",
-        "target": "目标",
-        "status": "状态",
-        "numerator": "分子",
-        "denominator": "分母",
         "previous": "上月",
         "change": "变化",
         "month": "月份",
@@ -142,6 +129,9 @@ WORDS: dict[str, dict[str, str]] = {
         "no_column": "「{sheet}」没有{column}列",
     },
 }
+# The headings the terminal table uses too (render.formatting.HEADINGS): spelled once, there.
+for _lang, _words in WORDS.items():
+    _words.update({key: HEADINGS[_lang][key] for key in _TABLE_HEADINGS}, data=HEADINGS[_lang]["source"])
 
 
 @dataclass
