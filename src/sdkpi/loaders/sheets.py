@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..issues import DataIssue
 from . import fast, readers, typed_csv, values
 
-#: Files adding up to more than this are loaded lean (see `load_dataset`): a computation
+#: Files adding up to more than this are read block by block (see `load_dataset`): a computation
 #: reads each CSV block by block, so that the whole file never sits in memory as Arrow.
 #: 1 GiB of CSV is ~2M work orders with the other sheets in proportion.
 BLOCKS_ABOVE_BYTES = 1 << 30
@@ -89,10 +89,10 @@ def load_dataset(
 
     sizes = {name: _file_size(source.path) for name, (source, _) in jobs.items()}
     total = sum(sizes.values())
-    lean = total > BLOCKS_ABOVE_BYTES
+    blocks = total > BLOCKS_ABOVE_BYTES
     # freed memory kept a moment for reuse (fewer page faults, ~40% faster) while the data
     # leaves room for it; given back at once for the biggest
-    fast.lean_memory_pool(100 if total <= BLOCKS_ABOVE_BYTES else 30 if total <= 2 << 30 else 0)
+    fast.lean_memory_pool(100 if not blocks else 30 if total <= 2 << 30 else 0)
 
     def one(name: str) -> tuple[SheetData, list[DataIssue]] | InputError:
         source, sheet_options = jobs[name]
@@ -104,7 +104,7 @@ def load_dataset(
                 else None
             )
             cached = cache.get(key) if cache else None
-            loaded = cached or load_sheet(source, sheet_options, wanted, lean=lean)
+            loaded = cached or load_sheet(source, sheet_options, wanted, blocks=blocks)
             if cache and cached is None:
                 cache.put(key, *loaded)
             return loaded
@@ -158,7 +158,7 @@ def load_sheet(
     opts: SheetOptions,
     wanted: Collection[str] | None = None,
     *,
-    lean: bool = False,
+    blocks: bool = False,
 ) -> tuple[SheetData, list[DataIssue]]:
     sheet = SHEETS[source.sheet]
     read_options = readers.ReadOptions(
@@ -169,7 +169,7 @@ def load_sheet(
     known = expected_headers(sheet)
     mapped_names = {readers.normalize_header(h): c for h, c in opts.columns.items()}
     if typed_csv.eligible(source, opts):
-        typed = typed_csv.load(source, opts, known, mapped_names, wanted, blocks=lean)
+        typed = typed_csv.load(source, opts, known, mapped_names, wanted, blocks=blocks)
         if typed is not None:
             return typed
     raw = readers.read_sheet(source, read_options, expected_headers=set(known) | set(mapped_names))
