@@ -26,8 +26,8 @@ from ..errors import InputError
 from ..issues import DataIssue
 from . import fast, readers, typed_csv, values
 
-#: Files adding up to more than this are read block by block (see `load_dataset`): a computation
-#: reads each CSV block by block, so that the whole file never sits in memory as Arrow.
+#: Files adding up to more than this: a computation reads each CSV block by block (see
+#: `load_dataset`), so that the whole file never sits in memory as Arrow.
 #: 1 GiB of CSV is ~2M work orders with the other sheets in proportion.
 BLOCKS_ABOVE_BYTES = 1 << 30
 
