@@ -119,11 +119,25 @@ def test_a_new_version_of_a_file_replaces_its_entry(cache: SheetCache, source: P
     cache.put(cache.key(source), _sheet(), [])
     source.write_text("ro_number\nRO1\nRO2\n", encoding="utf-8")
     cache.put(cache.key(source), _sheet(), [ISSUE])
-    assert len(list(cache.directory.glob("sheet-*"))) == 2  # one table + one sidecar, not two pairs
+    assert len(_entries(cache)) == 2  # one table + one sidecar, not two pairs
     got = cache.get(cache.key(source))
     assert got is not None and got[1] == [ISSUE]
     cache.put(cache.key(source, columns=["ro_number"]), _sheet(), [])  # another way of reading it
-    assert len(list(cache.directory.glob("sheet-*"))) == 4
+    assert len(_entries(cache)) == 4
+    assert len(list(cache.directory.glob("sheet-seen-*"))) == 1  # one hint per file
+
+
+def _entries(cache: SheetCache) -> list[Path]:
+    return [*cache.directory.glob("sheet-*.arrow"), *cache.directory.glob("sheet-*.json")]
+
+
+def test_holds_says_whether_the_file_as_it_is_now_was_stored(cache: SheetCache, source: Path) -> None:
+    assert not cache.holds(source)
+    cache.put(cache.key(source), _sheet(), [])
+    assert cache.holds(source)
+    source.write_text("ro_number\nRO1\nRO2\nRO3\n", encoding="utf-8")  # a new export
+    assert not cache.holds(source)
+    assert not SheetCache(cache.directory / "elsewhere").holds(source)
 
 
 def test_a_table_and_sidecar_from_different_writes_are_a_miss(cache: SheetCache, source: Path) -> None:
@@ -210,7 +224,7 @@ def test_unstorable_frames_are_skipped_not_raised(cache: SheetCache, source: Pat
 
 def test_clear_removes_entries(cache: SheetCache, source: Path) -> None:
     _entry(cache, source)
-    assert cache_module.clear(cache.directory) == 2
+    assert cache_module.clear(cache.directory) == 3  # table, sidecar and the file's hint
     assert not list(cache.directory.glob("sheet-*"))
 
 

@@ -277,7 +277,18 @@ def test_the_first_bytes_decide_the_file_type(
 def test_defusedxml_is_in_use() -> None:
     require_defused_xml()
     assert openpyxl.DEFUSEDXML is True
-    assert readers.OPENPYXL_DEFUSED is True
+
+
+def test_openpyxl_without_defusedxml_is_refused_before_openpyxl_is_imported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A CSV-only run does not import openpyxl; the check reads openpyxl's own switch then."""
+    monkeypatch.delitem(sys.modules, "openpyxl")
+    monkeypatch.setenv("OPENPYXL_DEFUSEDXML", "False")
+    with pytest.raises(InputError, match="not using defusedxml"):
+        require_defused_xml()
+    monkeypatch.setenv("OPENPYXL_DEFUSEDXML", "True")
+    require_defused_xml()
 
 
 def test_no_data_is_read_when_openpyxl_would_parse_without_defusedxml(

@@ -40,3 +40,16 @@ def test_light_commands_do_not_import_heavy_modules(args: list[str], heavy: tupl
     assert run.stdout.strip(), "the command printed nothing"
     loaded = run.stderr.rsplit("HEAVY:", 1)[1].strip()
     assert loaded == "", f"sdkpi {' '.join(args)} imported {loaded}"
+
+
+def test_a_csv_computation_does_not_import_the_workbook_libraries() -> None:
+    """openpyxl (~40 ms) and calamine are imported when a workbook is read, not for CSV exports."""
+    from pathlib import Path
+
+    store = Path(__file__).parent / "fixtures" / "conformance" / "store-a"
+    args = ["compute", "--data", str(store), "--month", "2024-05", "--format", "json", "--no-cache"]
+    probe = PROBE.format(heavy=("openpyxl", "python_calamine"), args=args)
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert '"appointment_rate"' in run.stdout
+    assert run.stderr.rsplit("HEAVY:", 1)[1].strip() == ""

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sdkpi.loaders import readers, sheets, typed_csv
+from sdkpi.loaders import readers, sheets, typed_csv, typed_read
 from sdkpi.loaders.sheets import SheetOptions, expected_headers, load_sheet
 
 REPO = Path(__file__).resolve().parent.parent
@@ -87,7 +87,7 @@ def wo(tmp_path: Path, *rows: str, header: str = WO_HEADER, end: str = "\n") -> 
 def blocks(monkeypatch):
     """Every file read block by block (as big ones are), in blocks of a few rows."""
     monkeypatch.setitem(BLOCKS, "on", True)
-    monkeypatch.setattr(typed_csv, "BLOCK_SIZE", 512)
+    monkeypatch.setattr(typed_read, "BLOCK_SIZE", 512)
 
 
 def test_block_by_block_the_conformance_store_matches_the_general_path(blocks):
@@ -333,15 +333,15 @@ def test_random_cells_either_match_or_take_the_general_path(tmp_path, rows):
     if result is not None:
         assert_same(general(source, SheetOptions()), result)
         # and what a computation keeps, block by block in blocks of a row or two
-        original = typed_csv.BLOCK_SIZE
-        typed_csv.BLOCK_SIZE = 200  # a few rows (and more than the header line)
+        original = typed_read.BLOCK_SIZE
+        typed_read.BLOCK_SIZE = 200  # a few rows (and more than the header line)
         try:
             for wanted in ({"opened_at", "advisor"}, {"customer_type", "labor_hours_sold", "comeback_of"}):
                 in_blocks = lane(source, SheetOptions(), wanted, blocks=True)
                 assert in_blocks is not None
                 assert_same(general(source, SheetOptions(), wanted), in_blocks)
         finally:
-            typed_csv.BLOCK_SIZE = original
+            typed_read.BLOCK_SIZE = original
 
 
 def test_the_random_files_did_exercise_the_lane():
@@ -397,8 +397,8 @@ def test_lean_loading_of_big_data_gives_the_same_dataset(monkeypatch):
 
     wanted = columns_read(load_definitions())
     normal = sheets.load_dataset(CONFORMANCE, columns=wanted)
-    monkeypatch.setattr(sheets, "BLOCKS_ABOVE_BYTES", 0)
-    monkeypatch.setattr(typed_csv, "BLOCK_SIZE", 512)
+    monkeypatch.setattr(typed_read, "BLOCKS_ABOVE_BYTES", 0)
+    monkeypatch.setattr(typed_read, "BLOCK_SIZE", 512)
     calls = []
     real = typed_csv._read_in_blocks
     monkeypatch.setattr(typed_csv, "_read_in_blocks", lambda *a, **k: calls.append(a[0]) or real(*a, **k))

@@ -219,14 +219,20 @@ def compute(
         hit = result_cache.get(directory, key)
         if hit is not None:
             return hit
-    from .definitions import Definitions, load_definitions
-    from .engine import Engine
+    _read_early(data, mapping, cache=cache)
+    try:
+        from .definitions import Definitions, load_definitions
+        from .engine import Engine
 
-    defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
-    if kpis:
-        for kpi_id in kpis:
-            defs.kpi(kpi_id)
-    dataset = load_data(data, mapping, store=store, cache=cache, columns=columns_read(defs, kpis))
+        defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
+        if kpis:
+            for kpi_id in kpis:
+                defs.kpi(kpi_id)
+        dataset = load_data(data, mapping, store=store, cache=cache, columns=columns_read(defs, kpis))
+    finally:
+        from .loaders import typed_read
+
+        typed_read.discard()
     result = Engine(defs, dataset).compute(period, kpis, today)
     result.store = store
     result.definitions = (
@@ -237,6 +243,20 @@ def compute(
 
         result_cache.put(*stored, result)
     return result
+
+
+def _read_early(data: str | Path, mapping: str | Path | None, *, cache: bool) -> None:
+    """Begin reading the biggest CSV files of a store's folder while pandas, pydantic and the
+    definitions load (`loaders.typed_read.start`): not with a mapping file (which may change
+    how a file is read), nor for a file whose sheet the sheet cache holds."""
+    folder = Path(data)
+    if not folder.is_dir() or mapping_file(folder, mapping) is not None:
+        return
+    from .cache import SheetCache
+    from .loaders import typed_read
+
+    sheet_cache = SheetCache.default() if cache else None
+    typed_read.start(folder, cached=sheet_cache.holds if sheet_cache else lambda path: False)
 
 
 def _result_key(

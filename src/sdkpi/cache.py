@@ -139,6 +139,22 @@ class SheetCache:
         digest = hashlib.sha256(json.dumps(slot, sort_keys=True).encode()).hexdigest()[:40]
         return self.directory / f"sheet-{digest}.arrow", self.directory / f"sheet-{digest}.json"
 
+    def holds(self, path: Path) -> bool:
+        """Was this file, as it is now, stored by some way of reading it? A cheap hint (one
+        small file per sheet file, `put` writes it) for the early start of reading
+        (`loaders.typed_read.start`), which leaves such a file to the cache; never a promise."""
+        try:
+            resolved = path.resolve()
+            stat = resolved.stat()
+            seen = self._seen_path(resolved).read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            return False
+        return seen == f"{stat.st_size} {stat.st_mtime_ns}"
+
+    def _seen_path(self, resolved: Path) -> Path:
+        digest = hashlib.sha256(str(resolved).encode("utf-8", "surrogatepass")).hexdigest()[:40]
+        return self.directory / f"sheet-seen-{digest}"
+
     def get(self, key: dict[str, Any] | None) -> tuple[SheetData, list[DataIssue]] | None:
         """The cached sheet and its issues, or None (missing, stale or not trustworthy)."""
         if key is None:
@@ -172,6 +188,8 @@ class SheetCache:
             _replace(table_path, lambda handle: _write_table(handle, table))
             text = json.dumps(meta, ensure_ascii=False).encode("utf-8")
             _replace(meta_path, lambda handle: handle.write(text))
+            seen = f"{key['size']} {key['mtime_ns']}".encode()
+            _replace(self._seen_path(Path(key["path"])), lambda handle: handle.write(seen))
         except OSError:
             return False
         return True

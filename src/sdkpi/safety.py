@@ -38,9 +38,15 @@ def require_defused_xml() -> None:
         raise InputError(
             "defusedxml is not installed: sdkpi will not read workbooks without it", hint=_HINT
         ) from None
-    import openpyxl
-
-    if getattr(openpyxl, "DEFUSEDXML", False) is not True:
+    # openpyxl's own test (openpyxl.xml.DEFUSEDXML), without importing openpyxl for a run that
+    # reads CSV only; the workbook reader checks openpyxl's flag itself before parsing
+    openpyxl = sys.modules.get("openpyxl")
+    defused = (
+        getattr(openpyxl, "DEFUSEDXML", False)
+        if openpyxl is not None
+        else os.environ.get("OPENPYXL_DEFUSEDXML", "True") == "True"
+    )
+    if defused is not True:
         raise InputError(
             "openpyxl is not using defusedxml (OPENPYXL_DEFUSEDXML=False?): "
             "sdkpi will not read workbooks with an unprotected XML parser",

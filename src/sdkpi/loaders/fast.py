@@ -14,7 +14,6 @@ a stray space) returns None, and the caller uses `values.parse_column`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .names import FALSE_SPELLINGS, TRUE_SPELLINGS
 from .values import PLACEHOLDERS, SILENT_MISSING, ParsedColumn
 
 # Python's str.strip() whitespace, spelled for RE2 (which the slow path's normalisation removes)
@@ -33,8 +33,7 @@ _SPACE_CLASS = (
 _EDGE_SPACE = f"^{_SPACE_CLASS}|{_SPACE_CLASS}$"
 _PLAIN_NUMBER = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 _ID_SCI = r"^[+-]?[0-9]+\.[0-9]+[eE][+-]?[0-9]+$"
-_TRUE = ("true", "True", "TRUE", "1", "yes", "Yes", "YES", "y", "Y", "是", "√")
-_FALSE = ("false", "False", "FALSE", "0", "no", "No", "NO", "n", "N", "否", "×")
+_TRUE, _FALSE = TRUE_SPELLINGS, FALSE_SPELLINGS
 _NOT_VALUES = pa.array(sorted((SILENT_MISSING | PLACEHOLDERS) - {""}))
 _NOT_VALUE_FIRST_BYTES = np.unique([text.encode()[0] for text in _NOT_VALUES.to_pylist()])
 # Years safely inside datetime64[ns] and inside the slow path's accepted range.
@@ -100,25 +99,6 @@ def category_objects(series: pd.Series) -> np.ndarray:
     cat = series.array
     values = np.append(np.asarray(cat.categories, dtype=object), np.array([None], dtype=object))
     return values[np.asarray(cat.codes, dtype=np.int64)]  # code -1 picks the None at the end
-
-
-def lean_memory_pool(decay_ms: int = 0) -> None:
-    """Use Arrow's jemalloc pool, returning freed memory to the system after `decay_ms`.
-
-    Reading a sheet allocates and frees hundreds of MB; pages given back at once (0) keep
-    the peak low but must be faulted in again by the next allocation, which for a million
-    work orders costs ~1 s of system time; kept for 100 ms they are reused instead, for
-    ~0.2 GB more at the peak (`load_dataset` chooses by the size of the data).
-    A pool chosen with ARROW_DEFAULT_MEMORY_POOL is left alone; so is a build without
-    jemalloc.
-    """
-    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        return
-    try:
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
-        pa.jemalloc_set_decay_ms(decay_ms)
-    except (NotImplementedError, pa.ArrowNotImplementedError):
-        pass
 
 
 def frame_of(columns: Mapping[str, pd.Series], n: int) -> pd.DataFrame:

@@ -48,6 +48,8 @@ import pyarrow.csv as pacsv
 from ..contract import SHEETS
 from ..errors import InputError
 from ..issues import DataIssue
+from .names import normalize_header
+from .names import sheet_for_name as _sheet_for_name
 
 try:
     from .values import UNCALCULATED
@@ -101,11 +103,6 @@ _EOL = re.compile(rb"\r\n|\r|\n")
 # a CSV field may legitimately be long (notes); Python's default limit is 128 KiB
 csv.field_size_limit(max(csv.field_size_limit(), 1 << 26))
 
-import openpyxl  # noqa: E402  (after defusedxml, see above)
-
-#: True when openpyxl parses workbook XML through defusedxml (it does whenever defusedxml is installed).
-OPENPYXL_DEFUSED = bool(getattr(openpyxl, "DEFUSEDXML", False))
-
 
 # --------------------------------------------------------------------------- API types
 
@@ -151,24 +148,6 @@ class RawSheet:
 
 
 # --------------------------------------------------------------------------- names
-
-
-def normalize_header(text: str) -> str:
-    """NFKC, drop BOM/zero-width characters, strip, collapse inner whitespace, lower-case."""
-    text = unicodedata.normalize("NFKC", str(text))
-    text = text.replace("\ufeff", "").replace("\u200b", "")
-    return " ".join(text.split()).lower()
-
-
-def _sheet_for_name(name: str) -> str | None:
-    """The canonical sheet a file stem or worksheet name stands for."""
-    return _SHEET_NAMES.get(normalize_header(name))
-
-
-_SHEET_NAMES: dict[str, str] = {}
-for _sheet in SHEETS.values():
-    for _name in (_sheet.name, _sheet.zh, *_sheet.file_names):
-        _SHEET_NAMES.setdefault(normalize_header(_name), _sheet.name)
 
 
 def _suffix(path: Path) -> str:
@@ -1742,7 +1721,10 @@ def _grid_calamine(path: Path, worksheet: str) -> list[list[Any]]:
 
 
 def _grid_openpyxl(path: Path, worksheet: str) -> list[list[Any]]:
-    if not OPENPYXL_DEFUSED:  # pragma: no cover - defusedxml is a dependency
+    import openpyxl  # here, not at the top: a run reading CSV only never needs it (~40 ms)
+
+    # openpyxl parses workbook XML through defusedxml whenever it is installed (imported above)
+    if getattr(openpyxl, "DEFUSEDXML", False) is not True:  # pragma: no cover - a dependency
         raise RuntimeError("openpyxl is not using defusedxml; refusing to parse a workbook")
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:

@@ -24,12 +24,8 @@ from ..contract import SHEETS, Column, Sheet
 from ..dataset import Dataset, SheetData
 from ..errors import InputError
 from ..issues import DataIssue
-from . import fast, readers, typed_csv, values
-
-#: Files adding up to more than this: a computation reads each CSV block by block (see
-#: `load_dataset`), so that the whole file never sits in memory as Arrow.
-#: 1 GiB of CSV is ~2M work orders with the other sheets in proportion.
-BLOCKS_ABOVE_BYTES = 1 << 30
+from . import fast, readers, typed_csv, typed_read, values
+from .names import expected_headers
 
 
 @dataclass
@@ -45,15 +41,6 @@ class SheetOptions:
     columns: dict[str, str] = field(default_factory=dict)  # file header -> canonical column
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {raw: canonical}
     total_markers: tuple[str, ...] | None = None
-
-
-def expected_headers(sheet: Sheet) -> dict[str, str]:
-    """Normalised header text -> canonical column, for every accepted spelling."""
-    names: dict[str, str] = {}
-    for column in sheet.columns:
-        for text in (column.name, column.zh, *column.aliases):
-            names.setdefault(readers.normalize_header(text), column.name)
-    return names
 
 
 def load_dataset(
@@ -89,10 +76,9 @@ def load_dataset(
 
     sizes = {name: _file_size(source.path) for name, (source, _) in jobs.items()}
     total = sum(sizes.values())
-    blocks = total > BLOCKS_ABOVE_BYTES
-    # freed memory kept a moment for reuse (fewer page faults, ~40% faster) while the data
-    # leaves room for it; given back at once for the biggest
-    fast.lean_memory_pool(100 if not blocks else 30 if total <= 2 << 30 else 0)
+    blocks = total > typed_read.BLOCKS_ABOVE_BYTES  # each CSV read block by block
+    # freed memory kept a moment for reuse (fewer page faults), as room allows
+    typed_read.lean_memory_pool(typed_read.decay_for(total))
 
     def one(name: str) -> tuple[SheetData, list[DataIssue]] | InputError:
         source, sheet_options = jobs[name]

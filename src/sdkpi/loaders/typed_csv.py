@@ -19,7 +19,6 @@ wrongly would cost the user's trust. `tests/test_typed_csv.py` holds it to that.
 from __future__ import annotations
 
 import codecs
-import csv
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -33,17 +32,13 @@ import pyarrow.csv as pacsv
 from ..contract import SHEETS, STORE, Column, Sheet
 from ..dataset import SheetData
 from ..issues import DataIssue
-from . import fast, readers
+from . import fast, readers, typed_read
 
-_HEAD = 1 << 16
-#: pyarrow's block: the unit of its parallel parsing, and of `_read_in_blocks`.
-BLOCK_SIZE = 1 << 22
 # Inside datetime64[ns] and inside the general path's accepted years (fast._YEAR_MIN/_YEAR_MAX).
 _FIRST_NS = int(np.datetime64(f"{fast._YEAR_MIN}-01-01", "ns").astype(np.int64))
 _END_NS = int(np.datetime64(f"{fast._YEAR_MAX + 1}-01-01", "ns").astype(np.int64))
 _FIRST_DAY = int(np.datetime64(f"{fast._YEAR_MIN}-01-01", "D").astype(np.int64))
 _END_DAY = int(np.datetime64(f"{fast._YEAR_MAX + 1}-01-01", "D").astype(np.int64))
-_OTHER_DELIMITERS = ("\t", ";", "|")
 
 
 def eligible(source: readers.SheetSource, opts: Any) -> bool:
@@ -79,17 +74,24 @@ def load(
     as Arrow (for big data, that would be the peak of the run).
     """
     sheet = SHEETS[source.sheet]
-    header = _header(source.path)
+    header = typed_read.header(source.path)
     if header is None:
         return None
     cells, encoding = header
-    columns = _columns(cells, header_names, mapped_names, sheet)
+    columns = typed_read.columns(cells, header_names, mapped_names, sheet)
     if columns is None:
         return None
-    quoted = _has_quote(source.path)
-    if blocks and wanted is not None:
-        table = _read_in_blocks(source.path, columns, quoted, opts, sheet, wanted)
+    by_blocks = blocks and wanted is not None
+    early = None if by_blocks else typed_read.take(source.path, columns)
+    if early is not None:  # read while sdkpi was starting (typed_read.start)
+        quoted, table = early.result()
+        if table is not None and not _clean(table, columns, opts, quoted):
+            table = None
+    elif by_blocks:
+        quoted = typed_read.has_quote(source.path)
+        table = _read_in_blocks(source.path, columns, quoted, opts, sheet, wanted or ())
     else:
+        quoted = typed_read.has_quote(source.path)
         table = _read(source.path, columns, quoted, opts)
     if table is None:
         return None
@@ -99,105 +101,11 @@ def load(
     return _sheet(source, sheet, cells, columns, arrays, rows, encoding, wanted)
 
 
-def _header(path: Path) -> tuple[list[str], str] | None:
-    """The first line's cells and the encoding label, when it is a plain one-line UTF-8 header."""
-    with path.open("rb") as fh:
-        head = fh.read(_HEAD)
-    encoding = "utf-8"
-    if head.startswith(codecs.BOM_UTF8):
-        head, encoding = head[3:], "utf-8-sig"
-    end = head.find(b"\n")
-    if end < 0:
-        return None
-    line = head[:end].rstrip(b"\r")
-    if b"\r" in line or b'"' in line:
-        return None
-    try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if any(d in text for d in _OTHER_DELIMITERS) or "," not in text:
-        return None
-    cells = next(csv.reader([text]))
-    if any(not c.strip() or c != c.strip() for c in cells):
-        return None  # a blank or padded header cell: the general path has things to say
-    return cells, encoding
-
-
-def _columns(
-    cells: list[str], known: dict[str, str], mapped: dict[str, str], sheet: Sheet
-) -> list[Column | str] | None:
-    """Per file column: its contract column, or its own name for an extra column."""
-    out: list[Column | str] = []
-    seen: set[str] = set()
-    for cell in cells:
-        norm = readers.normalize_header(cell)
-        canonical = mapped.get(norm) or known.get(norm)
-        name = canonical or cell
-        if name in seen or norm in seen:
-            return None  # two columns with one meaning: the general path reports it
-        seen.update((name, norm))
-        column = sheet.column(canonical) if canonical else None
-        if canonical == "store":
-            column = STORE
-        if canonical is not None and column is None:
-            return None  # mapped to a column of another sheet: the general path says so
-        out.append(column if column is not None else name)
-    names = {c.name for c in out if isinstance(c, Column)}
-    if any(c.required and c.name not in names for c in sheet.columns):
-        return None
-    return out
-
-
-_ARROW_TYPES = {
-    "datetime": pa.timestamp("ns"),
-    "date": pa.date32(),
-    "number": pa.float64(),
-    "bool": pa.bool_(),
-}
-
-
-def _arrow_type(column: Column | str) -> Any:
-    if isinstance(column, str):
-        return pa.large_string()  # what pandas' Arrow strings hold: no cast later
-    return _ARROW_TYPES.get(column.type, pa.large_string())
-
-
-def _csv_options(columns: list[Column | str], quoted: bool) -> dict[str, Any]:
-    names = [f"c{i}" for i in range(len(columns))]
-    return {
-        "read_options": pacsv.ReadOptions(
-            use_threads=True,
-            block_size=BLOCK_SIZE,
-            skip_rows=1,
-            column_names=names,
-            autogenerate_column_names=False,
-        ),
-        "parse_options": pacsv.ParseOptions(
-            delimiter=",",
-            quote_char='"',
-            double_quote=True,
-            escape_char=False,
-            newlines_in_values=quoted,  # without a quote in the file no cell can hold a line break
-            ignore_empty_lines=False,
-        ),
-        "convert_options": pacsv.ConvertOptions(
-            column_types={n: _arrow_type(c) for n, c in zip(names, columns, strict=True)},
-            null_values=[""],
-            true_values=list(fast._TRUE),
-            false_values=list(fast._FALSE),
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-            check_utf8=True,
-        ),
-    }
-
-
 def _read(path: Path, columns: list[Column | str], quoted: bool, opts: Any) -> pa.Table | None:
     """The whole file as one typed table, checked; None when it is not the lane's."""
     try:
-        table = pacsv.read_csv(path, **_csv_options(columns, quoted))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
+        table = typed_read.read(path, columns, quoted)
+    except _REFUSED:
         return None  # a ragged row, a blank line, a value pyarrow will not type: not ours
     return table if _clean(table, columns, opts, quoted) else None
 
@@ -212,7 +120,7 @@ def _read_in_blocks(
     kept: list[list[Any]] = [[] for _ in columns]
     rows = 0
     try:
-        for batch in pacsv.open_csv(path, **_csv_options(columns, quoted)):
+        for batch in pacsv.open_csv(path, **typed_read.csv_options(columns, quoted)):
             block = pa.Table.from_batches([batch])
             if not _clean(block, columns, opts, quoted):
                 return None
@@ -220,7 +128,7 @@ def _read_in_blocks(
             for position, column in enumerate(columns):
                 kept[position].append(_keep(block.column(position), column, sheet, wanted))
             del block, batch
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
+    except _REFUSED:
         return None
     if rows == 0:
         return None
@@ -241,20 +149,6 @@ def _keep(arrow: Any, column: Column | str, sheet: Sheet, wanted: Collection[str
     if isinstance(column, Column) and column.required:  # only where it is empty matters
         return pc.if_else(pc.is_null(arrow), pa.scalar(None, pa.bool_()), pa.scalar(True))
     return None
-
-
-def _has_quote(path: Path) -> bool:
-    """Does the file hold a double quote anywhere? Read in 4 MiB pieces into one buffer (a
-    memory map would fault in every page of a file of hundreds of MB: slower than copying)."""
-    buffer = bytearray(1 << 22)
-    view = memoryview(buffer)
-    with path.open("rb", buffering=0) as fh:
-        while True:
-            count = fh.readinto(view)
-            if not count:
-                return False
-            if buffer.find(b'"', 0, count) >= 0:
-                return True
 
 
 def _clean(table: pa.Table, columns: list[Column | str], opts: Any, quoted: bool) -> bool:
@@ -345,6 +239,7 @@ def _marker_prefixes(markers: tuple[str, ...]) -> np.ndarray | None:
 
 
 _DEFAULT_MARKERS = readers.ReadOptions().total_markers
+_REFUSED = typed_read.refused()
 
 
 def _sheet(

@@ -1,0 +1,42 @@
+"""How files name sheets, columns and yes/no: shared by every reader, light to import.
+
+Stdlib and the contract only, so that the early start of reading (`typed_read.start`)
+can recognise a data folder's files before pandas is imported.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from ..contract import SHEETS, Sheet
+
+#: The spellings of yes and no that a bool column reads without a mapping file.
+TRUE_SPELLINGS = ("true", "True", "TRUE", "1", "yes", "Yes", "YES", "y", "Y", "是", "√")
+FALSE_SPELLINGS = ("false", "False", "FALSE", "0", "no", "No", "NO", "n", "N", "否", "×")
+
+
+def normalize_header(text: str) -> str:
+    """NFKC, drop BOM/zero-width characters, strip, collapse inner whitespace, lower-case."""
+    text = unicodedata.normalize("NFKC", str(text))
+    text = text.replace("\ufeff", "").replace("\u200b", "")
+    return " ".join(text.split()).lower()
+
+
+def sheet_for_name(name: str) -> str | None:
+    """The canonical sheet a file stem or worksheet name stands for."""
+    return _SHEET_NAMES.get(normalize_header(name))
+
+
+_SHEET_NAMES: dict[str, str] = {}
+for _sheet in SHEETS.values():
+    for _name in (_sheet.name, _sheet.zh, *_sheet.file_names):
+        _SHEET_NAMES.setdefault(normalize_header(_name), _sheet.name)
+
+
+def expected_headers(sheet: Sheet) -> dict[str, str]:
+    """Normalised header text -> canonical column, for every accepted spelling."""
+    names: dict[str, str] = {}
+    for column in sheet.columns:
+        for text in (column.name, column.zh, *column.aliases):
+            names.setdefault(normalize_header(text), column.name)
+    return names

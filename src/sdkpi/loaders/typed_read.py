@@ -1,0 +1,301 @@
+"""The typed lane's reading, light to import, and its early start.
+
+`typed_csv` decides whether pyarrow's typed read of a CSV gives exactly what the
+general path gives; this module holds what that read is (the header it accepts,
+the column types, pyarrow's options) with nothing heavier than pyarrow and the
+contract, so that reading can begin before pandas is imported.
+
+The early start: a cold run spends its first few tenths of a second importing
+pandas and pydantic and reading the KPI definitions, on one core. `start` spends
+them reading: right after the result cache misses, the biggest CSV files of the
+data folder are parsed by pyarrow (C++, without the GIL) on the other core. The
+typed lane then `take`s a table instead of reading its file, only when it was
+read exactly as the lane reads it: the same file (path, size, modification time)
+and the same columns, types and quoting. A file whose sheet the sheet cache holds
+is not read early; what nobody takes is dropped (`discard`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..contract import SHEETS, STORE, Column, Sheet
+from .names import FALSE_SPELLINGS, TRUE_SPELLINGS, expected_headers, normalize_header, sheet_for_name
+
+#: pyarrow's block: the unit of its parallel parsing, and of `typed_csv._read_in_blocks`.
+BLOCK_SIZE = 1 << 22
+#: Files adding up to more than this: a computation reads each CSV block by block (see
+#: `sheets.load_dataset`), so that the whole file never sits in memory as Arrow.
+#: 1 GiB of CSV is ~2M work orders with the other sheets in proportion.
+BLOCKS_ABOVE_BYTES = 1 << 30
+_HEAD = 1 << 16
+_OTHER_DELIMITERS = ("\t", ";", "|")
+
+
+def header(path: Path) -> tuple[list[str], str] | None:
+    """The first line's cells and the encoding label, when it is a plain one-line UTF-8 header."""
+    with path.open("rb") as fh:
+        head = fh.read(_HEAD)
+    encoding = "utf-8"
+    if head.startswith(codecs.BOM_UTF8):
+        head, encoding = head[3:], "utf-8-sig"
+    end = head.find(b"\n")
+    if end < 0:
+        return None
+    line = head[:end].rstrip(b"\r")
+    if b"\r" in line or b'"' in line:
+        return None
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if any(d in text for d in _OTHER_DELIMITERS) or "," not in text:
+        return None
+    cells = next(csv.reader([text]))
+    if any(not c.strip() or c != c.strip() for c in cells):
+        return None  # a blank or padded header cell: the general path has things to say
+    return cells, encoding
+
+
+def columns(
+    cells: list[str], known: dict[str, str], mapped: dict[str, str], sheet: Sheet
+) -> list[Column | str] | None:
+    """Per file column: its contract column, or its own name for an extra column."""
+    out: list[Column | str] = []
+    seen: set[str] = set()
+    for cell in cells:
+        norm = normalize_header(cell)
+        canonical = mapped.get(norm) or known.get(norm)
+        name = canonical or cell
+        if name in seen or norm in seen:
+            return None  # two columns with one meaning: the general path reports it
+        seen.update((name, norm))
+        column = sheet.column(canonical) if canonical else None
+        if canonical == "store":
+            column = STORE
+        if canonical is not None and column is None:
+            return None  # mapped to a column of another sheet: the general path says so
+        out.append(column if column is not None else name)
+    names = {c.name for c in out if isinstance(c, Column)}
+    if any(c.required and c.name not in names for c in sheet.columns):
+        return None
+    return out
+
+
+def has_quote(path: Path) -> bool:
+    """Does the file hold a double quote anywhere? Read in 4 MiB pieces into one buffer (a
+    memory map would fault in every page of a file of hundreds of MB: slower than copying)."""
+    buffer = bytearray(1 << 22)
+    view = memoryview(buffer)
+    with path.open("rb", buffering=0) as fh:
+        while True:
+            count = fh.readinto(view)
+            if not count:
+                return False
+            if buffer.find(b'"', 0, count) >= 0:
+                return True
+
+
+def csv_options(columns: list[Column | str], quoted: bool) -> dict[str, Any]:
+    """pyarrow's options for the lane's read: every column typed as the contract says."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    types = {"datetime": pa.timestamp("ns"), "date": pa.date32(), "number": pa.float64(), "bool": pa.bool_()}
+    names = [f"c{i}" for i in range(len(columns))]
+    return {
+        "read_options": pacsv.ReadOptions(
+            use_threads=True,
+            block_size=BLOCK_SIZE,
+            skip_rows=1,
+            column_names=names,
+            autogenerate_column_names=False,
+        ),
+        "parse_options": pacsv.ParseOptions(
+            delimiter=",",
+            quote_char='"',
+            double_quote=True,
+            escape_char=False,
+            newlines_in_values=quoted,  # without a quote in the file no cell can hold a line break
+            ignore_empty_lines=False,
+        ),
+        "convert_options": pacsv.ConvertOptions(
+            # text as large_string, what pandas' Arrow strings hold: no cast later
+            column_types={
+                n: pa.large_string() if isinstance(c, str) else types.get(c.type, pa.large_string())
+                for n, c in zip(names, columns, strict=True)
+            },
+            null_values=[""],
+            true_values=list(TRUE_SPELLINGS),
+            false_values=list(FALSE_SPELLINGS),
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            check_utf8=True,
+        ),
+    }
+
+
+def read(path: Path, columns: list[Column | str], quoted: bool) -> Any:
+    """The whole file as one typed table; raises what pyarrow raises for a file it will not type."""
+    import pyarrow.csv as pacsv
+
+    return pacsv.read_csv(path, **csv_options(columns, quoted))
+
+
+def refused() -> tuple[type[BaseException], ...]:
+    """What pyarrow raises for a file the lane does not read (a ragged row, an untyped value)."""
+    import pyarrow as pa
+
+    return (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError)
+
+
+def lean_memory_pool(decay_ms: int = 0) -> None:
+    """Use Arrow's jemalloc pool, returning freed memory to the system after `decay_ms`.
+
+    Reading a sheet allocates and frees hundreds of MB; pages given back at once (0) keep
+    the peak low but must be faulted in again by the next allocation, which for a million
+    work orders costs ~1 s of system time; kept for 100 ms they are reused instead, for
+    ~0.2 GB more at the peak (`load_dataset` chooses by the size of the data, with
+    `decay_for`; so does the early start).
+    A pool chosen with ARROW_DEFAULT_MEMORY_POOL is left alone; so is a build without
+    jemalloc.
+    """
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    import pyarrow as pa
+
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+        pa.jemalloc_set_decay_ms(decay_ms)
+    except (NotImplementedError, pa.ArrowNotImplementedError):
+        pass
+
+
+def decay_for(total: int) -> int:
+    """How long freed memory is kept for reuse, for data files adding up to `total` bytes:
+    100 ms while the data leaves room for it, given back at once for the biggest."""
+    return 100 if total <= BLOCKS_ABOVE_BYTES else 30 if total <= 2 << 30 else 0
+
+
+# --------------------------------------------------------------------------- early start
+
+
+@dataclass
+class Early:
+    """A read begun by `start`."""
+
+    stamp: tuple[int, int]  # the file's size and modification time when the read began
+    columns: list[Column | str]
+    future: Future[tuple[bool, Any]]
+
+    def result(self) -> tuple[bool, Any]:
+        """Once done: does the file hold a quote, and the table (None: pyarrow refused the file)."""
+        return self.future.result()
+
+
+_lock = threading.Lock()
+_early: dict[str, Early] = {}
+
+
+def start(folder: Path, *, cached: Callable[[Path], bool] = lambda path: False, files: int = 2) -> None:
+    """Begin the typed read of the `files` biggest CSV files of a store's folder.
+
+    Nothing is read for a folder that is not one store's (a group's store folders, a
+    workbook), for data read block by block (over BLOCKS_ABOVE_BYTES), nor for a file
+    that `cached` says the sheet cache holds. Never raises: a file it cannot look at is
+    left to the loaders, which say what is wrong with it.
+    """
+    try:
+        found: dict[str, list[os.DirEntry[str]]] = {}
+        total = 0
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith((".", "~$")) or not entry.is_file():
+                    continue
+                stem, dot, _ = entry.name.rpartition(".")
+                sheet = sheet_for_name(stem if dot else entry.name)
+                if sheet is None:
+                    continue
+                total += entry.stat().st_size
+                found.setdefault(sheet, []).append(entry)
+        if total > BLOCKS_ABOVE_BYTES:
+            return
+        candidates = [
+            (sheet, Path(only[0].path), only[0].stat())
+            for sheet, only in found.items()
+            if len(only) == 1 and normalize_header("." + only[0].name.rpartition(".")[2]) == ".csv"
+        ]
+        candidates.sort(key=lambda c: c[2].st_size, reverse=True)
+        for sheet, path, stat in candidates[:files]:
+            if not cached(path):
+                _begin(sheet, path, stat, total)
+    except OSError:
+        return
+
+
+def _begin(sheet: str, path: Path, stat: os.stat_result, total: int) -> None:
+    cells = header(path)
+    if cells is None:
+        return
+    spec = columns(cells[0], expected_headers(SHEETS[sheet]), {}, SHEETS[sheet])
+    if spec is None:
+        return
+
+    def work() -> tuple[bool, Any]:
+        lean_memory_pool(decay_for(total))
+        quoted = has_quote(path)
+        try:
+            return quoted, read(path, spec, quoted)
+        except refused():  # as the lane's own read: the general path reads the file
+            return quoted, None
+
+    with _lock:
+        _early[_where(path)] = Early((stat.st_size, stat.st_mtime_ns), spec, _pool().submit(work))
+
+
+def take(path: Path, spec: list[Column | str]) -> Early | None:
+    """The early read of this file, when it was read as `spec` says and the file is unchanged."""
+    if not _early:
+        return None
+    with _lock:
+        early = _early.pop(_where(path), None)
+    if early is None:
+        return None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    if early.stamp != (stat.st_size, stat.st_mtime_ns) or early.columns != spec:
+        return None
+    return early
+
+
+def discard() -> None:
+    """Drop every early read nobody took (a table is freed once its read ends)."""
+    with _lock:
+        left = list(_early.values())
+        _early.clear()
+    for early in left:
+        early.future.cancel()
+
+
+def _where(path: Path) -> str:
+    return os.path.abspath(path)
+
+
+_executor: list[ThreadPoolExecutor] = []
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Two reads at a time, as `load_dataset` reads; its threads end with the process."""
+    if not _executor:
+        _executor.append(ThreadPoolExecutor(max_workers=2, thread_name_prefix="sdkpi-early"))
+    return _executor[0]
