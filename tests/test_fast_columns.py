@@ -38,6 +38,9 @@ CLEAN = [
     (["1234.5", "-3", "", "+2", ".5", "5.", "1.5E3", "0"], "number", {}),
     (["retail", "", "internal", "warranty"], "enum", {"enum_values": ENUM}),
     (["RO0001", "", "S1-RO0002", "粤B12345", "底盘异响"], "text", {"is_id": True}),
+    # ASCII and CJK ideographs only (checked by their bytes, not normalised), inner spaces kept
+    (["京A12345", "沪B99999", "张三", "一二三 四", "䷀卦"], "text", {}),
+    (["한국어", "naïve", "Ünïcödé"], "text", {}),  # other scripts: normalised, NFKC-stable
 ]
 
 
@@ -86,6 +89,12 @@ DECLINED = [
     (["RO1 "], "text"),
     (["\tRO1"], "text"),
     (["ＲＯ１"], "text"),  # full-width: NFKC changes it
+    (["京Ａ12345"], "text"),  # a full-width letter among ideographs
+    (["京A12345\u3000"], "text"),  # an ideographic space at the edge: stripped by the slow path
+    (["\u3000张三"], "text"),
+    (["\u00a0张三"], "text"),  # a no-break space
+    (["\uf900"], "text"),  # a CJK compatibility ideograph: NFKC maps it to U+8C48
+    (["张三\u2003"], "text"),  # an em space
     (["-"], "text"),
     (["None"], "text"),
     (["1.23E+15"], "text"),  # an ID in scientific notation: the slow path warns

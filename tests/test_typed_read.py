@@ -54,8 +54,10 @@ def test_the_biggest_files_are_read_as_the_lane_reads_them(store: Path) -> None:
         spec = _spec(path, path.stem)
         early = typed_read.take(path, spec)
         assert early is not None
-        quoted, table = early.result()
-        assert quoted == typed_read.has_quote(path)
+        outcome = early.result()
+        assert outcome is not None
+        quoted, table = outcome
+        assert quoted is False and not typed_read.has_quote(path)
         assert table.equals(typed_read.read(path, spec, quoted))
         assert typed_read.take(path, spec) is None  # taken once
     assert typed_read.take(third, _spec(third, third.stem)) is None  # only the two biggest
@@ -105,10 +107,31 @@ def test_a_file_pyarrow_refuses_is_left_to_the_general_path(store: Path) -> None
     path.write_text("\n".join([*lines[:3], lines[3] + ",extra", *lines[4:]]) + "\n", encoding="utf-8")
     typed_read.start(store)
     early = typed_read.take(path, _spec(path, path.stem))
-    assert early is not None and early.result()[1] is None  # ragged row: no table
+    assert early is not None and early.result() == (False, None)  # ragged row: no table
     # the general path reads it and says what is wrong
     _, issues = sheets.load_sheet(sheets.readers.SheetSource(path.stem, path), sheets.SheetOptions(), None)
     assert [(i.code, i.row) for i in issues if i.severity == "error"] == [("ragged_row", 4)]
+
+
+def test_a_file_holding_a_quote_is_left_to_the_lane(store: Path) -> None:
+    """Read early as if unquoted; a quote found afterwards means the lane reads it itself,
+    allowing line breaks inside quoted cells."""
+    (path,) = _biggest(store, 1)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(",")
+    cells[2] = '"C0001"'
+    path.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
+    typed_read.start(store)
+    spec = _spec(path, path.stem)
+    early = typed_read.take(path, spec)
+    assert early is not None and early.result() is None
+    typed_read.start(store)
+    loaded = sheets.load_sheet(sheets.readers.SheetSource(path.stem, path), sheets.SheetOptions())
+    typed_read.discard()
+    assert loaded[0].frame.equals(
+        sheets.load_sheet(sheets.readers.SheetSource(path.stem, path), sheets.SheetOptions())[0].frame
+    )
+    assert loaded[0].frame["customer_id"].iloc[0] == "C0001"
 
 
 def test_compute_gives_the_same_result_with_and_without_the_early_start(

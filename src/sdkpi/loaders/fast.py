@@ -35,7 +35,9 @@ _PLAIN_NUMBER = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 _ID_SCI = r"^[+-]?[0-9]+\.[0-9]+[eE][+-]?[0-9]+$"
 _TRUE, _FALSE = TRUE_SPELLINGS, FALSE_SPELLINGS
 _NOT_VALUES = pa.array(sorted((SILENT_MISSING | PLACEHOLDERS) - {""}))
-_NOT_VALUE_FIRST_BYTES = np.unique([text.encode()[0] for text in _NOT_VALUES.to_pylist()])
+# byte -> can a placeholder or missing marker start with it (a table: one lookup per cell)
+_NOT_VALUE_FIRST_BYTES = np.zeros(256, dtype=bool)
+_NOT_VALUE_FIRST_BYTES[[text.encode()[0] for text in _NOT_VALUES.to_pylist()]] = True
 # Years safely inside datetime64[ns] and inside the slow path's accepted range.
 _YEAR_MIN, _YEAR_MAX = 1678, 2261
 _DTYPES = {"number": "float64", "bool": "boolean", "datetime": "datetime64[ns]", "date": "datetime64[ns]"}
@@ -197,7 +199,7 @@ def empty_cells(raw: pd.Series) -> np.ndarray:
 
 def _clean_text(arrow: Any, *, is_id: bool) -> bool:
     first, last = _edge_bytes(arrow)
-    if _all(pc.string_is_ascii(arrow)):
+    if _all(pc.string_is_ascii(arrow)) or _ascii_and_cjk(arrow):
         if _is_ascii_space(first).any() or _is_ascii_space(last).any():
             return False
     elif not _all(pc.equal(pc.utf8_normalize(arrow, "NFKC"), arrow)) or _any(
@@ -205,20 +207,38 @@ def _clean_text(arrow: Any, *, is_id: bool) -> bool:
     ):
         return False
     # the placeholders and missing markers all start with one of these bytes: test only if one does
-    if np.isin(first, _NOT_VALUE_FIRST_BYTES).any() and _any(pc.is_in(arrow, value_set=_NOT_VALUES)):
+    if _NOT_VALUE_FIRST_BYTES[first].any() and _any(pc.is_in(arrow, value_set=_NOT_VALUES)):
         return False
     # an ID in scientific notation starts with a digit or a sign
     could_be_number = ((first >= ord("0")) & (first <= ord("9"))) | (first == ord("+")) | (first == ord("-"))
     return not (is_id and could_be_number.any() and _any(pc.match_substring_regex(arrow, _ID_SCI)))
 
 
+def _ascii_and_cjk(arrow: Any) -> bool:
+    """Is every character ASCII or a CJK ideograph of U+4000..U+9FFF (UTF-8 lead byte E4..E9)?
+
+    Such text (names, plates, Chinese notes) is unchanged by NFKC and holds no Unicode space,
+    so it needs only the ASCII checks: a pass over its bytes instead of normalising it.
+    """
+    for chunk in arrow.chunks:
+        offsets = _offsets(chunk)
+        if len(offsets) < 2 or offsets[-1] == offsets[0]:
+            continue
+        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+        if np.count_nonzero((data >= 0xC0) & ((data <= 0xE3) | (data >= 0xEA))):
+            return False  # another lead byte: another script, a full-width form, a Unicode space
+    return True
+
+
 def _edge_bytes(arrow: Any) -> tuple[np.ndarray, np.ndarray]:
-    """The first and last byte of every non-empty cell."""
+    """The first and last byte of every non-empty cell (a null is empty)."""
     firsts, lasts = [], []
     for chunk in arrow.chunks:
         offsets = _offsets(chunk)
         starts, ends = offsets[:-1], offsets[1:]
         present = ends > starts
+        if chunk.null_count:
+            present &= _numpy_bool(chunk.is_valid())
         data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8) if present.any() else np.zeros(0, np.uint8)
         firsts.append(data[starts[present]])
         lasts.append(data[ends[present] - 1])

@@ -19,6 +19,7 @@ wrongly would cost the user's trust. `tests/test_typed_csv.py` holds it to that.
 from __future__ import annotations
 
 import codecs
+import functools
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -83,16 +84,17 @@ def load(
         return None
     by_blocks = blocks and wanted is not None
     early = None if by_blocks else typed_read.take(source.path, columns)
-    if early is not None:  # read while sdkpi was starting (typed_read.start)
-        quoted, table = early.result()
+    outcome = early.result() if early is not None else None
+    if outcome is not None:  # read while sdkpi was starting (typed_read.start)
+        quoted, table = outcome
         if table is not None and not _clean(table, columns, opts, quoted):
             table = None
-    elif by_blocks:
-        quoted = typed_read.has_quote(source.path)
-        table = _read_in_blocks(source.path, columns, quoted, opts, sheet, wanted or ())
     else:
         quoted = typed_read.has_quote(source.path)
-        table = _read(source.path, columns, quoted, opts)
+        if by_blocks:
+            table = _read_in_blocks(source.path, columns, quoted, opts, sheet, wanted or ())
+        else:
+            table = _read(source.path, columns, quoted, opts)
     if table is None:
         return None
     # the table goes, its columns stay in a list that `_sheet` empties as it converts them
@@ -174,15 +176,16 @@ def _clean(table: pa.Table, columns: list[Column | str], opts: Any, quoted: bool
             if arrow.null_count < len(arrow) and not fast._all(pc.is_finite(arrow)):
                 return False
         elif kind in ("text", "enum"):
-            present = arrow.drop_null() if arrow.null_count else arrow
-            if len(present) == 0:
+            # empty cells (nulls) pass every check below as they are: no copy without them
+            if arrow.null_count == len(arrow):
                 continue
+            present = arrow
             if quoted and (
                 fast._any(pc.match_substring(present, "\n")) or fast._any(pc.match_substring(present, "\r"))
             ):
                 return False  # a multi-line cell: the general path numbers the rows
             if kind == "enum":
-                allowed = pa.array(list(column.values), pa.string())  # type: ignore[union-attr]
+                allowed = pa.array([*column.values, None], pa.string())  # type: ignore[union-attr]
                 if not fast._all(pc.is_in(present, value_set=allowed)):
                     return False
             elif not fast._clean_text(
@@ -218,24 +221,26 @@ def _may_be_total(present: Any, markers: Any) -> bool:
             starts = offsets[:-1][np.diff(offsets) >= 2]  # a marker has two characters or more
             data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8) if len(starts) else np.zeros(2, np.uint8)
             two = data[starts].astype(np.uint16) << 8 | data[starts + 1]
-            hit = np.isin(two, prefixes) | (data[starts] == 0xEF)  # 0xEF: U+FEFF, full-width forms
+            hit = prefixes[two] | (data[starts] == 0xEF)  # 0xEF: U+FEFF, full-width forms
             candidates.append(bool(hit.any()))
         if not any(candidates):
             return False
     return fast._any(pc.match_substring_regex(present, markers.arrow_pattern))
 
 
+@functools.cache
 def _marker_prefixes(markers: tuple[str, ...]) -> np.ndarray | None:
-    """The first two UTF-8 bytes a cell starting with a marker can have (None: a marker too short)."""
-    found: set[int] = set()
+    """Which first two UTF-8 bytes (as one uint16) a cell starting with a marker can have, as
+    a table of 65536 (None: a marker too short to tell)."""
+    table = np.zeros(1 << 16, dtype=bool)
     for marker in markers:
         if len(marker) < 2 or marker[1] == " ":
             return None  # a one-letter marker, or a space that may be any space: no prefilter
         for first in readers._variants(marker[0]):
             for second in readers._variants(marker[1]):
                 head = (first + second).encode()
-                found.add(head[0] << 8 | head[1])
-    return np.array(sorted(found), dtype=np.uint16)
+                table[head[0] << 8 | head[1]] = True
+    return table
 
 
 _DEFAULT_MARKERS = readers.ReadOptions().total_markers
@@ -342,14 +347,13 @@ def _rising_per_store(key: Any, store: Any) -> bool:
     n = len(key)
     if n < 2 or key.null_count or (store is not None and store.null_count):
         return n < 2 and not key.null_count
-    key = key.combine_chunks()
+    # neighbours compared across the reader's blocks as they are (combining them is a copy)
     rising = pc.greater(key.slice(1), key.slice(0, n - 1))
     if store is None:
         return fast._all(rising)
     if pa.types.is_dictionary(store.type):  # kept as codes block by block: compare the codes
         unified = store.unify_dictionaries()
         store = pa.chunked_array([c.indices for c in unified.chunks], pa.int32())
-    store = store.combine_chunks()
     same = pc.equal(store.slice(1), store.slice(0, n - 1))
     if not fast._all(pc.or_(pc.invert(same), rising)):
         return False

@@ -196,10 +196,11 @@ class Early:
 
     stamp: tuple[int, int]  # the file's size and modification time when the read began
     columns: list[Column | str]
-    future: Future[tuple[bool, Any]]
+    future: Future[tuple[bool, Any] | None]
 
-    def result(self) -> tuple[bool, Any]:
-        """Once done: does the file hold a quote, and the table (None: pyarrow refused the file)."""
+    def result(self) -> tuple[bool, Any] | None:
+        """Once done: does the file hold a quote, and the table (None: pyarrow refused the file);
+        None when the lane must read the file itself."""
         return self.future.result()
 
 
@@ -251,13 +252,16 @@ def _begin(sheet: str, path: Path, stat: os.stat_result, total: int) -> None:
     if spec is None:
         return
 
-    def work() -> tuple[bool, Any]:
+    def work() -> tuple[bool, Any] | None:
         lean_memory_pool(decay_for(total))
-        quoted = has_quote(path)
+        # parsed first as if no cell were quoted (the scan for a quote would hold the parse
+        # back while it waits for the GIL the imports hold), then scanned: a file with a
+        # quote is read by the lane itself, allowing line breaks in cells
         try:
-            return quoted, read(path, spec, quoted)
-        except refused():  # as the lane's own read: the general path reads the file
-            return quoted, None
+            table = read(path, spec, quoted=False)
+        except refused():
+            table = None
+        return None if has_quote(path) else (False, table)
 
     with _lock:
         _early[_where(path)] = Early((stat.st_size, stat.st_mtime_ns), spec, _pool().submit(work))
