@@ -156,6 +156,24 @@ def test_key_is_none_for_an_unreadable_path(cache: SheetCache, tmp_path: Path) -
     assert not cache.put(None, _sheet(), [])
 
 
+def test_a_background_store_writes_the_sheet_as_it_was_handed_over(tmp_path: Path, source: Path) -> None:
+    """The engine computes while the writer thread stores; the caller may change the sheet
+    meanwhile (a dealer group's loader fills in the store column): the entry is unchanged."""
+    from sdkpi.cache import wait_for_writes
+
+    cache = SheetCache(tmp_path / "cache", background=True)
+    data, expected = _sheet(), _sheet()
+    key = cache.key(source)
+    cache.store(key, data, [ISSUE])
+    data.frame["store"] = "S9"
+    data.missing_columns.discard("vin")
+    wait_for_writes()
+    got = cache.get(key)
+    assert got is not None
+    pd.testing.assert_frame_equal(got[0].frame, expected.frame)
+    assert got[0].missing_columns == {"vin"} and got[1] == [ISSUE]
+
+
 def _entry(cache: SheetCache, source: Path) -> tuple[dict, Path, Path]:
     key = cache.key(source)
     assert key is not None

@@ -61,6 +61,7 @@ def load_data(
     progress: Progress | None = None,
     cache: bool = True,
     columns: Mapping[str, Collection[str]] | None = None,
+    write_behind: bool = False,
 ) -> Dataset:
     """Read a data folder (or workbook), using a mapping file if one is given or found.
 
@@ -69,6 +70,8 @@ def load_data(
     `cache`: reuse sheets parsed by an earlier run from unchanged files (`sdkpi.cache`;
     also off with SDKPI_NO_CACHE=1). `columns`: sheet -> the columns the caller will
     read; other clean text columns may be left out of the frames (see `load_dataset`).
+    `write_behind`: return before the sheet cache's new entries are written (they are
+    written on a background thread); `sdkpi.cache.wait_for_writes()` waits for them.
     """
     from .safety import require_defused_xml
 
@@ -80,11 +83,11 @@ def load_data(
     if stores:
 
         def one(sub: Path) -> Dataset:
-            return _load_one(sub, mapping, folder, cache=cache, columns=columns)
+            return _load_one(sub, mapping, folder, cache=cache, columns=columns, background=write_behind)
 
         dataset = load_group(folder, stores, one, progress)
     else:
-        dataset = _load_one(folder, mapping, cache=cache, columns=columns)
+        dataset = _load_one(folder, mapping, cache=cache, columns=columns, background=write_behind)
     if not dataset.sheets and all(reason == "sheet missing" for reason in dataset.missing.values()):
         raise InputError(
             "no record sheets found",
@@ -101,6 +104,7 @@ def _load_one(
     *,
     cache: bool = True,
     columns: Mapping[str, Collection[str]] | None = None,
+    background: bool = False,
 ) -> Dataset:
     """One store: its own mapping file, else the given one, else the group folder's."""
     from .cache import SheetCache
@@ -112,7 +116,7 @@ def _load_one(
         from .loaders.mapping import load_mapping
 
         options = load_mapping(mapping_path)
-    sheet_cache = SheetCache.default() if cache else None
+    sheet_cache = SheetCache.default(background=background) if cache else None
     return load_dataset(folder, options=options, cache=sheet_cache, columns=columns)
 
 
@@ -228,12 +232,17 @@ def compute(
         if kpis:
             for kpi_id in kpis:
                 defs.kpi(kpi_id)
-        dataset = load_data(data, mapping, store=store, cache=cache, columns=columns_read(defs, kpis))
+        # the sheet cache's new entries are written while the engine computes
+        dataset = load_data(
+            data, mapping, store=store, cache=cache, columns=columns_read(defs, kpis), write_behind=True
+        )
+        result = Engine(defs, dataset).compute(period, kpis, today)
     finally:
+        from .cache import wait_for_writes
         from .loaders import typed_read
 
         typed_read.discard()
-    result = Engine(defs, dataset).compute(period, kpis, today)
+        wait_for_writes()
     result.store = store
     result.definitions = (
         str(definitions) if definitions and not isinstance(definitions, Definitions) else "default"

@@ -29,7 +29,9 @@ import json
 import os
 import secrets
 import tempfile
+import threading
 from collections.abc import Callable, Collection
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -94,15 +96,40 @@ def clear(directory: Path | None = None) -> int:
 
 
 class SheetCache:
-    """Parsed sheets on disk, looked up by what they were read from and how."""
+    """Parsed sheets on disk, looked up by what they were read from and how.
 
-    def __init__(self, directory: Path | None = None) -> None:
+    background: `store` hands each entry to a writer thread and returns, so that the caller
+    goes on (the engine computes) while the entries are written; `wait_for_writes` waits
+    for them (`api.compute` does, once it has its result).
+    """
+
+    def __init__(self, directory: Path | None = None, *, background: bool = False) -> None:
         self.directory = directory or cache_dir()
+        self.background = background
 
     @classmethod
-    def default(cls) -> SheetCache | None:
+    def default(cls, *, background: bool = False) -> SheetCache | None:
         """The user's cache, or None when it is switched off."""
-        return None if cache_disabled() else cls()
+        return None if cache_disabled() else cls(background=background)
+
+    def store(self, key: dict[str, Any] | None, data: SheetData, issues: list[DataIssue]) -> None:
+        """`put`, now or (background) on the writer thread."""
+        if not self.background:
+            self.put(key, data, issues)
+            return
+        # what the entry holds is taken now: a caller may go on to change the sheet (a dealer
+        # group's loader fills in its store column) while the writer converts it
+        data = dataclasses.replace(
+            data,
+            frame=data.frame.copy(deep=False),
+            missing_columns=set(data.missing_columns),
+            bad=dict(data.bad),
+        )
+        issues = list(issues)
+        with _writes_lock:
+            if not _writer:
+                _writer.append(ThreadPoolExecutor(max_workers=2, thread_name_prefix="sdkpi-cache"))
+            _writes.append(_writer[0].submit(self.put, key, data, issues))
 
     def key(
         self,
@@ -193,6 +220,20 @@ class SheetCache:
         except OSError:
             return False
         return True
+
+
+_writes_lock = threading.Lock()
+_writes: list[Future[bool]] = []
+_writer: list[ThreadPoolExecutor] = []
+
+
+def wait_for_writes() -> None:
+    """Wait until every entry handed to a background `store` is written (or failed to be)."""
+    with _writes_lock:
+        pending = list(_writes)
+        _writes.clear()
+    for future in pending:
+        future.result()
 
 
 # --------------------------------------------------------------------------- conversion

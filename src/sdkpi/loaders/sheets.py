@@ -92,7 +92,7 @@ def load_dataset(
             cached = cache.get(key) if cache else None
             loaded = cached or load_sheet(source, sheet_options, wanted, blocks=blocks)
             if cache and cached is None:
-                cache.put(key, *loaded)
+                cache.store(key, *loaded)
             return loaded
         except InputError as err:
             return err

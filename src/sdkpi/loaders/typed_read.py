@@ -192,16 +192,20 @@ def decay_for(total: int) -> int:
 
 @dataclass
 class Early:
-    """A read begun by `start`."""
+    """A read begun by `start`: the file parsed as if no cell were quoted, and scanned for a
+    quote (two tasks, so that the scan of one file runs beside the parse of another)."""
 
     stamp: tuple[int, int]  # the file's size and modification time when the read began
     columns: list[Column | str]
-    future: Future[tuple[bool, Any] | None]
+    parsed: Future[Any]  # the table, None when pyarrow refused the file
+    quoted: Future[bool] | None = None
 
     def result(self) -> tuple[bool, Any] | None:
-        """Once done: does the file hold a quote, and the table (None: pyarrow refused the file);
-        None when the lane must read the file itself."""
-        return self.future.result()
+        """Once done: (False, the table or None); None when the file holds a quote, and the
+        lane must read it itself, allowing line breaks in quoted cells."""
+        if self.quoted is None or self.quoted.result():
+            return None
+        return False, self.parsed.result()
 
 
 _lock = threading.Lock()
@@ -237,34 +241,39 @@ def start(folder: Path, *, cached: Callable[[Path], bool] = lambda path: False, 
             if len(only) == 1 and normalize_header("." + only[0].name.rpartition(".")[2]) == ".csv"
         ]
         candidates.sort(key=lambda c: c[2].st_size, reverse=True)
-        for sheet, path, stat in candidates[:files]:
-            if not cached(path):
-                _begin(sheet, path, stat, total)
+        begun = [
+            (path, _begin(sheet, path, stat, total))
+            for sheet, path, stat in candidates[:files]
+            if not cached(path)
+        ]
+        # the parses first, then the scans: the pool's second thread scans the biggest file
+        # once it has parsed the second one, before the first parse ends
+        for path, early in begun:
+            if early is not None:
+                early.quoted = _pool().submit(has_quote, path)
     except OSError:
         return
 
 
-def _begin(sheet: str, path: Path, stat: os.stat_result, total: int) -> None:
+def _begin(sheet: str, path: Path, stat: os.stat_result, total: int) -> Early | None:
     cells = header(path)
     if cells is None:
-        return
+        return None
     spec = columns(cells[0], expected_headers(SHEETS[sheet]), {}, SHEETS[sheet])
     if spec is None:
-        return
+        return None
 
-    def work() -> tuple[bool, Any] | None:
+    def parse() -> Any:
         lean_memory_pool(decay_for(total))
-        # parsed first as if no cell were quoted (the scan for a quote would hold the parse
-        # back while it waits for the GIL the imports hold), then scanned: a file with a
-        # quote is read by the lane itself, allowing line breaks in cells
         try:
-            table = read(path, spec, quoted=False)
+            return read(path, spec, quoted=False)
         except refused():
-            table = None
-        return None if has_quote(path) else (False, table)
+            return None
 
+    early = Early((stat.st_size, stat.st_mtime_ns), spec, _pool().submit(parse))
     with _lock:
-        _early[_where(path)] = Early((stat.st_size, stat.st_mtime_ns), spec, _pool().submit(work))
+        _early[_where(path)] = early
+    return early
 
 
 def take(path: Path, spec: list[Column | str]) -> Early | None:
@@ -290,7 +299,9 @@ def discard() -> None:
         left = list(_early.values())
         _early.clear()
     for early in left:
-        early.future.cancel()
+        early.parsed.cancel()
+        if early.quoted is not None:
+            early.quoted.cancel()
 
 
 def _where(path: Path) -> str:
