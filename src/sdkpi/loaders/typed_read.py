@@ -183,7 +183,11 @@ def lean_memory_pool(decay_ms: int = 0) -> None:
 
 def decay_for(total: int) -> int:
     """How long freed memory is kept for reuse, for data files adding up to `total` bytes:
-    100 ms while the data leaves room for it, given back at once for the biggest."""
+    a second (jemalloc's default) up to 640 MB (~1.3M work orders: ~5% faster at 1M than
+    100 ms, for ~0.15 GiB more at the peak), less as the data leaves less room, given back
+    at once for the biggest."""
+    if total <= 640 << 20:
+        return 1000
     return 100 if total <= BLOCKS_ABOVE_BYTES else 30 if total <= 2 << 30 else 0
 
 
