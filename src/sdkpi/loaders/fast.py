@@ -87,11 +87,17 @@ def categorical(arrow: Any) -> pd.Series:
     encoded = encoded.unify_dictionaries()
     dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.large_string())
     order = np.asarray(pc.sort_indices(dictionary).to_numpy(zero_copy_only=False), dtype=np.int64)
-    rank = np.empty(len(order) + 1, dtype=np.int64)
+    # codes in the dtype pandas keeps them in (int8 for up to 127 values): no cast, no copy
+    code_type = np.int8 if len(order) < 2**7 else np.int16 if len(order) < 2**15 else np.int32
+    rank = np.empty(len(order) + 1, dtype=code_type)
     rank[order] = np.arange(len(order))
     rank[-1] = -1  # an empty cell (a null index, filled with -1 below) stays empty
-    indices = [chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
-    codes = rank[np.concatenate(indices)] if indices else np.zeros(0, dtype=np.int64)
+    codes = np.empty(len(arrow), dtype=code_type)
+    position = 0
+    for chunk in encoded.chunks:  # each block's indices mapped straight into place
+        indices = chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        codes[position : position + len(indices)] = rank[indices]
+        position += len(indices)
     categories = pd.Index(dictionary.take(pa.array(order)).to_pylist(), dtype=object)
     return pd.Series(pd.Categorical.from_codes(codes, categories=categories), copy=False)
 
