@@ -88,7 +88,9 @@ def categorical(arrow: Any) -> pd.Series:
     dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.large_string())
     order = np.asarray(pc.sort_indices(dictionary).to_numpy(zero_copy_only=False), dtype=np.int64)
     # codes in the dtype pandas keeps them in (int8 for up to 127 values): no cast, no copy
-    code_type = np.int8 if len(order) < 2**7 else np.int16 if len(order) < 2**15 else np.int32
+    code_type: type[np.integer] = (
+        np.int8 if len(order) < 2**7 else np.int16 if len(order) < 2**15 else np.int32
+    )
     rank = np.empty(len(order) + 1, dtype=code_type)
     rank[order] = np.arange(len(order))
     rank[-1] = -1  # an empty cell (a null index, filled with -1 below) stays empty
