@@ -380,6 +380,8 @@ def _named_by(frame: Frame, column: str) -> np.ndarray:
         raise ExpressionError("named_by() needs a sheet with a key column")
     keys = frame.data[frame.key]
     refs = frame.data[column]
+    if isinstance(keys.dtype, pd.StringDtype) and isinstance(refs.dtype, pd.StringDtype):
+        return _named_by_arrow(frame, keys, refs)
     by_other = _naming_others(keys, refs)
     found = _named_keys(keys, refs[by_other]) & keys.notna().to_numpy()
     if "store" in frame.data.columns and frame.data["store"].nunique() > 1:
@@ -390,6 +392,40 @@ def _named_by(frame: Frame, column: str) -> np.ndarray:
         pairs = pd.MultiIndex.from_arrays([_objects(store[by_other], ""), _objects(refs[by_other])])
         candidates = pd.MultiIndex.from_arrays([_objects(store.iloc[rows], ""), _objects(keys.iloc[rows])])
         found[rows] = np.asarray(candidates.isin(pairs), dtype=bool)
+    return found
+
+
+def _named_by_arrow(frame: Frame, keys: pd.Series, refs: pd.Series) -> np.ndarray:
+    """`_named_by` for keys and references held as Arrow strings (a computation's frames):
+    in Arrow and integer codes, no Python string made."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    key = keys.array.__arrow_array__()
+    ref = refs.array.__arrow_array__()
+    # a row names another: its reference is there and is not its own key (an empty key differs)
+    by_other = pc.and_(pc.is_valid(ref), pc.fill_null(pc.not_equal(ref, key), True))
+    names = pc.filter(ref, by_other)
+    value_set = pc.unique(names)
+    found = np.asarray(pc.is_in(key, value_set=value_set).to_numpy(zero_copy_only=False), dtype=bool)
+    if "store" in frame.data.columns and frame.data["store"].nunique() > 1:
+        # a dealer group: an order names an order of its own store (RO numbers repeat across
+        # stores); (store, key) pairs as integers: store code and position in `value_set`
+        rows = np.flatnonzero(found)
+        store = frame.data["store"]
+        codes = (
+            np.asarray(store.array.codes, dtype=np.int64)
+            if isinstance(store.dtype, pd.CategoricalDtype)
+            else pd.factorize(store)[0].astype(np.int64)
+        ) + 1  # 0: no store
+        size = len(value_set)
+        naming = codes[np.asarray(by_other.to_numpy(zero_copy_only=False), dtype=bool)]
+        pairs = naming * size + np.asarray(
+            pc.index_in(names, value_set=value_set).to_numpy(zero_copy_only=False)
+        )
+        named = pc.index_in(pc.take(key, pa.array(rows, pa.int64())), value_set=value_set)
+        candidates = codes[rows] * size + np.asarray(named.to_numpy(zero_copy_only=False))
+        found[rows] = np.isin(candidates, pairs)
     return found
 
 
