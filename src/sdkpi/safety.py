@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -20,7 +21,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .errors import EXIT_INTERNAL, InputError
 
@@ -90,6 +91,34 @@ def run_cli(app: Callable[[], object]) -> None:
         if os.environ.get("SDKPI_DEBUG"):
             traceback.print_exc()
         raise SystemExit(EXIT_INTERNAL) from None
+
+
+def exit_now(code: object) -> NoReturn:
+    """End the command line's process with `code` (a SystemExit's), once its output is out.
+
+    Every file sdkpi writes is closed (and renamed into place) before this; the caches'
+    writes have been waited for. What is left is Python's own teardown, which frees the
+    data object by object and runs no code of sdkpi's: after a million work orders, ~0.2 s
+    that the operating system does at once. So stdout and stderr are flushed and the
+    process ends (`os._exit`): the same output and exit code, sooner.
+    """
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # SystemExit("message"): Python prints it and exits 1
+        print(code, file=sys.stderr)
+        status = 1
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):  # `sdkpi ... | head`: the reader has gone
+        status = status or EXIT_INTERNAL
+    except OSError as err:  # stdout on a full disk: the output is not all there
+        print(f"sdkpi: error: {err.strerror or err} (output)", file=sys.stderr)
+        status = EXIT_INTERNAL
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
+    os._exit(status)
 
 
 def _drop_stdout() -> None:

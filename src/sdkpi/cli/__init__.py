@@ -62,7 +62,11 @@ def main() -> None:
     # at its default pace, walks every object made while importing pandas many times over.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     gc.set_threshold(20_000, 20, 20)
-    from ..safety import exit_cleanly_on_sigterm, run_cli
+    from ..safety import exit_cleanly_on_sigterm, exit_now, run_cli
 
     exit_cleanly_on_sigterm()  # `kill PID` unwinds: atomic writes remove their temp file
-    run_cli(app)  # a crash exits 4, never 1 ("missed")
+    try:
+        run_cli(app)  # a crash exits 4, never 1 ("missed")
+    except SystemExit as stop:
+        exit_now(stop.code)
+    exit_now(0)
