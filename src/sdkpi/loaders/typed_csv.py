@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import codecs
 import functools
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,13 +83,18 @@ def load(
     if columns is None:
         return None
     by_blocks = blocks and wanted is not None
-    early = None if by_blocks else typed_read.take(source.path, columns)
-    outcome = early.result() if early is not None else None
-    if outcome is not None:  # read while sdkpi was starting (typed_read.start)
+    early = typed_read.take(source.path, columns)
+    outcome = early.result() if early is not None else None  # read while sdkpi was starting
+    streamed = outcome[1] if outcome is not None and isinstance(outcome[1], typed_read.Streamed) else None
+    if outcome is not None and by_blocks == (streamed is not None):
         quoted, table = outcome
-        if table is not None and not _clean(table, columns, opts, quoted):
+        if by_blocks:
+            table = _read_in_blocks(source.path, columns, quoted, opts, sheet, wanted or (), streamed)
+        elif table is not None and not _clean(table, columns, opts, quoted):
             table = None
     else:
+        if streamed is not None and streamed.reader is not None:
+            streamed.reader.close()
         quoted = typed_read.has_quote(source.path)
         if by_blocks:
             table = _read_in_blocks(source.path, columns, quoted, opts, sheet, wanted or ())
@@ -113,16 +118,29 @@ def _read(path: Path, columns: list[Column | str], quoted: bool, opts: Any) -> p
 
 
 def _read_in_blocks(
-    path: Path, columns: list[Column | str], quoted: bool, opts: Any, sheet: Sheet, wanted: Collection[str]
+    path: Path,
+    columns: list[Column | str],
+    quoted: bool,
+    opts: Any,
+    sheet: Sheet,
+    wanted: Collection[str],
+    streamed: typed_read.Streamed | None = None,
 ) -> pa.Table | None:
     """`_read` for a big file and a computation: block by block, every column is checked and
     only what the computation keeps is kept (a column it does not read leaves at most where
     its cells are empty, when they are required; few-valued text is kept as codes), so the
-    peak memory is the frame being built plus one block, not the whole file as Arrow."""
+    peak memory is the frame being built plus one block, not the whole file as Arrow.
+    `streamed`: the blocks the early start read ahead, and its reader to go on with."""
     kept: list[list[Any]] = [[] for _ in columns]
     rows = 0
     try:
-        for batch in pacsv.open_csv(path, **typed_read.csv_options(columns, quoted)):
+        if streamed is None:
+            batches: Iterable[Any] = pacsv.open_csv(path, **typed_read.csv_options(columns, quoted))
+        elif streamed.refused:
+            return None
+        else:  # the blocks read ahead while sdkpi was starting, then the rest from the same reader
+            batches = _handed_over(streamed)
+        for batch in batches:
             block = pa.Table.from_batches([batch])
             if not _clean(block, columns, opts, quoted):
                 return None
@@ -139,6 +157,15 @@ def _read_in_blocks(
         for pieces in kept
     ]
     return pa.table(arrays, names=[f"c{i}" for i in range(len(columns))])
+
+
+def _handed_over(streamed: typed_read.Streamed) -> Iterator[Any]:
+    """The blocks read ahead, each let go of once taken, then the rest of the file."""
+    streamed.batches.reverse()
+    while streamed.batches:
+        yield streamed.batches.pop()
+    if streamed.reader is not None:
+        yield from streamed.reader
 
 
 def _keep(arrow: Any, column: Column | str, sheet: Sheet, wanted: Collection[str]) -> Any:

@@ -23,7 +23,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -199,19 +199,41 @@ def decay_for(total: int) -> int:
 # --------------------------------------------------------------------------- early start
 
 
+#: Data read block by block: how much the early start reads ahead before the lane takes over.
+EARLY_BLOCKS_BYTES = 256 << 20
+#: Above this much data nothing is read early: the blocks read ahead add to the peak memory
+#: of a run that has no room left (2 GiB of CSV is ~4M work orders).
+EARLY_UP_TO_BYTES = 2 << 30
+
+
+@dataclass
+class Streamed:
+    """The first blocks of a file read block by block, and the reader to go on with."""
+
+    batches: list[Any]
+    reader: Any | None  # None: the file was read to its end
+    refused: bool = False  # pyarrow refused a block: the general path reads the file
+
+
 @dataclass
 class Early:
     """A read begun by `start`: the file parsed as if no cell were quoted, and scanned for a
-    quote (two tasks, so that the scan of one file runs beside the parse of another)."""
+    quote (two tasks, so that the scan of one file runs beside the parse of another).
+
+    For data read block by block, the parse reads blocks ahead (up to EARLY_BLOCKS_BYTES)
+    and stops where it is when the lane takes the file, handing over the reader.
+    """
 
     stamp: tuple[int, int]  # the file's size and modification time when the read began
     columns: list[Column | str]
-    parsed: Future[Any]  # the table, None when pyarrow refused the file
+    parsed: Future[Any]  # the table (None when pyarrow refused the file), or a Streamed
     quoted: Future[bool] | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
 
     def result(self) -> tuple[bool, Any] | None:
-        """Once done: (False, the table or None); None when the file holds a quote, and the
-        lane must read it itself, allowing line breaks in quoted cells."""
+        """Once done: (False, the table, None or a Streamed); None when the file holds a
+        quote, and the lane must read it itself, allowing line breaks in quoted cells."""
+        self.stop.set()
         if self.quoted is None or self.quoted.result():
             return None
         return False, self.parsed.result()
@@ -225,9 +247,11 @@ def start(folder: Path, *, cached: Callable[[Path], bool] = lambda path: False, 
     """Begin the typed read of the `files` biggest CSV files of a store's folder.
 
     Nothing is read for a folder that is not one store's (a group's store folders, a
-    workbook), for data read block by block (over BLOCKS_ABOVE_BYTES), nor for a file
-    that `cached` says the sheet cache holds. Never raises: a file it cannot look at is
-    left to the loaders, which say what is wrong with it.
+    workbook), nor for a file that `cached` says the sheet cache holds, nor for data over
+    EARLY_UP_TO_BYTES. Data over BLOCKS_ABOVE_BYTES, read block by block, is read ahead
+    up to EARLY_BLOCKS_BYTES a file.
+    Never raises: a file it cannot look at is left to the loaders, which say what is wrong
+    with it.
     """
     try:
         found: dict[str, list[os.DirEntry[str]]] = {}
@@ -242,7 +266,7 @@ def start(folder: Path, *, cached: Callable[[Path], bool] = lambda path: False, 
                     continue
                 total += entry.stat().st_size
                 found.setdefault(sheet, []).append(entry)
-        if total > BLOCKS_ABOVE_BYTES:
+        if total > EARLY_UP_TO_BYTES:
             return
         candidates = [
             (sheet, Path(only[0].path), only[0].stat())
@@ -279,7 +303,28 @@ def _begin(sheet: str, path: Path, stat: os.stat_result, total: int) -> Early | 
         except refused():
             return None
 
-    early = Early((stat.st_size, stat.st_mtime_ns), spec, _pool().submit(parse))
+    def stream() -> Streamed:
+        lean_memory_pool(decay_for(total))
+        import pyarrow.csv as pacsv
+
+        batches: list[Any] = []
+        size = 0
+        try:
+            reader = pacsv.open_csv(path, **csv_options(spec, quoted=False))
+            while not early.stop.is_set() and size < EARLY_BLOCKS_BYTES:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    return Streamed(batches, None)
+                batches.append(batch)
+                size += batch.nbytes
+        except refused():
+            return Streamed([], None, refused=True)
+        return Streamed(batches, reader)
+
+    blocks = total > BLOCKS_ABOVE_BYTES
+    early = Early((stat.st_size, stat.st_mtime_ns), spec, Future())
+    early.parsed = _pool().submit(stream if blocks else parse)
     with _lock:
         _early[_where(path)] = early
     return early
@@ -308,6 +353,7 @@ def discard() -> None:
         left = list(_early.values())
         _early.clear()
     for early in left:
+        early.stop.set()  # a read ahead block by block ends at its next block
         early.parsed.cancel()
         if early.quoted is not None:
             early.quoted.cancel()
