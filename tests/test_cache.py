@@ -127,6 +127,28 @@ def test_a_new_version_of_a_file_replaces_its_entry(cache: SheetCache, source: P
     assert len(list(cache.directory.glob("sheet-seen-*"))) == 1  # one hint per file
 
 
+@pytest.mark.parametrize(
+    "numbers",
+    [np.array([2, 3, 4], dtype=np.int32), np.array([7, 8, 9]), np.array([2, 3, 5], dtype=np.int32)],
+)
+def test_row_numbers_come_back_as_they_were(cache: SheetCache, source: Path, numbers: np.ndarray) -> None:
+    """Consecutive row numbers (every row of the file kept) are not stored, only where they start."""
+    import pyarrow as pa
+
+    data = _sheet()
+    data.row_numbers = numbers
+    key = cache.key(source)
+    assert cache.put(key, data, [])
+    (table,) = cache.directory.glob("sheet-*.arrow")
+    with pa.memory_map(str(table)) as mapped:
+        stored = pa.ipc.open_file(mapped).schema.names
+    assert ("row_numbers" in stored) == (numbers.tolist() == [2, 3, 5])
+    got = cache.get(key)
+    assert got is not None
+    assert got[0].row_numbers.tolist() == numbers.tolist()
+    assert got[0].row_numbers.dtype == numbers.dtype
+
+
 def _entries(cache: SheetCache) -> list[Path]:
     return [*cache.directory.glob("sheet-*.arrow"), *cache.directory.glob("sheet-*.json")]
 

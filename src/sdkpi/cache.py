@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from .dataset import SheetData
 from .issues import DataIssue
 
-FORMAT = 4
+FORMAT = 5
 
 
 @functools.cache
@@ -266,7 +266,14 @@ def _to_arrow(data: SheetData, issues: list[DataIssue]) -> tuple[Any, dict[str, 
         else:
             arrays[f"c{i}"] = pa.array(series.to_numpy())
     numbers = np.asarray(data.row_numbers)
-    arrays["row_numbers"] = pa.array(numbers if numbers.dtype == np.int32 else numbers.astype(np.int64))
+    if numbers.dtype != np.int32:
+        numbers = numbers.astype(np.int64)
+    first = int(numbers[0]) if len(numbers) else 2
+    if len(numbers) and numbers[-1] - first == len(numbers) - 1 and (np.diff(numbers) == 1).all():
+        counted = {"first": first, "type": str(numbers.dtype)}  # every row kept: nothing to store
+    else:
+        arrays["row_numbers"] = pa.array(numbers)
+        counted = None
     bad = sorted(data.bad)
     for i, name in enumerate(bad):
         arrays[f"b{i}"] = pa.array(np.asarray(data.bad[name], dtype=bool))
@@ -279,6 +286,7 @@ def _to_arrow(data: SheetData, issues: list[DataIssue]) -> tuple[Any, dict[str, 
         "columns": columns,
         "categories": categories,
         "bad": bad,
+        "row_range": counted,
         "issues": [[getattr(issue, f) for f in _ISSUE_FIELDS] for issue in issues],
     }
     return pa.table(arrays), meta
@@ -353,11 +361,12 @@ _ARROW_TYPES = {
 
 
 def _restore(meta: dict[str, Any], table: Any) -> tuple[SheetData, list[DataIssue]]:
+    """Rebuild the sheet, checking every column against what the sidecar promises."""
+    import numpy as np
     import pandas as pd
 
     from .dataset import SheetData
 
-    """Rebuild the sheet, checking every column against what the sidecar promises."""
     entry = (table.schema.metadata or {}).get(b"sdkpi-entry", b"").decode()
     if not entry or entry != meta.get("entry"):
         raise ValueError("cache table and sidecar come from different writes")
@@ -381,9 +390,17 @@ def _restore(meta: dict[str, Any], table: Any) -> tuple[SheetData, list[DataIssu
 
     frame = frame_of(frame_columns, table.num_rows)
     frame.index = pd.RangeIndex(table.num_rows)
-    row_numbers = table.column("row_numbers")
-    if str(row_numbers.type) not in ("int64", "int32"):
-        raise ValueError("cached row numbers are not integers")
+    counted = meta["row_range"]
+    if counted is not None:  # consecutive rows: numbered again, not stored
+        if counted["type"] not in ("int64", "int32"):
+            raise ValueError("cached row numbers are not integers")
+        first = int(counted["first"])
+        row_numbers = np.arange(first, first + table.num_rows, dtype=counted["type"])
+    else:
+        stored = table.column("row_numbers")
+        if str(stored.type) not in ("int64", "int32"):
+            raise ValueError("cached row numbers are not integers")
+        row_numbers = stored.to_numpy()
     bad = {}
     for i, name in enumerate(meta["bad"]):
         mask = table.column(f"b{i}")
@@ -394,7 +411,7 @@ def _restore(meta: dict[str, Any], table: Any) -> tuple[SheetData, list[DataIssu
     data = SheetData(
         name=str(sheet["name"]),
         frame=frame,
-        row_numbers=row_numbers.to_numpy(),
+        row_numbers=row_numbers,
         bad=bad,
         missing_columns={str(c) for c in meta["missing_columns"]},
         header_map={str(k): str(v) for k, v in dict(meta["header_map"]).items()},
