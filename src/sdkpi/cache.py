@@ -249,10 +249,10 @@ def _to_arrow(data: SheetData, issues: list[DataIssue]) -> tuple[Any, dict[str, 
     for i, (name, series) in enumerate(data.frame.items()):
         kind = _kind(series)
         columns.append([str(name), kind])
-        if kind == "bool":  # a byte per value and per mask, as pandas holds them: no copy back
-            values = series.to_numpy(dtype=bool, na_value=False)
+        if kind == "bool":  # a byte per value and per mask, as pandas holds them: no copy either way
+            values, empty = _bool_bytes(series.array)
             arrays[f"c{i}"] = pa.array(values.view(np.uint8))
-            arrays[f"m{i}"] = pa.array(series.isna().to_numpy().view(np.uint8))
+            arrays[f"m{i}"] = pa.array(empty.view(np.uint8))
         elif kind == "text":
             arrays[f"c{i}"] = pa.array(series.to_numpy(dtype=object), type=pa.string())
         elif kind == "category":  # the codes as pandas holds them (-1: empty), the values in the sidecar
@@ -290,6 +290,20 @@ def _to_arrow(data: SheetData, issues: list[DataIssue]) -> tuple[Any, dict[str, 
         "issues": [[getattr(issue, f) for f in _ISSUE_FIELDS] for issue in issues],
     }
     return pa.table(arrays), meta
+
+
+def _bool_bytes(array: Any) -> tuple[Any, Any]:
+    """A BooleanArray's value and mask bytes: its own two numpy arrays (no copy), else copies."""
+    import numpy as np
+
+    values, empty = getattr(array, "_data", None), getattr(array, "_mask", None)
+    if (
+        isinstance(values, np.ndarray)
+        and isinstance(empty, np.ndarray)
+        and values.dtype == empty.dtype == bool
+    ):
+        return values, empty
+    return array.to_numpy(dtype=bool, na_value=False), np.asarray(array.isna(), dtype=bool)
 
 
 def _kind(series: pd.Series) -> str:
