@@ -7,16 +7,16 @@ print(result.kpi("appointment_rate").value)
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import InputError, UsageError
-from .results import CheckResult, ComputeResult, Period
+from .results import CheckResult, ComputeResult, KpiResult, Period
 
 if TYPE_CHECKING:
-    from .dataset import Dataset
+    from .dataset import Dataset, SheetData
     from .definitions import Definitions
     from .loaders.group import Progress
 
@@ -62,6 +62,7 @@ def load_data(
     cache: bool = True,
     columns: Mapping[str, Collection[str]] | None = None,
     write_behind: bool = False,
+    on_sheet: Callable[[SheetData], None] | None = None,
 ) -> Dataset:
     """Read a data folder (or workbook), using a mapping file if one is given or found.
 
@@ -72,6 +73,8 @@ def load_data(
     read; other clean text columns may be left out of the frames (see `load_dataset`).
     `write_behind`: return before the sheet cache's new entries are written (they are
     written on a background thread); `sdkpi.cache.wait_for_writes()` waits for them.
+    `on_sheet`: called with each sheet of one store's folder as soon as it is loaded, on
+    its loading thread (not for a dealer group's, whose sheets are stacked afterwards).
     """
     from .safety import require_defused_xml
 
@@ -87,7 +90,9 @@ def load_data(
 
         dataset = load_group(folder, stores, one, progress)
     else:
-        dataset = _load_one(folder, mapping, cache=cache, columns=columns, background=write_behind)
+        dataset = _load_one(
+            folder, mapping, cache=cache, columns=columns, background=write_behind, on_sheet=on_sheet
+        )
     if not dataset.sheets and all(reason == "sheet missing" for reason in dataset.missing.values()):
         raise InputError(
             "no record sheets found",
@@ -105,6 +110,7 @@ def _load_one(
     cache: bool = True,
     columns: Mapping[str, Collection[str]] | None = None,
     background: bool = False,
+    on_sheet: Callable[[SheetData], None] | None = None,
 ) -> Dataset:
     """One store: its own mapping file, else the given one, else the group folder's."""
     from .cache import SheetCache
@@ -117,7 +123,7 @@ def _load_one(
 
         options = load_mapping(mapping_path)
     sheet_cache = SheetCache.default(background=background) if cache else None
-    return load_dataset(folder, options=options, cache=sheet_cache, columns=columns)
+    return load_dataset(folder, options=options, cache=sheet_cache, columns=columns, on_sheet=on_sheet)
 
 
 def mapping_file(folder: Path, mapping: str | Path | None, group: Path | None = None) -> Path | None:
@@ -226,17 +232,29 @@ def compute(
     _read_early(data, mapping, cache=cache)
     try:
         from .definitions import Definitions, load_definitions
-        from .engine import Engine
+        from .engine import Engine, evaluate_sheet
 
         defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
         if kpis:
             for kpi_id in kpis:
                 defs.kpi(kpi_id)
-        # the sheet cache's new entries are written while the engine computes
+        done: dict[str, KpiResult] = {}
+
+        def evaluate(sheet: SheetData) -> None:  # as each sheet is loaded, while others load
+            done.update(evaluate_sheet(defs, sheet, period, kpis, today))
+
+        # the sheet cache's new entries are written while the engine computes; a sheet's KPIs
+        # are evaluated as soon as it is loaded (not when one store is picked from a group)
         dataset = load_data(
-            data, mapping, store=store, cache=cache, columns=columns_read(defs, kpis), write_behind=True
+            data,
+            mapping,
+            store=store,
+            cache=cache,
+            columns=columns_read(defs, kpis),
+            write_behind=True,
+            on_sheet=evaluate if store is None else None,
         )
-        result = Engine(defs, dataset).compute(period, kpis, today)
+        result = Engine(defs, dataset).compute(period, kpis, today, done=done)
     finally:
         from .cache import wait_for_writes
         from .loaders import typed_read

@@ -16,7 +16,7 @@ breakdowns use exactly the same records as the headline figure.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -290,12 +290,19 @@ class Engine:
         return [self.evaluate(kpi_id, period, today) for kpi_id in ids]
 
     def compute(
-        self, period: Period, kpi_ids: Iterable[str] | None = None, today: date | None = None
+        self,
+        period: Period,
+        kpi_ids: Iterable[str] | None = None,
+        today: date | None = None,
+        done: Mapping[str, KpiResult] | None = None,
     ) -> ComputeResult:
+        """The results of `kpi_ids` (all by default); `done`: results already evaluated
+        (by `evaluate_sheet`, while the other sheets loaded), taken as they are."""
         ids = list(kpi_ids) if kpi_ids is not None else [k.id for k in self.definitions.kpis]
+        done = done or {}
         # one KPI at a time, keeping only its result: the row masks of 24 KPIs over a few
         # million rows would otherwise all be alive at once (~100 MB per million rows)
-        results = [self.evaluate(kpi_id, period, today).result for kpi_id in ids]
+        results = [done[k] if k in done else self.evaluate(k, period, today).result for k in ids]
         return ComputeResult(
             period=period,
             kpis=results,
@@ -306,6 +313,31 @@ class Engine:
             definitions="",
             stage_order=[stage.id for stage in self.definitions.stages],
         )
+
+
+def evaluate_sheet(
+    definitions: Definitions,
+    data: SheetData,
+    period: Period,
+    kpi_ids: Iterable[str] | None = None,
+    today: date | None = None,
+) -> dict[str, KpiResult]:
+    """The results of the KPIs (of `kpi_ids`, all by default) on one loaded sheet.
+
+    Every KPI reads one sheet, so a computation evaluates a sheet's KPIs as soon as that
+    sheet is loaded, on its loading thread, while the others load (`api.compute`); the
+    results are those `Engine.compute` gives once all are loaded.
+    """
+    wanted = set(kpi_ids) if kpi_ids is not None else None
+    context = SheetContext(data, definitions.column_types(data.name))
+    results = {}
+    for kpi in definitions.kpis:
+        if kpi.sheet != data.name or (wanted is not None and kpi.id not in wanted):
+            continue
+        stage = definitions.stage(kpi.stage).name.model_dump()
+        compiled = definitions.compiled[kpi.id]
+        results[kpi.id] = evaluate_kpi(compiled, context, period, stage, None, today).result
+    return results
 
 
 def sheet_infos(dataset: Dataset) -> list[SheetInfo]:

@@ -9,7 +9,7 @@ plus every data issue, with the row number as the user sees it in the file.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +50,7 @@ def load_dataset(
     sheets: Iterable[str] | None = None,
     cache: SheetCache | None = None,
     columns: Mapping[str, Collection[str]] | None = None,
+    on_sheet: Callable[[SheetData], None] | None = None,
 ) -> Dataset:
     """Read every sheet found under `data` (a folder or one workbook).
 
@@ -57,7 +58,8 @@ def load_dataset(
     from it instead of being read and parsed again (see `sdkpi.cache`). With `columns`
     (sheet -> the columns a computation reads), a clean text column outside that set is
     left out of the frame instead of being turned into millions of Python strings; a
-    text column with anything to report is parsed (and reported) as always.
+    text column with anything to report is parsed (and reported) as always. `on_sheet` is
+    called with each sheet as soon as it is loaded, on its loading thread.
     """
     options = options or {}
     dataset = Dataset(source=str(data))
@@ -93,9 +95,11 @@ def load_dataset(
             loaded = cached or load_sheet(source, sheet_options, wanted, blocks=blocks)
             if cache and cached is None:
                 cache.store(key, *loaded)
-            return loaded
         except InputError as err:
             return err
+        if on_sheet is not None:  # outside: its errors are not the sheet's
+            on_sheet(loaded[0])
+        return loaded
 
     # Two sheets at a time: pyarrow parses and types in C++ without the GIL, so one sheet's
     # Python-side checks run while the other is being read (~25% faster; for big data, read
