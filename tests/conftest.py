@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -33,6 +34,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 CONFORMANCE = FIXTURES / "conformance"
 REPO = Path(__file__).parent.parent
 TODAY = date(2030, 1, 1)  # long after every test period: nothing provisional
+
+
+@pytest.fixture
+def store_a_copy(tmp_path: Path) -> Path:
+    """A copy of the conformance store, for tests that change its files or stamp them."""
+    folder = tmp_path / "store"
+    shutil.copytree(CONFORMANCE / "store-a", folder)
+    return folder
 
 
 def typed_sheet(name: str, rows: Iterable[dict[str, Any]]) -> SheetData:

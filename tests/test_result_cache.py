@@ -23,10 +23,8 @@ TODAY = date(2024, 9, 1)
 
 
 @pytest.fixture
-def data(tmp_path: Path) -> Path:
-    folder = tmp_path / "store"
-    shutil.copytree(CONFORMANCE, folder)
-    return folder
+def data(store_a_copy: Path) -> Path:
+    return store_a_copy
 
 
 @pytest.fixture(autouse=True)

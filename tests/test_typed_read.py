@@ -24,10 +24,8 @@ CONFORMANCE = Path(__file__).parent / "fixtures" / "conformance" / "store-a"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Path:
-    folder = tmp_path / "store"
-    shutil.copytree(CONFORMANCE, folder)
-    return folder
+def store(store_a_copy: Path) -> Path:
+    return store_a_copy
 
 
 @pytest.fixture(autouse=True)
