@@ -277,11 +277,10 @@ class Engine:
         return self._contexts[sheet]
 
     def evaluate(self, kpi_id: str, period: Period, today: date | None = None) -> KpiEvaluation:
-        compiled = self.definitions.compiled[kpi_id]
-        kpi = compiled.definition
-        stage = self.definitions.stage(kpi.stage).name.model_dump()
-        reason = self.dataset.missing.get(kpi.sheet)
-        return evaluate_kpi(compiled, self.context(kpi.sheet), period, stage, reason, today)
+        sheet = self.definitions.compiled[kpi_id].definition.sheet
+        return _evaluate(
+            self.definitions, kpi_id, self.context(sheet), period, self.dataset.missing.get(sheet), today
+        )
 
     def evaluate_all(
         self, period: Period, kpi_ids: Iterable[str] | None = None, today: date | None = None
@@ -330,14 +329,24 @@ def evaluate_sheet(
     """
     wanted = set(kpi_ids) if kpi_ids is not None else None
     context = SheetContext(data, definitions.column_types(data.name))
-    results = {}
-    for kpi in definitions.kpis:
-        if kpi.sheet != data.name or (wanted is not None and kpi.id not in wanted):
-            continue
-        stage = definitions.stage(kpi.stage).name.model_dump()
-        compiled = definitions.compiled[kpi.id]
-        results[kpi.id] = evaluate_kpi(compiled, context, period, stage, None, today).result
-    return results
+    return {
+        kpi.id: _evaluate(definitions, kpi.id, context, period, None, today).result
+        for kpi in definitions.kpis
+        if kpi.sheet == data.name and (wanted is None or kpi.id in wanted)
+    }
+
+
+def _evaluate(
+    definitions: Definitions,
+    kpi_id: str,
+    context: SheetContext | None,
+    period: Period,
+    missing_reason: str | None,
+    today: date | None,
+) -> KpiEvaluation:
+    compiled = definitions.compiled[kpi_id]
+    stage = definitions.stage(compiled.definition.stage).name.model_dump()
+    return evaluate_kpi(compiled, context, period, stage, missing_reason, today)
 
 
 def sheet_infos(dataset: Dataset) -> list[SheetInfo]:
