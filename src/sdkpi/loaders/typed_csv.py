@@ -132,6 +132,10 @@ def _read_in_blocks(
     peak memory is the frame being built plus one block, not the whole file as Arrow.
     `streamed`: the blocks the early start read ahead, and its reader to go on with."""
     kept: list[list[Any]] = [[] for _ in columns]
+    # a column kept whole (its values, or its codes) is checked once at the end, all its
+    # blocks at once (codes: on its distinct values); the others block by block
+    whole = {p for p, column in enumerate(columns) if _kept_whole(column, sheet, wanted)}
+    blockwise = [p for p in range(len(columns)) if p not in whole]
     rows = 0
     try:
         if streamed is None:
@@ -142,7 +146,7 @@ def _read_in_blocks(
             batches = _handed_over(streamed)
         for batch in batches:
             block = pa.Table.from_batches([batch])
-            if not _clean(block, columns, opts, quoted):
+            if not _clean(block, columns, opts, quoted, only=blockwise):
                 return None
             rows += block.num_rows
             for position, column in enumerate(columns):
@@ -156,6 +160,15 @@ def _read_in_blocks(
         pa.nulls(rows) if pieces[0] is None else pa.chunked_array([c for p in pieces for c in p.chunks])
         for pieces in kept
     ]
+    markers = _markers(opts)
+    for position in sorted(whole):
+        arrow = arrays[position]
+        if pa.types.is_dictionary(arrow.type):  # codes: their distinct values stand for every cell
+            unified = arrow.unify_dictionaries()
+            values = unified.chunk(0).dictionary if unified.num_chunks else pa.array([], pa.large_string())
+            arrow = pa.chunked_array([values])
+        if not _column_clean(position, arrow, columns[position], markers, quoted):
+            return None
     return pa.table(arrays, names=[f"c{i}" for i in range(len(columns))])
 
 
@@ -168,10 +181,16 @@ def _handed_over(streamed: typed_read.Streamed) -> Iterator[Any]:
         yield from streamed.reader
 
 
+def _kept_whole(column: Column | str, sheet: Sheet, wanted: Collection[str]) -> bool:
+    """Does `_keep` keep this column's values (or codes), not at most where it is empty?"""
+    name = column if isinstance(column, str) else column.name
+    return name in wanted or name in ("store", sheet.key)
+
+
 def _keep(arrow: Any, column: Column | str, sheet: Sheet, wanted: Collection[str]) -> Any:
     """What `_sheet` will need of one block of one column."""
     name = column if isinstance(column, str) else column.name
-    if name in wanted or name in ("store", sheet.key):
+    if _kept_whole(column, sheet, wanted):
         if name != sheet.key and fast.is_category(name, "text" if isinstance(column, str) else column.type):
             return pc.dictionary_encode(arrow)  # 4 bytes a row instead of the text
         return arrow
@@ -180,8 +199,18 @@ def _keep(arrow: Any, column: Column | str, sheet: Sheet, wanted: Collection[str
     return None
 
 
-def _clean(table: pa.Table, columns: list[Column | str], opts: Any, quoted: bool) -> bool:
-    """Is every cell one the general path reads the same way, with nothing to report?"""
+def _clean(
+    table: pa.Table,
+    columns: list[Column | str],
+    opts: Any,
+    quoted: bool,
+    only: Collection[int] | None = None,
+) -> bool:
+    """Is every cell one the general path reads the same way, with nothing to report?
+
+    only: the positions of the columns to check cell by cell (all by default); the checks
+    across a row (blank rows, total rows) are always made.
+    """
     if table.num_rows == 0:
         return False
     nulls = [col.null_count for col in table.columns]
@@ -189,40 +218,46 @@ def _clean(table: pa.Table, columns: list[Column | str], opts: Any, quoted: bool
         return False  # blank rows are counted and reported by the general path
     if all(nulls[:3]) and fast._any(_all_null(table.columns[:3])):
         return False  # the general path looks for a total marker in such a row's first cell
-    markers = readers._Markers.build(
-        opts.total_markers if opts.total_markers is not None else _DEFAULT_MARKERS
+    markers = _markers(opts)
+    return all(
+        _column_clean(position, table.column(position), column, markers, quoted)
+        for position, column in enumerate(columns)
+        if only is None or position in only
     )
-    for position, (arrow, column) in enumerate(zip(table.columns, columns, strict=True)):
-        kind = "text" if isinstance(column, str) else column.type
-        if kind in ("datetime", "date"):
-            low, high = pc.min_max(arrow).values()
-            first, end = (_FIRST_DAY, _END_DAY) if kind == "date" else (_FIRST_NS, _END_NS)
-            if low.is_valid and (low.value < first or high.value >= end):
+
+
+def _markers(opts: Any) -> Any:
+    return readers._Markers.build(opts.total_markers if opts.total_markers is not None else _DEFAULT_MARKERS)
+
+
+def _column_clean(position: int, arrow: Any, column: Column | str, markers: Any, quoted: bool) -> bool:
+    """Is every cell of one column (any number of blocks; for text, or its distinct values)
+    one the general path reads the same way, with nothing to report?"""
+    kind = "text" if isinstance(column, str) else column.type
+    if kind in ("datetime", "date"):
+        low, high = pc.min_max(arrow).values()
+        first, end = (_FIRST_DAY, _END_DAY) if kind == "date" else (_FIRST_NS, _END_NS)
+        return not (low.is_valid and (low.value < first or high.value >= end))
+    if kind == "number":
+        return arrow.null_count == len(arrow) or fast._all(pc.is_finite(arrow))
+    if kind in ("text", "enum"):
+        # empty cells (nulls) pass every check below as they are: no copy without them
+        if arrow.null_count == len(arrow):
+            return True
+        if quoted and (
+            fast._any(pc.match_substring(arrow, "\n")) or fast._any(pc.match_substring(arrow, "\r"))
+        ):
+            return False  # a multi-line cell: the general path numbers the rows
+        if kind == "enum":
+            allowed = pa.array([*column.values, None], pa.string())  # type: ignore[union-attr]
+            if not fast._all(pc.is_in(arrow, value_set=allowed)):
                 return False
-        elif kind == "number":
-            if arrow.null_count < len(arrow) and not fast._all(pc.is_finite(arrow)):
-                return False
-        elif kind in ("text", "enum"):
-            # empty cells (nulls) pass every check below as they are: no copy without them
-            if arrow.null_count == len(arrow):
-                continue
-            present = arrow
-            if quoted and (
-                fast._any(pc.match_substring(present, "\n")) or fast._any(pc.match_substring(present, "\r"))
-            ):
-                return False  # a multi-line cell: the general path numbers the rows
-            if kind == "enum":
-                allowed = pa.array([*column.values, None], pa.string())  # type: ignore[union-attr]
-                if not fast._all(pc.is_in(present, value_set=allowed)):
-                    return False
-            elif not fast._clean_text(
-                present, is_id=isinstance(column, Column) and fast.is_id_column(column.name, column.type)
-            ):
-                return False
-            if position < 3 and _may_be_total(present, markers):
-                return False
-        # bool and date columns: pyarrow accepted only the spellings the fast path takes
-    return True
+        elif not fast._clean_text(
+            arrow, is_id=isinstance(column, Column) and fast.is_id_column(column.name, column.type)
+        ):
+            return False
+        return not (position < 3 and _may_be_total(arrow, markers))
+    return True  # bool: pyarrow accepted only the spellings the fast path takes
 
 
 def _all_null(columns: list[Any]) -> Any:
