@@ -168,12 +168,10 @@ def lean_memory_pool(decay_ms: int = 0) -> None:
     """Use Arrow's jemalloc pool, returning freed memory to the system after `decay_ms`.
 
     Reading a sheet allocates and frees hundreds of MB; pages given back at once (0) keep
-    the peak low but must be faulted in again by the next allocation, which for a million
-    work orders costs ~1 s of system time; kept for 100 ms they are reused instead, for
-    ~0.2 GB more at the peak (`load_dataset` chooses by the size of the data, with
-    `decay_for`; so does the early start).
-    A pool chosen with ARROW_DEFAULT_MEMORY_POOL is left alone; so is a build without
-    jemalloc.
+    the peak low but must be faulted in again by the next allocation; kept a while they are
+    reused instead, for a higher peak (`decay_for` chooses by the size of the data, for
+    `load_dataset` and the early start alike). A pool chosen with ARROW_DEFAULT_MEMORY_POOL
+    is left alone; so is a build without jemalloc.
     """
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return
@@ -189,8 +187,8 @@ def lean_memory_pool(decay_ms: int = 0) -> None:
 def decay_for(total: int) -> int:
     """How long freed memory is kept for reuse, for data files adding up to `total` bytes.
 
-    Pages kept are reused instead of faulted in again (on this 2-core VM, page faults are
-    a third of a run's CPU), at the cost of a higher peak. Measured choices: a second
+    Pages kept are reused instead of faulted in again (page faults were a third of a cold
+    run's CPU on the benchmark's 2-core VM), at the cost of a higher peak. Measured: a second
     (jemalloc's default) up to 640 MB (~1.3M work orders; ~5% faster at 1M than 100 ms,
     +0.15 GiB); 100 ms up to 1 GiB; 300 ms up to 1.6 GB, read block by block (~4% faster
     at 3M than 30 ms, same peak); 30 ms up to 2 GiB; none above, where memory is short.
