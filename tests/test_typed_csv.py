@@ -128,17 +128,18 @@ def test_block_by_block_a_bad_value_late_in_the_file_goes_to_the_general_path(tm
         ("ro_number", "合计"),
     ],
 )
-def test_block_by_block_an_odd_value_late_in_a_kept_column_goes_to_the_general_path(
-    tmp_path, blocks, column, odd
-):
-    """Columns kept whole are checked once all blocks are read (codes: on their values)."""
+def test_an_odd_value_late_in_a_column_kept_as_codes_goes_to_the_general_path(tmp_path, blocks, column, odd):
+    """Columns kept whole are checked once all blocks are read, and columns kept as codes on
+    their distinct values; an odd one among them is found all the same."""
     good = [WO_ROW.format(n=n, d=1 + n % 9) for n in range(200)]
     cells = good[-1].split(",")
     cells[WO_HEADER.split(",").index(column)] = odd
     path = write(tmp_path, "\n".join([WO_HEADER, *good, ",".join(cells)]) + "\n")
     source = readers.SheetSource("work_orders", path)
-    assert lane(source, SheetOptions(), {"advisor", "customer_type", "opened_at"}) is None
-    assert lane(source, SheetOptions()) is None  # as read whole
+    wanted = {"advisor", "customer_type", "opened_at"}
+    assert lane(source, SheetOptions(), wanted) is None
+    assert lane(source, SheetOptions(), wanted, blocks=False) is None  # read whole, codes kept
+    assert lane(source, SheetOptions()) is None  # read whole, every column as text
 
 
 def test_the_conformance_store_takes_the_lane_and_matches_the_general_path():

@@ -90,8 +90,8 @@ def load(
         quoted, table = outcome
         if by_blocks:
             table = _read_in_blocks(source.path, columns, quoted, opts, sheet, wanted or (), streamed)
-        elif table is not None and not _clean(table, columns, opts, quoted):
-            table = None
+        elif table is not None:
+            table = _checked(table, columns, opts, quoted, sheet, wanted)
     else:
         if streamed is not None and streamed.reader is not None:
             streamed.reader.close()
@@ -99,7 +99,7 @@ def load(
         if by_blocks:
             table = _read_in_blocks(source.path, columns, quoted, opts, sheet, wanted or ())
         else:
-            table = _read(source.path, columns, quoted, opts)
+            table = _read(source.path, columns, quoted, opts, sheet, wanted)
     if table is None:
         return None
     # the table goes, its columns stay in a list that `_sheet` empties as it converts them
@@ -108,13 +108,46 @@ def load(
     return _sheet(source, sheet, cells, columns, arrays, rows, encoding, wanted)
 
 
-def _read(path: Path, columns: list[Column | str], quoted: bool, opts: Any) -> pa.Table | None:
+def _read(
+    path: Path,
+    columns: list[Column | str],
+    quoted: bool,
+    opts: Any,
+    sheet: Sheet,
+    wanted: Collection[str] | None = None,
+) -> pa.Table | None:
     """The whole file as one typed table, checked; None when it is not the lane's."""
     try:
         table = typed_read.read(path, columns, quoted)
     except _REFUSED:
         return None  # a ragged row, a blank line, a value pyarrow will not type: not ours
-    return table if _clean(table, columns, opts, quoted) else None
+    return _checked(table, columns, opts, quoted, sheet, wanted)
+
+
+def _checked(
+    table: pa.Table,
+    columns: list[Column | str],
+    opts: Any,
+    quoted: bool,
+    sheet: Sheet,
+    wanted: Collection[str] | None,
+) -> pa.Table | None:
+    """The table once every cell is checked; None when the general path must read the file.
+
+    For a computation (`wanted`), few-valued text it keeps (stores, people, enum codes) is
+    encoded here, as `_sheet` would, and checked on its distinct values, not cell by cell.
+    """
+    codes = [] if wanted is None else [p for p, c in enumerate(columns) if _kept_as_codes(c, sheet, wanted)]
+    others = [p for p in range(len(columns)) if p not in codes]
+    if not _clean(table, columns, opts, quoted, only=others):
+        return None
+    markers = _markers(opts)
+    for position in codes:
+        encoded = pc.dictionary_encode(table.column(position)).unify_dictionaries()
+        if not _codes_clean(position, encoded, columns[position], markers, quoted):
+            return None
+        table = table.set_column(position, table.field(position).name, encoded)
+    return table
 
 
 def _read_in_blocks(
@@ -163,11 +196,11 @@ def _read_in_blocks(
     markers = _markers(opts)
     for position in sorted(whole):
         arrow = arrays[position]
-        if pa.types.is_dictionary(arrow.type):  # codes: their distinct values stand for every cell
-            unified = arrow.unify_dictionaries()
-            values = unified.chunk(0).dictionary if unified.num_chunks else pa.array([], pa.large_string())
-            arrow = pa.chunked_array([values])
-        if not _column_clean(position, arrow, columns[position], markers, quoted):
+        if pa.types.is_dictionary(arrow.type):
+            arrays[position] = arrow = arrow.unify_dictionaries()
+            if not _codes_clean(position, arrow, columns[position], markers, quoted):
+                return None
+        elif not _column_clean(position, arrow, columns[position], markers, quoted):
             return None
     return pa.table(arrays, names=[f"c{i}" for i in range(len(columns))])
 
@@ -181,6 +214,20 @@ def _handed_over(streamed: typed_read.Streamed) -> Iterator[Any]:
         yield from streamed.reader
 
 
+def _codes_clean(position: int, encoded: Any, column: Column | str, markers: Any, quoted: bool) -> bool:
+    """`_column_clean` for a column of codes (dictionaries unified): its distinct values stand
+    for every cell."""
+    values = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.large_string())
+    return _column_clean(position, pa.chunked_array([values]), column, markers, quoted)
+
+
+def _kept_as_codes(column: Column | str, sheet: Sheet, wanted: Collection[str]) -> bool:
+    """Does `_keep` keep this column as codes (few-valued text a computation reads)?"""
+    name = column if isinstance(column, str) else column.name
+    kind = "text" if isinstance(column, str) else column.type
+    return _kept_whole(column, sheet, wanted) and name != sheet.key and fast.is_category(name, kind)
+
+
 def _kept_whole(column: Column | str, sheet: Sheet, wanted: Collection[str]) -> bool:
     """Does `_keep` keep this column's values (or codes), not at most where it is empty?"""
     name = column if isinstance(column, str) else column.name
@@ -189,9 +236,8 @@ def _kept_whole(column: Column | str, sheet: Sheet, wanted: Collection[str]) -> 
 
 def _keep(arrow: Any, column: Column | str, sheet: Sheet, wanted: Collection[str]) -> Any:
     """What `_sheet` will need of one block of one column."""
-    name = column if isinstance(column, str) else column.name
     if _kept_whole(column, sheet, wanted):
-        if name != sheet.key and fast.is_category(name, "text" if isinstance(column, str) else column.type):
+        if _kept_as_codes(column, sheet, wanted):
             return pc.dictionary_encode(arrow)  # 4 bytes a row instead of the text
         return arrow
     if isinstance(column, Column) and column.required:  # only where it is empty matters
