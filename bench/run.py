@@ -181,12 +181,19 @@ def size(sdkpi: list[str], name: str, cache_dir: Path, times: int) -> tuple[list
     w = statistics.median(r.seconds for r in warm)
     e = statistics.median(r.seconds for r in whatif)
     peak = max(r.peak_bytes for r in cold + warm + whatif)
-    big = generate.parse_size(name) >= 1_000_000  # memory and re-run targets: 1M work orders and up
+    # the cold, memory and re-run targets are set at 1M work orders and up (issue #6); below,
+    # a run is mostly Python's and pandas' start-up, and the example-store row is the target
+    big = generate.parse_size(name) >= 1_000_000
     memory_ok = peak < 1.5 * GiB if big else None
     agree = "yes" if not problems else f"{len(problems)} differ"
     rows = [
         Row(f"{name}: DuckDB reference", f"{d:.2f} s", "", None),
-        Row(f"{name}: sdkpi cold / DuckDB", f"{c:.2f} s = {c / d:.2f}x", "<= 1.5x", c / d <= 1.5),
+        Row(
+            f"{name}: sdkpi cold / DuckDB",
+            f"{c:.2f} s = {c / d:.2f}x",
+            "<= 1.5x" if big else "(1M+)",
+            c / d <= 1.5 if big else None,
+        ),
         Row(f"{name}: sdkpi warm / DuckDB", f"{w:.2f} s = {w / d:.2f}x", "", None),
         Row(
             f"{name}: re-run speed-up (cold / warm)",
