@@ -424,6 +424,7 @@ def test_lean_loading_of_big_data_gives_the_same_dataset(monkeypatch):
     wanted = columns_read(load_definitions())
     normal = sheets.load_dataset(CONFORMANCE, columns=wanted)
     monkeypatch.setattr(typed_read, "BLOCKS_ABOVE_BYTES", 0)
+    monkeypatch.setattr(typed_read, "BLOCKS_FILE_BYTES", 0)
     monkeypatch.setattr(typed_read, "BLOCK_SIZE", 512)
     calls = []
     real = typed_csv._read_in_blocks
@@ -433,3 +434,24 @@ def test_lean_loading_of_big_data_gives_the_same_dataset(monkeypatch):
     assert lean.issues == normal.issues
     for name, sheet in normal.sheets.items():
         assert_same((lean.sheets[name], []), (sheet, []))
+
+
+def test_in_big_data_only_the_big_files_are_read_block_by_block(monkeypatch):
+    """A file under BLOCKS_FILE_BYTES is read whole even when the data is big."""
+    from sdkpi.api import columns_read
+    from sdkpi.definitions import load_definitions
+
+    wanted = columns_read(load_definitions())
+    normal = sheets.load_dataset(CONFORMANCE, columns=wanted)
+    sizes = sorted(path.stat().st_size for path in CONFORMANCE.glob("*.csv"))
+    monkeypatch.setattr(typed_read, "BLOCKS_ABOVE_BYTES", 0)
+    monkeypatch.setattr(typed_read, "BLOCKS_FILE_BYTES", sizes[-3])  # the two biggest files
+    monkeypatch.setattr(typed_read, "BLOCK_SIZE", 512)
+    calls = []
+    real = typed_csv._read_in_blocks
+    monkeypatch.setattr(typed_csv, "_read_in_blocks", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    mixed = sheets.load_dataset(CONFORMANCE, columns=wanted)
+    assert sorted(path.stat().st_size for path in calls) == sizes[-2:]
+    assert mixed.issues == normal.issues
+    for name, sheet in normal.sheets.items():
+        assert_same((mixed.sheets[name], []), (sheet, []))

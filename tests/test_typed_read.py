@@ -98,6 +98,7 @@ def test_files_the_sheet_cache_holds_are_not_read(store: Path) -> None:
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Data "too big" to be read whole: block by block, 512-byte blocks, 4 KB read ahead."""
     monkeypatch.setattr(typed_read, "BLOCKS_ABOVE_BYTES", 1000)
+    monkeypatch.setattr(typed_read, "BLOCKS_FILE_BYTES", 0)
     monkeypatch.setattr(typed_read, "BLOCK_SIZE", 512)
     monkeypatch.setattr(typed_read, "EARLY_BLOCKS_BYTES", 4096)
 

@@ -78,7 +78,6 @@ def load_dataset(
 
     sizes = {name: _file_size(source.path) for name, (source, _) in jobs.items()}
     total = sum(sizes.values())
-    blocks = total > typed_read.BLOCKS_ABOVE_BYTES  # each CSV read block by block
     # freed memory kept a moment for reuse (fewer page faults), as room allows
     typed_read.lean_memory_pool(typed_read.decay_for(total))
 
@@ -92,7 +91,9 @@ def load_dataset(
                 else None
             )
             cached = cache.get(key) if cache else None
-            loaded = cached or load_sheet(source, sheet_options, wanted, blocks=blocks)
+            loaded = cached or load_sheet(
+                source, sheet_options, wanted, blocks=typed_read.by_blocks(total, sizes[name])
+            )
             if cache and cached is None:
                 cache.store(key, *loaded)
         except InputError as err:

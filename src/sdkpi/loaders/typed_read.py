@@ -36,6 +36,10 @@ BLOCK_SIZE = 1 << 22
 #: `sheets.load_dataset`), so that the whole file never sits in memory as Arrow.
 #: 1 GiB of CSV is ~2M work orders with the other sheets in proportion.
 BLOCKS_ABOVE_BYTES = 1 << 30
+#: ...and of those, only the files over this size: a smaller one is read whole (~10%
+#: faster; its Arrow table is gone once its frame is built). 3M work orders: 7% faster,
+#: +0.1 GiB at the peak (1.36 GiB).
+BLOCKS_FILE_BYTES = 256 << 20
 _HEAD = 1 << 16
 _OTHER_DELIMITERS = ("\t", ";", "|")
 
@@ -184,6 +188,11 @@ def lean_memory_pool(decay_ms: int = 0) -> None:
         pass
 
 
+def by_blocks(total: int, size: int) -> bool:
+    """Is a file of `size` bytes, among data files of `total` bytes, read block by block?"""
+    return total > BLOCKS_ABOVE_BYTES and size > BLOCKS_FILE_BYTES
+
+
 def decay_for(total: int) -> int:
     """How long freed memory is kept for reuse, for data files adding up to `total` bytes.
 
@@ -328,9 +337,8 @@ def _begin(sheet: str, path: Path, stat: os.stat_result, total: int) -> Early | 
             return Streamed([], None, refused=True)
         return Streamed(batches, reader)
 
-    blocks = total > BLOCKS_ABOVE_BYTES
     early = Early((stat.st_size, stat.st_mtime_ns), spec, Future())
-    early.parsed = _pool().submit(stream if blocks else parse)
+    early.parsed = _pool().submit(stream if by_blocks(total, stat.st_size) else parse)
     with _lock:
         _early[_where(path)] = early
     return early
