@@ -198,14 +198,12 @@ def decay_for(total: int) -> int:
 
     Pages kept are reused instead of faulted in again (page faults were a third of a cold
     run's CPU on the benchmark's 2-core VM), at the cost of a higher peak. Measured: a second
-    (jemalloc's default) up to 640 MB (~1.3M work orders; ~5% faster at 1M than 100 ms,
-    +0.15 GiB); 100 ms up to 1 GiB; 300 ms up to 1.6 GB, read block by block (~4% faster
+    (jemalloc's default) while files are read whole, up to 1 GiB (~2M work orders: ~10%
+    faster than 100 ms, peak 1.28 GiB); 300 ms up to 1.6 GB, read block by block (~4% faster
     at 3M than 30 ms, same peak); 30 ms up to 2 GiB; none above, where memory is short.
     """
-    if total <= 640 << 20:
-        return 1000
     if total <= BLOCKS_ABOVE_BYTES:
-        return 100
+        return 1000
     if total <= 1600 << 20:
         return 300
     return 30 if total <= 2 << 30 else 0
