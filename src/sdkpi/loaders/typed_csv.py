@@ -138,10 +138,9 @@ def _checked(
     encoded here, as `_sheet` would, and checked on its distinct values, not cell by cell.
     """
     codes = [] if wanted is None else [p for p, c in enumerate(columns) if _kept_as_codes(c, sheet, wanted)]
-    others = [p for p in range(len(columns)) if p not in codes]
-    if not _clean(table, columns, opts, quoted, only=others):
-        return None
     markers = _markers(opts)
+    if not _clean(table, columns, markers, quoted, only=set(range(len(columns))) - set(codes)):
+        return None
     for position in codes:
         encoded = pc.dictionary_encode(table.column(position)).unify_dictionaries()
         if not _codes_clean(position, encoded, columns[position], markers, quoted):
@@ -168,7 +167,8 @@ def _read_in_blocks(
     # a column kept whole (its values, or its codes) is checked once at the end, all its
     # blocks at once (codes: on its distinct values); the others block by block
     whole = {p for p, column in enumerate(columns) if _kept_whole(column, sheet, wanted)}
-    blockwise = [p for p in range(len(columns)) if p not in whole]
+    blockwise = set(range(len(columns))) - whole
+    markers = _markers(opts)
     rows = 0
     try:
         if streamed is None:
@@ -179,7 +179,7 @@ def _read_in_blocks(
             batches = _handed_over(streamed)
         for batch in batches:
             block = pa.Table.from_batches([batch])
-            if not _clean(block, columns, opts, quoted, only=blockwise):
+            if not _clean(block, columns, markers, quoted, only=blockwise):
                 return None
             rows += block.num_rows
             for position, column in enumerate(columns):
@@ -193,7 +193,6 @@ def _read_in_blocks(
         pa.nulls(rows) if pieces[0] is None else pa.chunked_array([c for p in pieces for c in p.chunks])
         for pieces in kept
     ]
-    markers = _markers(opts)
     for position in sorted(whole):
         arrow = arrays[position]
         if pa.types.is_dictionary(arrow.type):
@@ -248,12 +247,13 @@ def _keep(arrow: Any, column: Column | str, sheet: Sheet, wanted: Collection[str
 def _clean(
     table: pa.Table,
     columns: list[Column | str],
-    opts: Any,
+    markers: Any,
     quoted: bool,
     only: Collection[int] | None = None,
 ) -> bool:
     """Is every cell one the general path reads the same way, with nothing to report?
 
+    markers: the total-row markers (`_markers`, built once per file, not per block).
     only: the positions of the columns to check cell by cell (all by default); the checks
     across a row (blank rows, total rows) are always made.
     """
@@ -264,7 +264,6 @@ def _clean(
         return False  # blank rows are counted and reported by the general path
     if all(nulls[:3]) and fast._any(_all_null(table.columns[:3])):
         return False  # the general path looks for a total marker in such a row's first cell
-    markers = _markers(opts)
     return all(
         _column_clean(position, table.column(position), column, markers, quoted)
         for position, column in enumerate(columns)
@@ -273,6 +272,7 @@ def _clean(
 
 
 def _markers(opts: Any) -> Any:
+    """The total-row markers the general path looks for, as the mapping file sets them."""
     return readers._Markers.build(opts.total_markers if opts.total_markers is not None else _DEFAULT_MARKERS)
 
 
