@@ -7,6 +7,7 @@ can recognise a data folder's files before pandas is imported.
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
 from ..contract import SHEETS, Sheet
 
@@ -20,6 +21,16 @@ def normalize_header(text: str) -> str:
     text = unicodedata.normalize("NFKC", str(text))
     text = text.replace("\ufeff", "").replace("\u200b", "")
     return " ".join(text.split()).lower()
+
+
+def suffix(path: Path) -> str:
+    """A file's extension as the readers compare it (".CSV" is ".csv")."""
+    return normalize_header(path.suffix)
+
+
+def stem(path: Path) -> str:
+    """A file's name without its extension (what names its sheet)."""
+    return path.name[: len(path.name) - len(path.suffix)] if path.suffix else path.name
 
 
 def sheet_for_name(name: str) -> str | None:

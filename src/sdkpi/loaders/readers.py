@@ -50,6 +50,8 @@ from ..errors import InputError
 from ..issues import DataIssue
 from .names import normalize_header
 from .names import sheet_for_name as _sheet_for_name
+from .names import stem as _stem
+from .names import suffix as _suffix
 
 try:
     from .values import UNCALCULATED
@@ -148,14 +150,6 @@ class RawSheet:
 
 
 # --------------------------------------------------------------------------- names
-
-
-def _suffix(path: Path) -> str:
-    return normalize_header(path.suffix)
-
-
-def _stem(path: Path) -> str:
-    return path.name[: len(path.name) - len(path.suffix)] if path.suffix else path.name
 
 
 def _col_letter(index: int) -> str:

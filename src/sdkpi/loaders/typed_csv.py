@@ -34,6 +34,7 @@ from ..contract import SHEETS, STORE, Column, Sheet
 from ..dataset import SheetData
 from ..issues import DataIssue
 from . import fast, readers, typed_read
+from .names import suffix
 
 # Inside datetime64[ns] and inside the general path's accepted years (fast._YEAR_MIN/_YEAR_MAX).
 _FIRST_NS = int(np.datetime64(f"{fast._YEAR_MIN}-01-01", "ns").astype(np.int64))
@@ -45,7 +46,7 @@ _END_DAY = int(np.datetime64(f"{fast._YEAR_MAX + 1}-01-01", "D").astype(np.int64
 def eligible(source: readers.SheetSource, opts: Any) -> bool:
     """Worth trying: a CSV file with nothing in the mapping that changes how it is read."""
     path = source.path
-    if source.worksheet or readers._suffix(path) != ".csv":
+    if source.worksheet or suffix(path) != ".csv":
         return False
     if opts.header_row or opts.values or opts.date_order:
         return False

@@ -28,7 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from ..contract import SHEETS, STORE, Column, Sheet
-from .names import FALSE_SPELLINGS, TRUE_SPELLINGS, expected_headers, normalize_header, sheet_for_name
+from .names import (
+    FALSE_SPELLINGS,
+    TRUE_SPELLINGS,
+    expected_headers,
+    normalize_header,
+    sheet_for_name,
+    stem,
+    suffix,
+)
 
 #: pyarrow's block: the unit of its parallel parsing, and of `typed_csv._read_in_blocks`.
 BLOCK_SIZE = 1 << 22
@@ -273,8 +281,7 @@ def start(folder: Path, *, cached: Callable[[Path], bool] = lambda path: False, 
             for entry in entries:
                 if entry.name.startswith((".", "~$")) or not entry.is_file():
                     continue
-                stem, dot, _ = entry.name.rpartition(".")
-                sheet = sheet_for_name(stem if dot else entry.name)
+                sheet = sheet_for_name(stem(Path(entry.name)))
                 if sheet is None:
                     continue
                 total += entry.stat().st_size
@@ -284,7 +291,7 @@ def start(folder: Path, *, cached: Callable[[Path], bool] = lambda path: False, 
         candidates = [
             (sheet, Path(only[0].path), only[0].stat())
             for sheet, only in found.items()
-            if len(only) == 1 and normalize_header("." + only[0].name.rpartition(".")[2]) == ".csv"
+            if len(only) == 1 and suffix(Path(only[0].name)) == ".csv"
         ]
         candidates.sort(key=lambda c: c[2].st_size, reverse=True)
         begun = [
