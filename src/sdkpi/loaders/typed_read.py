@@ -269,8 +269,8 @@ def start(folder: Path, *, cached: Callable[[Path], bool] = lambda path: False, 
 
     Nothing is read for a folder that is not one store's (a group's store folders, a
     workbook), nor for a file that `cached` says the sheet cache holds, nor for data over
-    EARLY_UP_TO_BYTES. Data over BLOCKS_ABOVE_BYTES, read block by block, is read ahead
-    up to EARLY_BLOCKS_BYTES a file.
+    EARLY_UP_TO_BYTES. A file the lane reads block by block (`by_blocks`) is read ahead up
+    to EARLY_BLOCKS_BYTES.
     Never raises: a file it cannot look at is left to the loaders, which say what is wrong
     with it.
     """
@@ -323,6 +323,8 @@ def _begin(sheet: str, path: Path, stat: os.stat_result, total: int) -> Early | 
         except refused():
             return None
 
+    stop = threading.Event()  # set when the lane takes the file (or nobody will)
+
     def stream() -> Streamed:
         lean_memory_pool(decay_for(total))
         import pyarrow.csv as pacsv
@@ -331,7 +333,7 @@ def _begin(sheet: str, path: Path, stat: os.stat_result, total: int) -> Early | 
         size = 0
         try:
             reader = pacsv.open_csv(path, **csv_options(spec, quoted=False))
-            while not early.stop.is_set() and size < EARLY_BLOCKS_BYTES:
+            while not stop.is_set() and size < EARLY_BLOCKS_BYTES:
                 try:
                     batch = reader.read_next_batch()
                 except StopIteration:
@@ -342,8 +344,8 @@ def _begin(sheet: str, path: Path, stat: os.stat_result, total: int) -> Early | 
             return Streamed([], None, refused=True)
         return Streamed(batches, reader)
 
-    early = Early((stat.st_size, stat.st_mtime_ns), spec, Future())
-    early.parsed = _pool().submit(stream if by_blocks(total, stat.st_size) else parse)
+    task = stream if by_blocks(total, stat.st_size) else parse
+    early = Early((stat.st_size, stat.st_mtime_ns), spec, _pool().submit(task), stop=stop)
     with _lock:
         _early[_where(path)] = early
     return early
