@@ -33,7 +33,6 @@ _SPACE_CLASS = (
 _EDGE_SPACE = f"^{_SPACE_CLASS}|{_SPACE_CLASS}$"
 _PLAIN_NUMBER = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 _ID_SCI = r"^[+-]?[0-9]+\.[0-9]+[eE][+-]?[0-9]+$"
-_TRUE, _FALSE = TRUE_SPELLINGS, FALSE_SPELLINGS
 _NOT_VALUES = pa.array(sorted((SILENT_MISSING | PLACEHOLDERS) - {""}))
 # byte -> can a placeholder or missing marker start with it (a table: one lookup per cell)
 _NOT_VALUE_FIRST_BYTES = np.zeros(256, dtype=bool)
@@ -167,8 +166,8 @@ def _any(mask: Any) -> bool:
 
 
 def _bools(arrow: Any, empty: Any) -> pd.arrays.BooleanArray | None:
-    true = pc.is_in(arrow, value_set=pa.array(_TRUE))
-    false = pc.is_in(arrow, value_set=pa.array(_FALSE))
+    true = pc.is_in(arrow, value_set=pa.array(TRUE_SPELLINGS))
+    false = pc.is_in(arrow, value_set=pa.array(FALSE_SPELLINGS))
     if not _all(pc.or_(pc.or_(true, false), empty)):
         return None
     return pd.arrays.BooleanArray(_numpy_bool(true), _numpy_bool(empty))
