@@ -84,7 +84,7 @@ def run_cli(app: Callable[[], object]) -> None:
     except Exception as err:
         _drop_stdout()
         if isinstance(err, OSError):
-            print(f"sdkpi: error: {err.strerror or err} ({err.filename or 'output'})", file=sys.stderr)
+            _say_os_error(err)
         else:
             print(f"sdkpi: internal error: {type(err).__name__}: {err}", file=sys.stderr)
             print("  this is a bug in sdkpi; please report it with the command line", file=sys.stderr)
@@ -114,11 +114,16 @@ def exit_now(code: object) -> NoReturn:
     except (BrokenPipeError, ValueError):  # `sdkpi ... | head`: the reader has gone
         status = status or EXIT_INTERNAL
     except OSError as err:  # stdout on a full disk: the output is not all there
-        print(f"sdkpi: error: {err.strerror or err} (output)", file=sys.stderr)
+        _say_os_error(err)
         status = EXIT_INTERNAL
     with contextlib.suppress(OSError, ValueError):
         sys.stderr.flush()
     os._exit(status)
+
+
+def _say_os_error(err: OSError) -> None:
+    """One line on stderr for a failed read or write: what went wrong, and on which file."""
+    print(f"sdkpi: error: {err.strerror or err} ({err.filename or 'output'})", file=sys.stderr)
 
 
 def _drop_stdout() -> None:
