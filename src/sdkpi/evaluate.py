@@ -408,16 +408,12 @@ def _named_by_arrow(frame: Frame, keys: pd.Series, refs: pd.Series) -> np.ndarra
     names = pc.filter(ref, by_other)
     value_set = pc.unique(names)
     found = np.asarray(pc.is_in(key, value_set=value_set).to_numpy(zero_copy_only=False), dtype=bool)
-    if "store" in frame.data.columns and frame.data["store"].nunique() > 1:
+    stores = frame.store_codes()
+    if stores is not None:
         # a dealer group: an order names an order of its own store (RO numbers repeat across
         # stores); (store, key) pairs as integers: store code and position in `value_set`
         rows = np.flatnonzero(found)
-        store = frame.data["store"]
-        codes = (
-            np.asarray(store.array.codes, dtype=np.int64)
-            if isinstance(store.dtype, pd.CategoricalDtype)
-            else pd.factorize(store)[0].astype(np.int64)
-        ) + 1  # 0: no store
+        codes = stores.astype(np.int64) + 1  # 0: no store
         size = len(value_set)
         naming = codes[np.asarray(by_other.to_numpy(zero_copy_only=False), dtype=bool)]
         pairs = naming * size + np.asarray(
@@ -435,13 +431,7 @@ def _naming_others(keys: pd.Series, refs: pd.Series) -> np.ndarray:
 
 
 def _named_keys(keys: pd.Series, names: pd.Series) -> np.ndarray:
-    """Where `keys` is one of `names`; in Arrow when both hold Arrow strings (no Python objects)."""
-    if isinstance(keys.dtype, pd.StringDtype) and isinstance(names.dtype, pd.StringDtype):
-        import pyarrow.compute as pc
-
-        value_set = pc.unique(names.array.__arrow_array__())
-        hit = pc.is_in(keys.array.__arrow_array__(), value_set=value_set)
-        return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+    """Where `keys` is one of `names` (Python strings; Arrow strings go `_named_by_arrow`'s way)."""
     return np.asarray(keys.isin(pd.unique(_objects(names))).to_numpy(), dtype=bool)
 
 
