@@ -55,13 +55,19 @@ def code_fingerprint() -> str:
     be hidden behind entries written by the previous code, even without a version bump
     (editable installs, local patches). Stat calls only: cheap.
     """
-    loaders = Path(__file__).parent / "loaders"
-    files = [Path(__file__), Path(__file__).parent / "contract.py", *sorted(loaders.glob("*.py"))]
+    root = Path(__file__).parent
+    return files_fingerprint(
+        root, [root / "cache.py", root / "contract.py", *sorted(root.glob("loaders/*.py"))]
+    )
+
+
+def files_fingerprint(root: Path, files: list[Path]) -> str:
+    """A short digest of these files' paths (under `root`), sizes and modification times."""
     parts = []
     for file in files:
         with contextlib.suppress(OSError):
             stat = file.stat()
-            parts.append(f"{file.name}:{stat.st_size}:{stat.st_mtime_ns}")
+            parts.append(f"{file.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 

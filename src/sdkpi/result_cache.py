@@ -23,7 +23,6 @@ a miss. Off with ``SDKPI_NO_CACHE=1`` or ``--no-cache``, like the sheet cache.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .cache import files_fingerprint
 from .issues import DataIssue
 from .results import ComputeResult, KpiResult, Period, SheetInfo, TargetSpec
 
@@ -45,12 +45,7 @@ _MAX_FILES = 10_000  # a data folder is a few sheet files; a huge tree is not wo
 def package_fingerprint() -> str:
     """Size and mtime of every module and data file of sdkpi: a result is as good as the code."""
     root = Path(__file__).parent
-    parts = []
-    for file in sorted([*root.rglob("*.py"), *root.rglob("*.yaml")]):
-        with contextlib.suppress(OSError):
-            stat = file.stat()
-            parts.append(f"{file.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}")
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    return files_fingerprint(root, sorted([*root.rglob("*.py"), *root.rglob("*.yaml")]))
 
 
 def _files(data: Path) -> list[list[Any]] | None:
