@@ -700,9 +700,9 @@ def test_discover_chinese_and_canonical_names(tmp_path):
     write(tmp_path / ".technician_time.csv", "x\n")
     write(tmp_path / "notes.txt", "hello")
     write(tmp_path / "其他报表.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # not a sheet: ignored
-    (tmp_path / "vehicle_sales.csv").mkdir()  # a folder: ignored
+    (tmp_path / "vehicle_sales.csv").mkdir()  # a folder named like a sheet: its source, refused when read
     found = discover(tmp_path)
-    assert list(found) == ["appointments", "work_orders", "callbacks", "suggestions"]
+    assert list(found) == ["appointments", "work_orders", "callbacks", "vehicle_sales", "suggestions"]
     assert found["work_orders"] == SheetSource("work_orders", tmp_path / "维修工单.xlsx", None)
     assert found["callbacks"].path.name == "Callbacks.CSV"
 

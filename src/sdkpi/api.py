@@ -123,7 +123,9 @@ def _load_one(
 
         options = load_mapping(mapping_path)
     sheet_cache = SheetCache.default(background=background) if cache else None
-    return load_dataset(folder, options=options, cache=sheet_cache, columns=columns, on_sheet=on_sheet)
+    return load_dataset(
+        folder, options=options, cache=sheet_cache, columns=columns, on_sheet=on_sheet, root=group
+    )
 
 
 def mapping_file(folder: Path, mapping: str | Path | None, group: Path | None = None) -> Path | None:

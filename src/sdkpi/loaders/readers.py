@@ -48,6 +48,7 @@ import pyarrow.csv as pacsv
 from ..contract import SHEETS
 from ..errors import InputError
 from ..issues import DataIssue
+from . import paths
 from .names import normalize_header
 from .names import sheet_for_name as _sheet_for_name
 from .names import stem as _stem
@@ -176,7 +177,7 @@ def _accepted_names() -> str:
 # --------------------------------------------------------------------------- discover
 
 
-def discover(data: Path, named: Collection[str] = ()) -> dict[str, SheetSource]:
+def discover(data: Path, named: Collection[str] = (), root: Path | None = None) -> dict[str, SheetSource]:
     """Which file (or worksheet) holds each sheet under `data` (a folder or one workbook).
 
     named: sheets whose file the mapping file names; files that look like them are
@@ -186,6 +187,11 @@ def discover(data: Path, named: Collection[str] = ()) -> dict[str, SheetSource]:
     sheet name (matched after NFKC, case-insensitive); dotfiles, `~$` Excel lock files
     and other files are ignored. A folder with no per-sheet file but a workbook: the
     workbook's worksheets named like sheets. A sheet with no file is absent.
+
+    A folder, FIFO, device or dangling link named like a sheet file is that sheet's source
+    all the same: reading it says what it is (never skipped silently). A workbook looked
+    into here must lie inside the data folder (`root`, default: the real path of `data`;
+    see `paths`): one that leads outside is refused before it is opened.
     """
     data = Path(data)
     if not data.exists():
@@ -194,16 +200,22 @@ def discover(data: Path, named: Collection[str] = ()) -> dict[str, SheetSource]:
             file=str(data),
             hint="give the folder holding the DMS exports, or one workbook",
         )
-    if data.is_file():
+    if not data.is_dir():
         return _discover_file(data, named)
+    root = root if root is not None else paths.data_root(data)
     found: dict[str, SheetSource] = {}
     workbooks: list[Path] = []
     old_excel: list[Path] = []
     for entry in sorted(data.iterdir()):
-        if entry.name.startswith((".", "~$")) or not entry.is_file():
+        if entry.name.startswith((".", "~$")):
             continue
         ext = _suffix(entry)
         sheet = _sheet_for_name(_stem(entry))
+        if not entry.is_file():
+            known = ext in TEXT_EXTENSIONS or ext in WORKBOOK_EXTENSIONS or ext in OLD_EXCEL_EXTENSIONS
+            if known and sheet is not None and sheet not in named:
+                _add_source(found, SheetSource(sheet, entry, None))  # not a regular file: read_sheet says so
+            continue
         if ext in OLD_EXCEL_EXTENSIONS:
             if sheet is not None and sheet not in named:
                 # read_sheet refuses it with what to do: only this sheet fails, the rest is computed
@@ -219,11 +231,13 @@ def discover(data: Path, named: Collection[str] = ()) -> dict[str, SheetSource]:
     if found:
         return _in_contract_order(found)
     if len(workbooks) == 1:
+        paths.check_data_file(workbooks[0], root)
         for source in _worksheet_sources(workbooks[0]):
             _add_source(found, source)
     elif workbooks:
         for workbook in workbooks:
             try:
+                paths.check_data_file(workbook, root)
                 sources = _worksheet_sources(workbook)
             except InputError:
                 continue  # one of several unrelated workbooks that cannot be opened: ignored
@@ -235,6 +249,7 @@ def discover(data: Path, named: Collection[str] = ()) -> dict[str, SheetSource]:
 
 
 def _discover_file(path: Path, named: Collection[str] = ()) -> dict[str, SheetSource]:
+    paths.check_data_file(path, None)  # the user's own choice, but a regular file
     ext = _suffix(path)
     stem_sheet = _sheet_for_name(_stem(path))
     kind = _sniff(path)
@@ -308,7 +323,7 @@ def _in_contract_order(found: dict[str, SheetSource]) -> dict[str, SheetSource]:
 def _sniff(path: Path) -> str:
     """What a file really is, from its first bytes: empty, zip, ole2, html, xml2003, text."""
     try:
-        with path.open("rb") as fh:
+        with paths.open_data(path) as fh:
             head = fh.read(4096)
     except OSError as err:
         raise InputError(f"cannot open the file: {err.strerror or err}", file=str(path)) from err
@@ -390,10 +405,7 @@ def read_sheet(
         )
     expected = {normalize_header(h) for h in expected_headers} - {""}
     path = source.path
-    if not path.exists():
-        raise InputError("file not found", file=str(path), sheet=source.sheet)
-    if path.is_dir():
-        raise InputError("this is a folder, not a sheet file", file=str(path), sheet=source.sheet)
+    paths.check_data_file(path, None, source.sheet)  # a regular file (where: `sheets.load_dataset`)
     ext = _suffix(path)
     kind = _sniff(path)
     ctx = _Ctx(source, options, expected)
@@ -634,7 +646,7 @@ class _Rec:
 
 def _read_csv(ctx: _Ctx) -> RawSheet:
     try:
-        raw = ctx.source.path.read_bytes()
+        raw = paths.read_data(ctx.source.path)
     except OSError as err:
         raise ctx.error(f"cannot read the file: {err.strerror or err}") from err
     text = _decode(raw, ctx)
@@ -1349,6 +1361,10 @@ def _bomb(path: Path, sheet: str | None, what: str) -> InputError:
 def _inspect_workbook(path: Path, sheet: str | None) -> _WorkbookInfo:
     """Check the zip directory and every XML prolog before any parsing; list the worksheets."""
     try:
+        paths.open_data(path).close()  # a regular file (a FIFO named .xlsx must not block the zip reader)
+    except OSError as err:
+        raise InputError(f"cannot open the file: {err.strerror or err}", file=str(path), sheet=sheet) from err
+    try:
         zf = zipfile.ZipFile(path)
     except _DAMAGED_ZIP as err:
         raise InputError(
@@ -1357,7 +1373,7 @@ def _inspect_workbook(path: Path, sheet: str | None) -> _WorkbookInfo:
             sheet=sheet,
             hint="the file is damaged or not an Excel workbook; open it in Excel and save as .xlsx",
         ) from err
-    with zf, path.open("rb") as fh:
+    with zf, paths.open_data(path) as fh:
         infos = zf.infolist()
         if len(infos) > MAX_ZIP_MEMBERS:
             raise _bomb(path, sheet, f"{len(infos)} zip members (limit {MAX_ZIP_MEMBERS})")
@@ -1636,7 +1652,7 @@ def _scan_members(path: Path, info: _WorkbookInfo, worksheet: _Worksheet, ctx: _
     base = posixpath.dirname(worksheet.member or "xl/worksheets/x.xml").rsplit("/", 1)[0]
     read_dirs = {"", "_rels", base, f"{base}/_rels"}
     budget = MAX_UNCOMPRESSED_BYTES
-    with zipfile.ZipFile(path) as zf, path.open("rb") as fh:
+    with zipfile.ZipFile(path) as zf, paths.open_data(path) as fh:
         for member in zf.infolist():
             name = member.filename
             if not _is_xml(name) or (name != worksheet.member and posixpath.dirname(name) not in read_dirs):
@@ -1736,7 +1752,7 @@ def _grid_openpyxl(path: Path, worksheet: str) -> list[list[Any]]:
 def _patch_grid(grid: list[list[Any]], path: Path, worksheet: _Worksheet, scan: _Scan) -> None:
     """Mark formulas with no cached value (UNCALCULATED) and restore Excel error cells ("#N/A")."""
     assert worksheet.member is not None
-    with zipfile.ZipFile(path) as zf, path.open("rb") as fh:
+    with zipfile.ZipFile(path) as zf, paths.open_data(path) as fh:
         member = zf.getinfo(worksheet.member)
         xml = b"".join(_inflate(fh, member, path, None, MAX_UNCOMPRESSED_BYTES))
     p = re.escape(scan.prefix)

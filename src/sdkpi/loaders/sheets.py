@@ -9,6 +9,7 @@ plus every data issue, with the row number as the user sees it in the file.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from ..contract import SHEETS, Column, Sheet
 from ..dataset import Dataset, SheetData
 from ..errors import InputError
 from ..issues import DataIssue
-from . import fast, readers, typed_csv, typed_read, values
+from . import fast, paths, readers, typed_csv, typed_read, values
 from .names import expected_headers
 
 
@@ -51,8 +52,14 @@ def load_dataset(
     cache: SheetCache | None = None,
     columns: Mapping[str, Collection[str]] | None = None,
     on_sheet: Callable[[SheetData], None] | None = None,
+    root: Path | None = None,
 ) -> Dataset:
     """Read every sheet found under `data` (a folder or one workbook).
+
+    Only regular files inside the data folder are read (`root`: a dealer group's folder for
+    one of its stores; default: `data`'s real path, see `paths`): a sheet whose file (a
+    link, or a file the mapping names) leads outside, or is a FIFO, folder or device, or
+    cannot be opened, is an error-level data issue of that sheet; the others are read.
 
     With a `cache`, a sheet whose file is unchanged since an earlier run is taken
     from it instead of being read and parsed again (see `sdkpi.cache`). With `columns`
@@ -64,7 +71,8 @@ def load_dataset(
     options = options or {}
     dataset = Dataset(source=str(data))
     named = [name for name, o in options.items() if o.file or (o.worksheet and Path(data).is_file())]
-    sources = readers.discover(Path(data), named=named)
+    root = Path(os.path.realpath(root)) if root is not None else paths.data_root(Path(data))
+    sources = readers.discover(Path(data), named=named, root=root)
     jobs: dict[str, tuple[readers.SheetSource, SheetOptions]] = {}
     for name in sheets if sheets is not None else SHEETS:
         sheet_options = options.get(name, SheetOptions())
@@ -84,6 +92,7 @@ def load_dataset(
     def one(name: str) -> tuple[SheetData, list[DataIssue]] | InputError:
         source, sheet_options = jobs[name]
         try:
+            paths.check_data_file(source.path, root, name)  # before anything opens it
             wanted = columns.get(name) if columns is not None else None
             key = (
                 cache.key(source.path, worksheet=source.worksheet, options=sheet_options, columns=wanted)
@@ -98,6 +107,10 @@ def load_dataset(
                 cache.store(key, *loaded)
         except InputError as err:
             return err
+        except OSError as err:  # no permission, a file gone or a disk error while reading it
+            return InputError(
+                f"cannot read the file: {err.strerror or err}", file=str(source.path), sheet=name
+            )
         if on_sheet is not None:  # outside: its errors are not the sheet's
             on_sheet(loaded[0])
         return loaded

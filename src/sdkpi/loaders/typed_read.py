@@ -37,6 +37,7 @@ from .names import (
     stem,
     suffix,
 )
+from .paths import open_data
 
 #: pyarrow's block: the unit of its parallel parsing, and of `typed_csv._read_in_blocks`.
 BLOCK_SIZE = 1 << 22
@@ -54,7 +55,7 @@ _OTHER_DELIMITERS = ("\t", ";", "|")
 
 def header(path: Path) -> tuple[list[str], str] | None:
     """The first line's cells and the encoding label, when it is a plain one-line UTF-8 header."""
-    with path.open("rb") as fh:
+    with open_data(path) as fh:
         head = fh.read(_HEAD)
     encoding = "utf-8"
     if head.startswith(codecs.BOM_UTF8):
@@ -109,7 +110,7 @@ def has_quote(path: Path) -> bool:
     imports, and smaller pieces made each wait for it."""
     buffer = bytearray(1 << 24)
     view = memoryview(buffer)
-    with path.open("rb", buffering=0) as fh:
+    with open_data(path, buffering=0) as fh:
         while True:
             count = fh.readinto(view)
             if not count:
@@ -279,7 +280,8 @@ def start(folder: Path, *, cached: Callable[[Path], bool] = lambda path: False, 
         total = 0
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.name.startswith((".", "~$")) or not entry.is_file():
+                # regular files only, not links: the loaders decide whether a link may be read
+                if entry.name.startswith((".", "~$")) or not entry.is_file(follow_symlinks=False):
                     continue
                 sheet = sheet_for_name(stem(Path(entry.name)))
                 if sheet is None:
