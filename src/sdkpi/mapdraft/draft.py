@@ -1,0 +1,690 @@
+"""Draft the mapping file for exports sdkpi has never seen (what `sdkpi map` writes).
+
+For each file of the data folder it decides, and says why:
+
+- which sheet the file holds: its name (as the readers name sheets, `names`), else
+  the most columns its header shares with a sheet of the contract;
+- the header row: the first of the top rows that reads like headers (the readers'
+  own rule, `readers._detect_header`, with every name the draft knows);
+- for each source column, its canonical column: a header alias of the contract
+  (`contract`, `names.expected_headers`), an English DMS header (`ENGLISH_HEADERS`
+  below: words only the drafter uses, the mapping it writes names them), or a header
+  that contains an alias (工时数量 holds 工时数); kept only when the values fit the
+  column's type as `values.parse_column` reads them (dates, numbers, yes/no, codes);
+- the date order when 03/05/2024 needs one, dates and times in two columns
+  (`combine`), the codes of enum columns with a guess or a TODO (`values`), repeated
+  header rows and rows without a key (`skip_rows`), keys on several rows with
+  differing amounts (`lines`), required columns it did not find (`absent`).
+
+Whatever it cannot decide is a `TODO` in the file and a `Note` for stderr. The draft
+is data (`Draft`); `render` writes it as YAML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..contract import SHEETS, Column, Sheet
+from ..errors import InputError
+from ..loaders import readers
+from ..loaders.names import expected_headers, normalize_header, sheet_for_name, stem, suffix
+from ..loaders.values import _TIME_PART, REASON_TIME_ONLY, parse_column
+from .grid import MAX_ROWS, Grid, read_grids
+
+#: English headers of US/UK DMS reports, per canonical column: hints for the drafter
+#: only. The loader never reads them; a drafted mapping names each one it used.
+ENGLISH_HEADERS: dict[str, tuple[str, ...]] = {
+    "ro_number": ("ro", "ro number", "repair order", "repair order number", "order number"),
+    "opened_at": ("ro date", "open date", "opened", "opened date", "date in", "ro open date", "open time"),
+    "closed_at": ("close date", "closed", "closed date", "ro close date", "close time"),
+    "invoiced_at": ("invoice date", "invoiced", "invoice time"),
+    "promised_at": ("promised", "promise date", "promise time", "promised date", "promised time"),
+    "work_completed_at": ("completed", "complete date", "completion time", "work completed"),
+    "delivered_at": ("delivered", "delivery date", "delivery time", "picked up"),
+    "advisor": ("advisor", "service advisor", "sa", "writer", "service writer", "advisor name"),
+    "technician": ("tech", "technician", "tech number", "tech name", "technician name", "tech id"),
+    "customer_type": ("pay type", "paytype", "payment type", "labor type", "customer pay type"),
+    "customer_id": ("customer number", "cust number", "customer", "customer id", "cust id"),
+    "vin": ("vin", "vin number", "vehicle id"),
+    "appointment_id": ("appt number", "appointment number", "appt id", "appointment"),
+    "labor_hours_sold": ("labor hours", "sold hours", "flag hours", "hours sold", "labor hrs", "hours"),
+    "labor_amount": ("labor sale", "labor sales", "labor amount", "labor", "labor total"),
+    "parts_amount": ("parts sale", "parts sales", "parts amount", "parts", "parts total"),
+    "comeback_of": ("comeback of", "original ro", "orig ro", "comeback ro"),
+    "plate": ("plate", "license plate", "license", "tag"),
+}
+
+#: a column with at most this many distinct values is read as codes
+MAX_CODES = 20
+_YEAR_LAST = re.compile(r"^\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-][0-9]{4}")
+_TIME_OF_DAY = re.compile(_TIME_PART)  # the time part of a datetime the value parser reads
+_DATA_EXTENSIONS = readers.TEXT_EXTENSIONS | readers.WORKBOOK_EXTENSIONS | readers.OLD_EXCEL_EXTENSIONS
+
+
+# --------------------------------------------------------------------------- the draft
+
+
+@dataclass(frozen=True)
+class Why:
+    """A reason, said in either language by `render` (key into its word table)."""
+
+    key: str
+    args: tuple[str, ...] = ()
+
+
+@dataclass
+class SourceColumn:
+    header: str
+    position: int
+    kind: str  # empty, date, datetime, time, number, bool, codes, text
+    samples: list[str]
+    target: str | None = None
+    why: Why | None = None
+    also: list[str] = field(default_factory=list)  # other targets it could feed
+
+
+@dataclass
+class CodeGuess:
+    code: str
+    count: int
+    target: str | None  # None: TODO
+    why: Why
+
+
+@dataclass
+class SkipRule:
+    rule: str
+    count: int
+    why: Why
+
+
+@dataclass
+class SheetDraft:
+    sheet: Sheet
+    grids: list[Grid]
+    file: str | list[str]
+    header_row: int | None
+    why_sheet: Why
+    columns: list[SourceColumn]
+    date_order: str | None = None  # "dmy", "mdy" or "TODO"
+    why_date_order: Why | None = None
+    combine: dict[str, tuple[str, str]] = field(default_factory=dict)
+    values: dict[str, list[CodeGuess]] = field(default_factory=dict)
+    skip_rows: list[SkipRule] = field(default_factory=list)
+    lines: tuple[str, list[str]] | None = None
+    why_lines: Why | None = None
+    absent: list[str] = field(default_factory=list)
+
+    @property
+    def todos(self) -> int:
+        codes = sum(1 for guesses in self.values.values() for g in guesses if g.target is None)
+        return codes + (self.date_order == "TODO")
+
+
+@dataclass
+class Note:
+    """What the draft could not decide (printed on stderr)."""
+
+    why: Why
+    file: str | None = None
+    sheet: str | None = None  # the sheet whose column names the reason uses
+
+
+@dataclass
+class Draft:
+    folder: Path
+    sheets: list[SheetDraft]
+    notes: list[Note]
+    unused_files: list[tuple[str, Why]]
+
+    @property
+    def todos(self) -> int:
+        return sum(s.todos for s in self.sheets)
+
+
+def draft_mapping(folder: Path) -> Draft:
+    """Look at every export in `folder` and draft its mapping (see the module docstring)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(
+            "not a folder" if folder.exists() else "the data path does not exist",
+            file=str(folder),
+            hint="give the folder holding the DMS exports",
+        )
+    notes: list[Note] = []
+    unused: list[tuple[str, Why]] = []
+    known = _all_names()
+    by_sheet: dict[str, list[tuple[Grid, int, Why, int]]] = defaultdict(list)
+    files = [e for e in sorted(folder.iterdir()) if e.is_file() and not e.name.startswith((".", "~$"))]
+    data_files = [e for e in files if suffix(e) in _DATA_EXTENSIONS]
+    if not data_files and any(e.is_dir() for e in folder.iterdir()):
+        notes.append(Note(Why("subfolders_only")))
+    for path in data_files:
+        name = path.name
+        try:
+            grids = read_grids(path, known)
+        except InputError as err:
+            unused.append((name, Why("unreadable", (err.message,))))
+            continue
+        for grid in grids:
+            shown = name if grid.worksheet is None else f"{name} [{grid.worksheet}]"
+            if not grid.rows:
+                unused.append((shown, Why("no_rows")))
+                continue
+            header_index = _header_index(grid, known)
+            headers = [grid.text(c) for c in grid.rows[header_index][1]]
+            sheet, why, score = _which_sheet(path, grid, headers)
+            if sheet is None:
+                unused.append((shown, why))
+                continue
+            by_sheet[sheet].append((grid, header_index, why, score))
+    drafts = []
+    for name in SHEETS:
+        found = by_sheet.get(name)
+        if found:
+            drafts.append(_draft_sheet(SHEETS[name], found, folder, notes, unused))
+    return Draft(folder, drafts, notes, unused)
+
+
+# --------------------------------------------------------------------------- names
+
+
+def _words(text: str) -> str:
+    """A header as English words: 'RO#' -> 'ro number', 'Labour_Hrs.' -> 'labor hrs'."""
+    text = normalize_header(text).replace("#", " number ").replace("labour", "labor")
+    text = re.sub(r"\bno\.?(?=\s|$)|\bnbr\b|\bnum\b", " number ", text)
+    return " ".join(re.sub(r"[^\w]+|_", " ", text).split())
+
+
+def _all_names() -> set[str]:
+    names: set[str] = set()
+    for sheet in SHEETS.values():
+        names |= set(expected_headers(sheet))
+    for phrases in ENGLISH_HEADERS.values():
+        names |= set(phrases)
+    return names
+
+
+def _matches(sheet: Sheet, header: str) -> list[tuple[int, str, Why]]:
+    """(strength, canonical column, why) for each column `header` may stand for, best first."""
+    found: list[tuple[int, str, Why]] = []
+    norm = normalize_header(header)
+    if not norm:
+        return found
+    aliases = expected_headers(sheet)
+    if norm in aliases:
+        column = aliases[norm]
+        own = sheet.column(column)
+        assert own is not None
+        own_name = norm in (normalize_header(own.name), normalize_header(own.zh))
+        found.append((3, column, Why("own_name") if own_name else Why("alias", (header, column))))
+        return found
+    words = _words(header)
+    for candidate in sheet.columns:
+        phrases = {candidate.name.replace("_", " "), *ENGLISH_HEADERS.get(candidate.name, ())}
+        if words and words in phrases:
+            found.append((3, candidate.name, Why("english", (header,))))
+    if found:
+        return found
+    for alias, column_name in aliases.items():
+        if len(alias) >= 2 and not alias.isascii() and alias in norm:
+            found.append((2, column_name, Why("contains", (alias, column_name))))
+    found.sort(key=lambda f: -len(f[2].args[0]))  # the longest alias contained first
+    seen: set[str] = set()
+    return [f for f in found if not (f[1] in seen or seen.add(f[1]))]  # type: ignore[func-returns-value]
+
+
+def _which_sheet(path: Path, grid: Grid, headers: list[str]) -> tuple[str | None, Why, int]:
+    """The sheet a file holds: its name, else the sheet its headers match best."""
+    scores = {
+        name: len({m[0][1] for h in headers if (m := _matches(sheet, h)) and m[0][0] >= 2})
+        for name, sheet in SHEETS.items()
+    }
+    for label in ([grid.worksheet] if grid.worksheet else []) + [stem(path)]:
+        named = sheet_for_name(label) or _sheet_by_prefix(label)
+        if named is not None:
+            return named, Why("sheet_by_name", (label, named)), scores[named]
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    (best, score), (second, runner) = ranked[0], ranked[1]
+    if score < 2:
+        return None, Why("no_sheet", (", ".join(h for h in headers if h)[:120],)), 0
+    if runner == score:
+        return None, Why("two_sheets", (best, second, str(score))), 0
+    return best, Why("sheet_by_headers", (str(score), best)), score
+
+
+def _sheet_by_prefix(label: str) -> str | None:
+    """A file named after a sheet and a suffix: '维修工单明细_2024年5月' is work_orders."""
+    text = normalize_header(label)
+    best: tuple[int, str] | None = None
+    for sheet in SHEETS.values():
+        for name in (sheet.name, sheet.zh, *sheet.file_names):
+            norm = normalize_header(name)
+            if len(norm) >= 2 and text.startswith(norm) and (best is None or len(norm) > best[0]):
+                best = (len(norm), sheet.name)
+    return best[1] if best else None
+
+
+def _header_index(grid: Grid, known: set[str]) -> int:
+    rows = [
+        (line, [grid.text(c) for c in cells]) for line, cells in grid.rows[: 2 * readers.HEADER_SCAN_ROWS]
+    ]
+    words = [(line, [_words(c) if c.isascii() else c for c in cells]) for line, cells in rows]
+    ctx = readers._Ctx(readers.SheetSource("", grid.path), readers.ReadOptions(), known)
+    return readers._detect_header(words, ctx, strict=False)[0]
+
+
+# --------------------------------------------------------------------------- one sheet
+
+
+@dataclass
+class _Rows:
+    """The data rows of a sheet's files below their header: where they are and their cells."""
+
+    where: list[tuple[str, int]]  # (file name, row number)
+    cells: list[list[Any]]
+    page_headers: list[int]  # indexes of rows repeating the header
+
+    def column(self, position: int, skip: set[int]) -> pd.Series:
+        values = [
+            (row[position] if position < len(row) else None)
+            for i, row in enumerate(self.cells)
+            if i not in skip
+        ]
+        return pd.Series(values, dtype=object)
+
+
+def _draft_sheet(
+    sheet: Sheet,
+    found: list[tuple[Grid, int, Why, int]],
+    folder: Path,
+    notes: list[Note],
+    unused: list[tuple[str, Why]],
+) -> SheetDraft:
+    grid0, index0, why_sheet, _ = max(found, key=lambda f: f[3])
+    headers = [grid0.text(c) for c in grid0.rows[index0][1]]
+    norm_headers = [normalize_header(h) for h in headers]
+    same = [f for f in found if [normalize_header(grid0.text(c)) for c in f[0].rows[f[1]][1]] == norm_headers]
+    for grid, _, _, _ in found:
+        if all(grid is not g for g, _, _, _ in same):
+            unused.append((grid.path.name, Why("other_export", (sheet.name, grid0.path.name))))
+    same.sort(key=lambda f: (f[0].path.name, f[0].worksheet or ""))
+    grids = [f[0] for f in same]
+    lines = {f[0].rows[f[1]][0] for f in same}
+    header_row = lines.pop() if len(lines) == 1 else None
+    if header_row is None:
+        notes.append(Note(Why("header_rows_differ", (sheet.name,))))
+    rows = _data_rows(same, norm_headers)
+    for grid in grids:
+        if grid.truncated:
+            notes.append(Note(Why("truncated", (str(MAX_ROWS),)), grid.path.name))
+    draft = SheetDraft(
+        sheet,
+        grids,
+        _file_spec(grids, folder),
+        header_row if header_row != 1 else None,
+        why_sheet,
+        [],
+    )
+    skip = set(rows.page_headers)
+    columns = [
+        _profile(h, i, rows.column(i, skip), excel=grids[0].file_format == "xlsx")
+        for i, h in enumerate(headers)
+        if h
+    ]
+    draft.columns = columns
+    _choose_targets(sheet, columns, notes)
+    _date_order(draft, rows, skip)
+    _combine(draft, notes)
+    _values(draft, rows, skip)
+    _skip_rows(draft, rows, headers)
+    _lines(draft, rows, notes)
+    mapped = {c.target for c in columns if c.target} | set(draft.combine)
+    draft.absent = [c.name for c in sheet.columns if c.required and c.name not in mapped]
+    return draft
+
+
+def _file_spec(grids: list[Grid], folder: Path) -> str | list[str]:
+    names = sorted({g.path.name for g in grids})
+    if len(names) == 1:
+        return names[0]
+    prefix = _common(names)
+    tail = _common([n[::-1] for n in names])[::-1]
+    if prefix and tail and len(prefix) + len(tail) < min(len(n) for n in names):
+        pattern = f"{prefix}*{tail}"
+        matching = sorted(p.name for p in folder.glob(pattern) if p.is_file())
+        if matching == names:
+            return pattern
+    return names
+
+
+def _common(names: list[str]) -> str:
+    first, last = min(names), max(names)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]
+
+
+def _data_rows(found: list[tuple[Grid, int, Why, int]], norm_headers: list[str]) -> _Rows:
+    """Rows below the header, total rows left out (the readers skip them: 合计, Total)."""
+    rows = _Rows([], [], [])
+    named = [i for i, h in enumerate(norm_headers) if h]
+    markers = readers._Markers.build(readers.ReadOptions().total_markers)
+    for grid, index, _, _ in found:
+        for line, cells in grid.rows[index + 1 :]:
+            first = next((c for c in cells if not readers._is_blank_cell(c)), None)
+            if any(markers.cell(c) for c in [*cells[:3], first]):
+                continue
+            texts = [normalize_header(grid.text(c)) for c in cells]
+            same = sum(1 for i in named if i < len(texts) and texts[i] == norm_headers[i])
+            if 2 * same > len(named):
+                rows.page_headers.append(len(rows.cells))
+            rows.where.append((grid.path.name, line))
+            rows.cells.append(cells)
+    return rows
+
+
+def _nonblank(series: pd.Series) -> pd.Series:
+    texts = series.map(lambda v: readers._cell_text(v).strip())
+    return series[texts != ""]
+
+
+def _profile(header: str, position: int, series: pd.Series, *, excel: bool) -> SourceColumn:
+    """What a column's values look like: dates, times, numbers, yes/no, codes or text."""
+    values = _nonblank(series)
+    samples = list(dict.fromkeys(readers._cell_text(v).strip() for v in values))
+    column = SourceColumn(header, position, "empty", samples[:3])
+    if values.empty:
+        return column
+    date_kind = _date_kind(values, excel)
+    if date_kind:
+        column.kind = date_kind
+        return column
+    for kind, ctype in (("number", "number"), ("bool", "bool")):
+        if _parses(values, ctype, excel=excel):
+            column.kind = kind
+            return column
+    column.kind = "codes" if len(samples) <= MAX_CODES and len(samples) < len(values) else "text"
+    return column
+
+
+def _parses(values: pd.Series, ctype: Any, *, excel: bool, **kw: Any) -> bool:
+    parsed = parse_column(values.reset_index(drop=True), ctype, excel=excel, **kw)
+    return not parsed.bad.any()
+
+
+def _date_kind(values: pd.Series, excel: bool) -> str | None:
+    """ "datetime", "date" or "time" when every value reads so (in some date order), else None."""
+    values = values.reset_index(drop=True)
+    texts = values[values.map(lambda v: isinstance(v, str))]
+    if len(texts) == len(values) and all(_TIME_OF_DAY.fullmatch(" " + t.strip()) for t in texts):
+        return "time"
+    for order in (None, "dmy", "mdy"):
+        parsed = parse_column(values, "datetime", excel=excel, date_order=order)
+        if not parsed.bad.any():
+            stamps = parsed.values.dropna()
+            has_time = bool((stamps != stamps.dt.normalize()).any())
+            return "datetime" if has_time else "date"
+        if parsed.problems and all(p.reason == REASON_TIME_ONLY for p in parsed.problems):
+            return "time"
+    return None
+
+
+_FITS = {
+    "datetime": {"datetime", "date"},
+    "date": {"datetime", "date"},
+    "number": {"number"},
+    "bool": {"bool", "codes"},
+    "enum": {"codes", "bool", "number"},
+    "text": {"text", "codes", "number", "bool", "datetime", "date"},
+}
+
+
+def _choose_targets(sheet: Sheet, columns: list[SourceColumn], notes: list[Note]) -> None:
+    """Each source column's canonical column: the strongest name match whose type fits."""
+    candidates = []
+    for column in columns:
+        for strength, target, why in _matches(sheet, column.header):
+            contract_column = sheet.column(target)
+            assert contract_column is not None
+            fits = column.kind in _FITS[contract_column.type] or column.kind == "empty"
+            if contract_column.type in ("datetime", "date") and column.kind == "time":
+                fits = True  # half of a date + time pair (`combine`)
+            if fits:
+                candidates.append((strength, -column.position, column, target, why))
+            else:
+                reason = Why("type_mismatch", (column.header, target, column.kind, ", ".join(column.samples)))
+                notes.append(Note(reason, sheet=sheet.name))
+    taken: dict[str, SourceColumn] = {}
+    for _, _, column, target, why in sorted(candidates, key=lambda c: (-c[0], -c[1])):
+        if column.target is not None or target in taken:
+            if column.target is None and target in taken and taken[target].kind != "time":
+                column.also.append(target)
+            continue
+        column.target, column.why = target, why
+        taken[target] = column
+    for column in columns:
+        if column.target is None and column.also:
+            reason = Why("also_matches", (column.header, column.also[0], taken[column.also[0]].header))
+            notes.append(Note(reason, sheet=sheet.name))
+
+
+def _year_last(values: pd.Series) -> list[tuple[int, int, str]]:
+    out = []
+    for value in values:
+        if isinstance(value, str) and (m := _YEAR_LAST.match(value)):
+            out.append((int(m.group(1)), int(m.group(2)), value.strip()))
+    return out
+
+
+def _date_order(draft: SheetDraft, rows: _Rows, skip: set[int]) -> None:
+    """date_order when the dates are written 03/05/2024: the order the values prove, else TODO."""
+    found: list[tuple[int, int, str]] = []
+    for column in draft.columns:
+        if column.target and column.kind in ("date", "datetime"):
+            found += _year_last(rows.column(column.position, skip))
+    if not found:
+        return
+    day_first = next((v for a, b, v in found if a > 12 and b <= 12), None)
+    month_first = next((v for a, b, v in found if b > 12 and a <= 12), None)
+    if day_first and not month_first:
+        draft.date_order, draft.why_date_order = "dmy", Why("dmy", (day_first,))
+    elif month_first and not day_first:
+        draft.date_order, draft.why_date_order = "mdy", Why("mdy", (month_first,))
+    else:
+        example = found[0][2]
+        draft.date_order, draft.why_date_order = "TODO", Why("date_order_todo", (example,))
+
+
+def _combine(draft: SheetDraft, notes: list[Note]) -> None:
+    """A time-of-day column next to a date column of the same canonical column: `combine`."""
+    for time_column in [c for c in draft.columns if c.kind == "time"]:
+        target = time_column.target or next(iter(time_column.also), None)
+        date_column = _date_partner(draft.columns, time_column, target)
+        if date_column is None or date_column.target is None:
+            if time_column.target:
+                notes.append(
+                    Note(Why("time_alone", (time_column.header, time_column.target)), sheet=draft.sheet.name)
+                )
+                time_column.target = None
+            continue
+        target = date_column.target
+        draft.combine[target] = (date_column.header, time_column.header)
+        date_column.why = Why("combine_date", (date_column.header, time_column.header, target))
+        time_column.target, time_column.why = None, None
+        date_column.target = None
+        date_column.also = [target]
+        time_column.also = [target]
+
+
+def _date_partner(
+    columns: list[SourceColumn], time_column: SourceColumn, target: str | None
+) -> SourceColumn | None:
+    dates = [c for c in columns if c.kind == "date" and c.target]
+    if target:
+        for column in dates:
+            if column.target == target:
+                return column
+    stem_words = set(_words(time_column.header).split()) - {"time", "hour", "hours"}
+    for column in dates:
+        words = set(_words(column.header).split()) - {"date", "day"}
+        if stem_words and words == stem_words:
+            return column
+    return next((c for c in dates if c.position == time_column.position - 1), None)
+
+
+def _values(draft: SheetDraft, rows: _Rows, skip: set[int]) -> None:
+    """Codes of enum (and yes/no) columns the contract does not spell: a guess or a TODO."""
+    for column in draft.columns:
+        target = draft.sheet.column(column.target) if column.target else None
+        if target is None or target.type not in ("enum", "bool"):
+            continue
+        series = _nonblank(rows.column(column.position, skip))
+        texts = series.map(lambda v: readers._cell_text(v).strip())
+        counts = Counter(texts)
+        guesses = []
+        for code, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            one = pd.Series([code], dtype=object)
+            if target.type == "enum" and _parses(one, "enum", excel=False, enum_values=target.values):
+                continue
+            if target.type == "bool" and _parses(one, "bool", excel=False):
+                continue
+            guesses.append(_guess(target, code, count))
+        if guesses:
+            draft.values[target.name] = guesses
+
+
+def _guess(column: Column, code: str, count: int) -> CodeGuess:
+    """A code's canonical value when only one value starts with it (W -> warranty), else TODO."""
+    folded = normalize_header(code)
+    if column.type == "bool":
+        return CodeGuess(code, count, None, Why("code_todo_bool", (code,)))
+    hits = [
+        value
+        for value, spellings in column.values.items()
+        if value.startswith(folded)
+        or any(
+            normalize_header(s).startswith(folded) or folded.startswith(normalize_header(s))
+            for s in spellings
+        )
+    ]
+    if len(hits) == 1:
+        return CodeGuess(code, count, hits[0], Why("code_guess", (code, hits[0])))
+    return CodeGuess(code, count, None, Why("code_todo", (code, column.name)))
+
+
+def _quoted(text: str) -> str | None:
+    if "'" not in text and "\\" not in text:
+        return f"'{text}'"
+    if '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return None
+
+
+def _skip_rows(draft: SheetDraft, rows: _Rows, headers: list[str]) -> None:
+    """Repeated header rows and rows without a key: conditions on the raw text."""
+    key = _key_column(draft)
+    if key is None:
+        return
+    name, column = key
+    if rows.page_headers:
+        literal = _quoted(headers[column.position])
+        if literal is not None:
+            file, line = rows.where[rows.page_headers[0]]
+            draft.skip_rows.append(
+                SkipRule(
+                    f"{name} == {literal}", len(rows.page_headers), Why("page_headers", (file, str(line)))
+                )
+            )
+    skip = set(rows.page_headers)
+    blank = [
+        i
+        for i, cells in enumerate(rows.cells)
+        if i not in skip
+        and (column.position >= len(cells) or readers._cell_text(cells[column.position]).strip() == "")
+    ]
+    if blank:
+        file, line = rows.where[blank[0]]
+        first = next(
+            (readers._cell_text(c).strip() for c in rows.cells[blank[0]] if readers._cell_text(c).strip()), ""
+        )
+        draft.skip_rows.append(
+            SkipRule(f"{name} is null", len(blank), Why("blank_key", (file, str(line), first[:40])))
+        )
+
+
+def _key_column(draft: SheetDraft) -> tuple[str, SourceColumn] | None:
+    wanted = draft.sheet.key or next((c.name for c in draft.sheet.columns if c.required), None)
+    for column in draft.columns:
+        if column.target is not None and column.target == wanted:
+            return column.target, column
+    return None
+
+
+def _lines(draft: SheetDraft, rows: _Rows, notes: list[Note]) -> None:
+    """Keys on several rows whose amounts differ: a line-level export (`lines`)."""
+    key = draft.sheet.key
+    found = _key_column(draft)
+    if key is None or found is None or found[0] != key:
+        return
+    _, key_column = found
+    skip = set(rows.page_headers)
+    keep = [
+        i
+        for i, cells in enumerate(rows.cells)
+        if i not in skip
+        and key_column.position < len(cells)
+        and readers._cell_text(cells[key_column.position]).strip()
+    ]
+    keys = pd.Series([readers._cell_text(rows.cells[i][key_column.position]).strip() for i in keep])
+    repeated = keys.duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return
+    numbers = [c for c in draft.columns if c.target and _contract_type(draft, c.target) == "number"]
+    differing: list[str] = []
+    example: tuple[str, int, int] | None = None
+    frame = pd.DataFrame({"key": keys})
+    for column in numbers:
+        name = str(column.target)
+        raw = pd.Series([_cell(rows.cells[i], column.position) for i in keep], dtype=object)
+        frame[name] = parse_column(raw, "number").values.to_numpy()
+        spread = frame.groupby("key")[name].nunique(dropna=False)
+        if (spread > 1).any():
+            differing.append(name)
+            if example is None:
+                first_key = spread[spread > 1].index[0]
+                where = np.flatnonzero((keys == first_key).to_numpy())[:2]
+                example = (first_key, keep[where[0]], keep[where[1]])
+    count = int(keys[repeated].nunique())
+    if not differing or example is None:
+        notes.append(Note(Why("identical_duplicates", (str(count), key)), sheet=draft.sheet.name))
+        return
+    draft.lines = (key, [str(c.target) for c in numbers])
+    (f1, l1), (f2, l2) = rows.where[example[1]], rows.where[example[2]]
+    draft.why_lines = Why("lines", (str(count), key, example[0], f1, f"{l1}, {l2}" if f1 == f2 else str(l1)))
+    for column in draft.columns:
+        if not column.target or column.target in differing or column in numbers:
+            continue
+        texts = pd.Series([readers._cell_text(_cell(rows.cells[i], column.position)).strip() for i in keep])
+        varying = pd.DataFrame({"key": keys, "v": texts}).groupby("key")["v"].nunique()
+        if (varying > 1).any():
+            reason = Why("lines_disagree", (column.header, str(int((varying > 1).sum())), key))
+            notes.append(Note(reason, sheet=draft.sheet.name))
+
+
+def _cell(cells: Sequence[Any], position: int) -> Any:
+    return cells[position] if position < len(cells) else None
+
+
+def _contract_type(draft: SheetDraft, name: str) -> str | None:
+    column = draft.sheet.column(name)
+    return column.type if column else None

@@ -1,0 +1,119 @@
+"""The cells of an export as they are, row by row, for drafting its mapping.
+
+Drafting looks at a file before anyone knows which row is the header or what the
+columns mean, so it reads every row as cells, with the line (CSV) or row (Excel)
+number the user sees. Decoding (UTF-8, GB18030, UTF-16), the delimiter choice, the
+workbook safety checks and how files are opened are the readers' own (`readers`,
+`paths`): nothing here decides them a second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..loaders import paths, readers
+from ..loaders.names import normalize_header
+
+#: rows read per file: enough to see every code, duplicate and page header of a month
+MAX_ROWS = 200_000
+_SCAN = 2 * readers.HEADER_SCAN_ROWS
+
+
+@dataclass
+class Grid:
+    """One file (or worksheet): its non-blank rows as (row number, cells)."""
+
+    path: Path
+    worksheet: str | None
+    file_format: str  # "csv" or "xlsx"
+    encoding: str | None
+    delimiter: str | None
+    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+    truncated: bool = False  # more than MAX_ROWS rows: the draft saw the first ones
+    date1904: bool = False
+
+    def text(self, value: Any) -> str:
+        """A cell as the user reads it ("" for empty)."""
+        return readers._cell_text(value).strip()
+
+
+def read_grids(path: Path, expected: Collection[str]) -> list[Grid]:
+    """Every sheet-like table of a file: a CSV is one, a workbook one per worksheet.
+
+    expected: normalised header names that help choose the delimiter.
+    Raises `InputError` when the file cannot be read as the readers would read it.
+    """
+    ext = readers._suffix(path)
+    if ext in readers.OLD_EXCEL_EXTENSIONS:
+        readers._raise_wrong_format(path, None, readers._sniff(path), "xls")
+    kind = readers._sniff(path)
+    if kind == "empty":
+        raise InputError("the file is empty", file=str(path), hint="export the sheet again")
+    if kind == "zip":
+        return _workbook(path, expected)
+    if kind in ("ole2", "html", "xml2003"):
+        readers._raise_wrong_format(path, None, kind, ext.lstrip(".") or "csv")
+    return [_csv(path, expected)]
+
+
+def _ctx(path: Path, expected: Collection[str], worksheet: str | None = None) -> Any:
+    source = readers.SheetSource("", path, worksheet)
+    return readers._Ctx(source, readers.ReadOptions(), {normalize_header(e) for e in expected} - {""})
+
+
+def _csv(path: Path, expected: Collection[str]) -> Grid:
+    ctx = _ctx(path, expected)
+    try:
+        raw = paths.read_data(path)
+    except OSError as err:
+        raise InputError(f"cannot read the file: {err.strerror or err}", file=str(path)) from err
+    text = readers._decode(raw, ctx)
+    if not text.verified:
+        try:
+            text.buf.decode("utf-8")
+        except UnicodeDecodeError:
+            text = readers._decode_8bit(raw, ctx, after_arrow=True)
+    delimiter, _ = readers._choose_delimiter(text.buf, ctx, _SCAN, 0, text)
+    records, at_end = readers._head_records(text.buf, delimiter, MAX_ROWS)
+    rows: list[tuple[int, list[Any]]] = [
+        (r.line, r.cells) for r in records if any(c.strip() for c in r.cells)
+    ]
+    return Grid(path, None, "csv", text.encoding, delimiter, rows, truncated=not at_end)
+
+
+def _workbook(path: Path, expected: Collection[str]) -> list[Grid]:
+    try:
+        info = readers._inspect_workbook(path, None)
+        grids = []
+        for worksheet in info.sheets:
+            ctx = _ctx(path, expected, worksheet.name)
+            scan = readers._scan_members(path, info, worksheet, ctx)
+            cells = readers._read_grid(path, worksheet.name, ctx)
+            if scan.formulas or scan.errors:
+                readers._patch_grid(cells, path, worksheet, scan)
+            rows = [
+                (number, list(row))
+                for number, row in enumerate(cells[:MAX_ROWS], 1)
+                if any(not readers._is_blank_cell(v) for v in row)
+            ]
+            grids.append(
+                Grid(
+                    path,
+                    worksheet.name,
+                    "xlsx",
+                    None,
+                    None,
+                    rows,
+                    truncated=len(cells) > MAX_ROWS,
+                    date1904=info.date1904,
+                )
+            )
+        return grids
+    except readers._DAMAGED_ZIP as err:
+        raise InputError(
+            f"damaged workbook: {err}", file=str(path), hint="open it in Excel and save it again as .xlsx"
+        ) from err
