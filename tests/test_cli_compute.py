@@ -47,12 +47,14 @@ def test_json_kpi_shape_and_statuses() -> None:
     assert isinstance(kpis["appointment_rate"]["numerator"], int)
 
 
-def test_empty_month_is_all_no_data() -> None:
+def test_empty_month_is_all_no_data_exit_3_saying_which_dates_the_data_holds() -> None:
     code, out, _ = run("compute", "--data", STORE, "--month", "2023-01", "--format", "json")
-    assert code == 0
-    kpis = json.loads(out)["kpis"]
+    assert code == 3  # a month without a row anywhere is a wrong month or an old export
+    payload = json.loads(out)
+    kpis = payload["kpis"]
     assert {k["status"] for k in kpis} == {"no_data"}
     assert all(k["value"] is None for k in kpis)
+    assert {i["code"] for i in payload["data_issues"] if i["severity"] == "error"} == {"no_rows_in_period"}
 
 
 def test_missing_sheet_leaves_its_kpis_no_data(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -117,8 +119,9 @@ def test_a_folder_without_any_sheet_is_an_input_error(tmp_path) -> None:  # type
 def test_an_empty_file_leaves_its_kpis_no_data_without_an_error(tmp_path, content: bytes) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "work_orders.csv").write_bytes(content)
     code, out, _ = run("compute", "--data", str(tmp_path), "--month", "2024-05", "--format", "json")
-    assert code == 0
+    assert code == 3  # the only sheet has no row in the month: nothing at all was computed
     payload = json.loads(out)
     work_order_kpis = [k for k in payload["kpis"] if k["sheet"] == "work_orders"]
     assert {k["status"] for k in work_order_kpis} == {"no_data"}
-    assert [i["code"] for i in payload["data_issues"]] == ["empty_file"]
+    assert [i["code"] for i in payload["data_issues"]] == ["empty_file", "no_rows_in_period"]
+    assert "holds no readable date" in payload["data_issues"][1]["reason"]

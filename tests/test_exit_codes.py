@@ -1,8 +1,9 @@
 """Exit codes for batch jobs, one test per documented code, through the CLI.
 
 0 computed · 1 a KPI missed its target (only with --fail-on-miss) · 2 usage or
-definitions error · 3 input data could not (all) be read. Results go to stdout
-(JSON stays parseable in every computed case), diagnostics to stderr.
+definitions error · 3 input data could not (all) be read · 4 a bug · 5 the output could
+not be written · 141 the reader of a pipe went away (docs/exit-codes.md). Results go to
+stdout (JSON stays parseable in every computed case), diagnostics to stderr.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ from conftest import CONFORMANCE, REPO
 from hostile import workbooks
 from sdkpi import safety
 from sdkpi.cli import app
-from sdkpi.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_MISSED, EXIT_OK, EXIT_USAGE
+from sdkpi.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_MISSED,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_USAGE,
+)
 
 STORE = CONFORMANCE / "store-a"
 MAY = ["--month", "2024-05"]
@@ -49,11 +58,13 @@ def store_copy(tmp_path: Path) -> Path:
     return folder
 
 
-def test_the_readme_documents_these_codes() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    table = readme.split("### Exit codes", 1)[1].split("\n#", 1)[0]
-    codes = {int(c) for c in re.findall(r"^\| (\d) \|", table, re.MULTILINE)}
-    assert codes == {EXIT_OK, EXIT_MISSED, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL} == {0, 1, 2, 3, 4}
+def test_docs_exit_codes_is_the_table_of_these_codes() -> None:
+    """docs/exit-codes.md is the one table (the README links it); it lists every code there is."""
+    table = (REPO / "docs" / "exit-codes.md").read_text(encoding="utf-8")
+    codes = {int(c) for c in re.findall(r"^\| (\d+) \|", table, re.MULTILINE)}
+    defined = {EXIT_OK, EXIT_MISSED, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL, EXIT_OUTPUT, EXIT_BROKEN_PIPE}
+    assert codes == defined == {0, 1, 2, 3, 4, 5, 141}
+    assert "docs/exit-codes.md" in (REPO / "README.md").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- 0
@@ -287,7 +298,7 @@ def test_4_stdout_on_a_full_disk(tmp_path: Path) -> None:
             timeout=120,
             cwd=tmp_path,
         )
-    assert done.returncode == EXIT_INTERNAL
+    assert done.returncode == EXIT_OUTPUT
     assert "No space left on device" in done.stderr and "Traceback" not in done.stderr
 
 

@@ -18,6 +18,7 @@ from .results import CheckResult, ComputeResult, KpiResult, Period
 if TYPE_CHECKING:
     from .dataset import Dataset, SheetData
     from .definitions import Definitions
+    from .issues import DataIssue
     from .loaders.group import Progress
 
 # pandas, pydantic and the engine are imported where they are needed, not here: a re-run
@@ -26,24 +27,62 @@ if TYPE_CHECKING:
 MAPPING_FILE_NAME = "sdkpi-mapping.yaml"
 
 
-def parse_period(month: str | None = None, start: str | None = None, end: str | None = None) -> Period:
-    """`--month YYYY-MM`, or `--from` / `--to` dates (both inclusive)."""
+#: The dates a period may span: DMS exports hold nothing older, and pandas' timestamps end
+#: in 2262 (a trend's months before, a KPI's settling days after stay inside them).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+#: Month words for scheduled runs (cron, Windows Task Scheduler): months back from today's.
+MONTH_WORDS = {"last": 1, "this": 0}
+
+
+def month_named(month: str, today: date | None = None) -> str:
+    """`last` (the previous calendar month, by the machine's local date) and `this` as
+    YYYY-MM; any other text as it is (`parse_period` checks it)."""
+    back = MONTH_WORDS.get(month.strip().lower())
+    if back is None:
+        return month
+    day = today or date.today()
+    index = day.year * 12 + day.month - 1 - back
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def parse_period(
+    month: str | None = None, start: str | None = None, end: str | None = None, *, today: date | None = None
+) -> Period:
+    """`--month YYYY-MM` (or `last`, `this`: see `month_named`), or `--from` / `--to` dates
+    (both inclusive), between 1900-01-01 and 2199-12-31."""
     if month and (start or end):
         raise UsageError("give either --month or --from/--to, not both")
     if month:
+        month = month_named(month, today)
         try:
             year, number = month.split("-")
             if len(year) != 4 or not 1 <= int(number) <= 12:
                 raise ValueError
-            return Period.month(f"{int(year)}-{int(number)}")
+            first = date(int(year), int(number), 1)
         except ValueError:
-            raise UsageError(f"--month must look like 2024-05, not {month!r}") from None
+            raise UsageError(f"--month must look like 2024-05 (or be last or this), not {month!r}") from None
+        _within(first, "--month", month)
+        return Period.month(f"{first.year}-{first.month}")
     if start and end:
         first, last = _date(start, "--from"), _date(end, "--to")
+        _within(first, "--from", start)
+        _within(last, "--to", end)
         if last < first:
             raise UsageError(f"--to {end} is before --from {start}")
         return Period(first, last + timedelta(days=1))
+    if start or end:
+        given, missing = ("--from", "--to") if start else ("--to", "--from")
+        raise UsageError(f"{given} needs {missing} too: --from 2024-05-01 --to 2024-05-31")
     raise UsageError("say which period: --month 2024-05, or --from 2024-05-01 --to 2024-05-31")
+
+
+def _within(day: date, option: str, text: str) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise UsageError(
+            f"{option} {text} is outside the dates sdkpi reads "
+            f"({FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()})"
+        )
 
 
 def _date(text: str, option: str) -> date:
@@ -257,6 +296,7 @@ def compute(
             on_sheet=evaluate if store is None else None,
         )
         result = Engine(defs, dataset).compute(period, kpis, today, done=done)
+        result.data_issues.extend(no_rows_issues(dataset, defs, period, result.kpis))
     finally:
         from .cache import wait_for_writes
         from .loaders import typed_read
@@ -272,6 +312,74 @@ def compute(
 
         result_cache.put(*stored, result)
     return result
+
+
+NO_ROWS = "no_rows_in_period"
+
+
+def no_rows_issues(
+    dataset: Dataset, definitions: Definitions, period: Period, results: list[KpiResult]
+) -> list[DataIssue]:
+    """A data issue per sheet that holds no row dated in the period, saying which dates it does
+    hold: an error when no sheet has any (24 x "no data" is then a wrong month or an old
+    export, not a quiet month: exit 3), a warning when only some sheets have none.
+
+    Looked at only for a sheet whose KPIs all have an empty denominator (no cost otherwise);
+    the dates are those of the sheet's period columns (`opened_at` ...), as the engine reads them.
+    """
+    import numpy as np
+
+    from .issues import DataIssue
+
+    empty_kpis: dict[str, list[KpiResult]] = {}
+    busy = set()
+    for kpi in results:
+        sheet = definitions.compiled[kpi.id].definition.sheet if kpi.id in definitions.compiled else None
+        if sheet is None or sheet not in dataset.sheets:
+            continue
+        if kpi.denominator:
+            busy.add(sheet)
+        else:
+            empty_kpis.setdefault(sheet, []).append(kpi)
+    start, end = np.datetime64(period.start, "ns"), np.datetime64(period.end, "ns")
+    found: list[tuple[str, list[str], str | None]] = []  # sheet, period columns, dates it holds
+    for sheet, kpis in empty_kpis.items():
+        if sheet in busy:
+            continue
+        data = dataset.sheets[sheet]
+        columns = sorted(
+            {definitions.compiled[k.id].definition.period for k in kpis} & set(data.frame.columns)
+        )
+        dated = [data.frame[c].to_numpy(dtype="datetime64[ns]") for c in columns]
+        if any(((values >= start) & (values < end)).any() for values in dated):
+            continue  # rows in the period, filtered out by the KPIs' own conditions
+        known = [values[~np.isnat(values)] for values in dated]
+        known = [values for values in known if len(values)]
+        held = None
+        if known:
+            first = min(values.min() for values in known).astype("datetime64[D]")
+            last = max(values.max() for values in known).astype("datetime64[D]")
+            held = f"{first}..{last}"
+        found.append((sheet, columns, held))
+    loaded = {definitions.compiled[k.id].definition.sheet for k in results if k.id in definitions.compiled}
+    everywhere = {sheet for sheet, _, _ in found} == (loaded & set(dataset.sheets)) and bool(found)
+    issues = []
+    for sheet, columns, held in found:
+        data = dataset.sheets[sheet]
+        holds = f"its dates run from {held.replace('..', ' to ')}" if held else "it holds no readable date"
+        issues.append(
+            DataIssue(
+                severity="error" if everywhere else "warning",
+                code=NO_ROWS,
+                reason=f"{sheet}: no row dated in {period.label} ({', '.join(columns) or 'no date column'}); "
+                f"{holds}",
+                sheet=sheet,
+                file=data.file,
+                column=", ".join(columns) or None,
+                value=held,
+            )
+        )
+    return issues
 
 
 def _read_early(data: str | Path, mapping: str | Path | None, *, cache: bool) -> None:

@@ -7,6 +7,9 @@ untouched; the temporary file is removed on any exception. A process killed
 outright (SIGKILL, power loss) cannot clean up: its temporary file carries its
 process id (`.report.xlsx.<pid>.<random>.tmp`) and the next write beside it
 removes the leftovers of writers that are no longer running.
+
+A target that cannot be replaced (on Windows: open in Excel) raises `FileInUse`: the
+temporary file is removed and the old file stays as it was.
 """
 
 from __future__ import annotations
@@ -19,6 +22,11 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
+
+
+class FileInUse(PermissionError):
+    """The target could not be replaced: open in another program (Excel locks the workbooks it
+    shows, on Windows) or read-only. The old file is intact; closing it and running again helps."""
 
 
 @contextlib.contextmanager
@@ -35,7 +43,10 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.chmod(tmp, _final_mode(target))
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except PermissionError as err:
+            raise FileInUse(err.errno, err.strerror, str(target)) from err
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

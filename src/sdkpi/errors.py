@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+# The documented exit codes (docs/exit-codes.md is the table a user reads; tests hold the two
+# together). 1 means only "a KPI missed": every other failure has its own code.
 EXIT_OK = 0
 EXIT_MISSED = 1  # computed, a KPI missed its target (only with --fail-on-miss)
 EXIT_USAGE = 2  # bad command line, config or definitions file
-EXIT_INPUT = 3  # input data could not be read
-EXIT_INTERNAL = 4  # a bug, or the output could not be written (never 1, which means "missed")
+EXIT_INPUT = 3  # input data could not (all) be read, or holds no row for the period
+EXIT_INTERNAL = 4  # a bug in sdkpi
+EXIT_OUTPUT = 5  # the output could not be written: disk full, file locked, stdout closed
+EXIT_BROKEN_PIPE = 141  # the reader of stdout went away (`| head`): 128 + SIGPIPE, as a shell says
 
 
 class SdkpiError(Exception):
@@ -116,3 +120,10 @@ class UsageError(SdkpiError):
 
     exit_code = EXIT_USAGE
     kind = "usage_error"
+
+
+class OutputError(SdkpiError):
+    """The output could not be written: a report file, standard output (full disk, closed)."""
+
+    exit_code = EXIT_OUTPUT
+    kind = "output_error"

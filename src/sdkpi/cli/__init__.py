@@ -3,7 +3,9 @@
 Each command parses its options, calls one library function, hands the result to
 a renderer and turns a library error into a message and an exit code:
 0 computed · 1 a KPI missed its target (only with --fail-on-miss) ·
-2 usage, config or definitions error · 3 input data could not (all) be read.
+2 usage, config or definitions error · 3 input data could not (all) be read ·
+4 a bug · 5 the output could not be written · 141 the reader of a pipe went away
+(docs/exit-codes.md).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from .check import check_command
 from .compute import compute_command
 from .diff import diff_command
 from .explain import explain_command
+from .map import map_command
 from .report import report_command
 from .trend import trend_command
 
@@ -51,6 +54,7 @@ app.command("trend")(trend_command)
 app.command("diff")(diff_command)
 app.command("report")(report_command)
 app.command("check")(check_command)
+app.command("map")(map_command)
 
 
 def main() -> None:
@@ -62,9 +66,10 @@ def main() -> None:
     # at its default pace, walks every object made while importing pandas many times over.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     gc.set_threshold(20_000, 20, 20)
-    from ..safety import exit_cleanly_on_sigterm, exit_now, run_cli
+    from ..safety import exit_cleanly_on_sigterm, exit_now, prepare_streams, run_cli
 
     exit_cleanly_on_sigterm()  # `kill PID` unwinds: atomic writes remove their temp file
+    prepare_streams()  # closed stdout/stderr, a full disk, a GBK console: documented exits
     try:
         run_cli(app)  # a crash exits 4, never 1 ("missed")
     except SystemExit as stop:

@@ -3,24 +3,28 @@ on a terminal, issue summaries on stderr and the documented exit codes."""
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..config import load_config, pick
+from ..config import Config, StoreIdentity, load_config, pick
 from ..errors import EXIT_INPUT, EXIT_MISSED, EXIT_OK, SdkpiError
 from .common import Lang, fail
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from ..definitions import Definitions
     from ..issues import DataIssue
+    from ..results import Period
 
 ConfigOpt = Annotated[
     Path | None,
@@ -50,6 +54,34 @@ class Settings:
     lang: str
     currency: str
     fail_on_miss: bool
+    identity: StoreIdentity | None = None  # the config's [store] table: a report's cover
+    stores: dict[str, StoreIdentity] = field(default_factory=dict)  # its [stores.<folder>] tables
+    config: Path | None = None  # the --config file given
+    kpi_config: Config | None = None  # the config, for its [settings], [targets] and currency
+
+    @cached_property
+    def definitions(self) -> Path | Definitions | None:
+        """What to compute with: the definitions file (`defs`), adapted to the store when its
+        config sets KPI settings, targets or a currency (`Definitions.for_store`)."""
+        if self.kpi_config is None or not self.kpi_config.changes_kpis:
+            return self.defs
+        from ..definitions import load_definitions
+
+        return load_definitions(self.defs).for_store(self.kpi_config, self.store)
+
+    def options(self, *, lang: bool = True) -> list[str]:
+        """The options that say where this run read from, for a command printed as a hint:
+        copied as printed, the hint reads the same data with the same files."""
+        given = [
+            ("--data", self.data),
+            ("--mapping", self.mapping),
+            ("--defs", self.defs),
+            ("--store", self.store),
+            ("--config", self.config),
+        ]
+        if lang and self.lang != "en":
+            given.append(("--lang", self.lang))
+        return [part for option, value in given if value is not None for part in (option, str(value))]
 
 
 def resolve(
@@ -78,7 +110,32 @@ def resolve(
         lang=lang.value if lang else cfg.lang or "en",
         currency=cfg.currency or "¥",
         fail_on_miss=pick(fail_on_miss, cfg.fail_on_miss, False),
+        config=config,
+        identity=cfg.identity,
+        stores=cfg.stores,
+        kpi_config=cfg,
     )
+
+
+def hint_command(command: str, run: Settings, period: Period | None = None, *, lang: bool = True) -> str:
+    """`sdkpi COMMAND` with the options this run used (and its period), shell-quoted."""
+    return f"sdkpi {command} {again(run, period, lang=lang)}"
+
+
+def again(run: Settings, period: Period | None = None, *, lang: bool = True) -> str:
+    """The options of this run (--data, files, language, period), shell-quoted: what a hint
+    printed after the run needs so that, copied as printed, it reads the same data."""
+    words = run.options(lang=lang) + (period_options(period) if period is not None else [])
+    return " ".join(shlex.quote(word) for word in words)
+
+
+def period_options(period: Period) -> list[str]:
+    """--month YYYY-MM for a calendar month, else --from/--to (the last day inclusive)."""
+    from datetime import timedelta
+
+    if "." not in period.label:
+        return ["--month", period.label]
+    return ["--from", period.start.isoformat(), "--to", (period.end - timedelta(days=1)).isoformat()]
 
 
 @contextmanager
@@ -117,18 +174,64 @@ def terminal(piped_width: int = 120) -> Console:
     return TerminalConsole(width=None if sys.stdout.isatty() else piped_width)
 
 
-def summarize_issues(issues: list[DataIssue], quiet: bool) -> None:
-    """One line on stderr: how many data issues, of which kind, and how to see them."""
+SUMMARY_WORDS: dict[str, dict[str, Any]] = {
+    "en": {
+        "issues": "sdkpi: data issues: {parts}",
+        "error": ("error", "errors"),
+        "warning": ("warning", "warnings"),
+        "info": ("note", "notes"),
+        "see": "; run `{command}` for the list",
+    },
+    "zh": {
+        "issues": "sdkpi: 数据问题：{parts}",
+        "error": ("个错误", "个错误"),
+        "warning": ("个警告", "个警告"),
+        "info": ("条提示", "条提示"),
+        "see": ";运行 `{command}` 查看明细",
+    },
+}
+#: The data issue that says a sheet has no row in the period, and which dates it does cover:
+#: printed in full on stderr, not only counted (`api.no_rows_issues`).
+NO_ROWS = "no_rows_in_period"
+
+
+def summarize_issues(issues: list[DataIssue], quiet: bool, run: Settings | None = None) -> None:
+    """One line on stderr: how many data issues, of which kind, and the command that lists them
+    (with this run's --data and files); a period without rows is said in full, per sheet."""
     if quiet or not issues:
         return
+    from ..safety import visible
+
+    lang = run.lang if run is not None and run.lang in SUMMARY_WORDS else "en"
+    words = SUMMARY_WORDS[lang]
+    for issue in issues:
+        if issue.code == NO_ROWS:
+            print(visible(no_rows_line(issue, lang)), file=sys.stderr)
     by_severity = Counter(i.severity for i in issues)
     by_code = Counter(i.code for i in issues if i.severity != "info")
-    parts = [f"{n} {s}{'s' if n != 1 else ''}" for s in ("error", "warning", "info") if (n := by_severity[s])]
+    parts = []
+    for severity in ("error", "warning", "info"):
+        if n := by_severity[severity]:
+            one, many = words[severity]
+            parts.append(f"{n} {one if n == 1 else many}" if lang == "en" else f"{n} {one}")
     top = ", ".join(f"{code} ×{n}" for code, n in by_code.most_common(4))
-    line = f"sdkpi: data issues: {', '.join(parts)}"
+    line = words["issues"].format(parts=", ".join(parts))
     if top:
         line += f" ({top})"
-    print(line + "; run `sdkpi check` for the list", file=sys.stderr)
+    if all(issue.code == NO_ROWS for issue in issues):  # `check` looks at no period
+        print(line, file=sys.stderr)
+        return
+    command = hint_command("check", run, lang=False) if run is not None else "sdkpi check"
+    print(line + words["see"].format(command=visible(command)), file=sys.stderr)
+
+
+def no_rows_line(issue: DataIssue, lang: str) -> str:
+    """A sheet without rows in the period, and the dates it holds, in the run's language."""
+    if lang != "zh":
+        return f"sdkpi: {issue.severity}: {issue.reason}"
+    severity = "错误" if issue.severity == "error" else "警告"
+    held = f"该表的日期范围为 {issue.value.replace('..', ' 至 ')}" if issue.value else "该表没有可识别的日期"
+    return f"sdkpi: {severity}: {issue.sheet} 在所选期间内没有记录(日期列 {issue.column});{held}"
 
 
 def exit_for(issues: list[DataIssue], missed: bool, fail_on_miss: bool) -> int:
@@ -142,3 +245,12 @@ def exit_for(issues: list[DataIssue], missed: bool, fail_on_miss: bool) -> int:
 
 def write_stdout(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def write_json(payload: dict[str, Any]) -> None:
+    """A command's JSON on stdout; on a stdout in a code page (cp1252, GBK) every character
+    beyond ASCII is a JSON escape, so the reader gets back the same strings."""
+    from ..render.json_out import dumps
+    from ..safety import writes_unicode
+
+    write_stdout(dumps(payload, ascii_only=not writes_unicode(sys.stdout)))

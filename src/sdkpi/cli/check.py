@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..errors import EXIT_INPUT, EXIT_OK
-from .batch import ConfigOpt, DataPathOpt, StoreOpt, resolve, running, terminal, write_stdout
+from .batch import ConfigOpt, DataPathOpt, LangChoiceOpt, StoreOpt, resolve, running, terminal, write_json
 from .common import DefsOpt, MappingOpt, NoCacheOpt, OutputFormat
 
 
@@ -23,6 +23,7 @@ def check_command(
     ] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Issues listed per kind.")] = 5,
     store: StoreOpt = None,
+    lang: LangChoiceOpt = None,
     config: ConfigOpt = None,
     no_cache: NoCacheOpt = False,
 ) -> None:
@@ -32,17 +33,15 @@ def check_command(
     """
     from ..api import check
 
-    run = resolve(config, data=data, defs=defs, mapping=mapping, store=store)
+    run = resolve(config, data=data, defs=defs, mapping=mapping, store=store, lang=lang)
     with running(quiet=True):
         result = check(
-            run.data, mapping=run.mapping, definitions=run.defs, store=run.store, cache=not no_cache
+            run.data, mapping=run.mapping, definitions=run.definitions, store=run.store, cache=not no_cache
         )
     if output is OutputFormat.json:
-        from ..render.issues import check_to_json
-
-        write_stdout(check_to_json(result))
+        write_json(result.to_dict())  # every issue, never grouped or cut
     else:
         from ..render.issues import render_check
 
-        render_check(result, terminal(piped_width=160), limit=None if show_all else limit)
+        render_check(result, terminal(piped_width=160), limit=None if show_all else limit, lang=run.lang)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_INPUT)

@@ -26,7 +26,27 @@ DataOpt = Annotated[
     Path,
     typer.Option("--data", "-d", help="Folder of exported sheets (or one workbook).", show_default=True),
 ]
-MonthOpt = Annotated[str | None, typer.Option("--month", "-m", help="Reporting month, YYYY-MM.")]
+
+
+def _month_word(value: str | None) -> str | None:
+    """`--month last` / `this` as YYYY-MM by the machine's local date (for scheduled runs);
+    the rule is the library's (`api.month_named`), the check of the rest `parse_period`'s."""
+    if value is None:
+        return None
+    from ..api import month_named
+
+    return month_named(value)
+
+
+MonthOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--month",
+        "-m",
+        help="Reporting month: YYYY-MM, or last (the previous calendar month) or this.",
+        callback=_month_word,
+    ),
+]
 FromOpt = Annotated[str | None, typer.Option("--from", help="First day of a custom period, YYYY-MM-DD.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last day of a custom period (inclusive).")]
 DefsOpt = Annotated[

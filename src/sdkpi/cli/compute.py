@@ -14,12 +14,13 @@ from .batch import (
     LangChoiceOpt,
     Settings,
     StoreOpt,
+    again,
     exit_for,
     resolve,
     running,
     summarize_issues,
     terminal,
-    write_stdout,
+    write_json,
 )
 from .common import DefsOpt, FromOpt, MappingOpt, MonthOpt, NoCacheOpt, OutputFormat, QuietOpt, ToOpt
 
@@ -60,21 +61,19 @@ def compute_command(
             month=month,
             start=start,
             end=end,
-            definitions=run.defs,
+            definitions=run.definitions,
             mapping=run.mapping,
             kpis=kpi or None,
             store=run.store,
             cache=not no_cache,
         )
     if output is OutputFormat.json:
-        from ..render.json_out import to_json
-
-        write_stdout(to_json(result))
+        write_json(result.to_dict())
     else:
         from ..render.table import render_table
 
-        render_table(result, terminal(), run.lang, run.currency)
-    summarize_issues(result.data_issues, quiet)
+        render_table(result, terminal(), run.lang, run.currency, again(run, result.period))
+    summarize_issues(result.data_issues, quiet, run)
     missed = any(k.status == "missed" for k in result.kpis)
     raise typer.Exit(exit_for(result.data_issues, missed, run.fail_on_miss))
 
@@ -89,7 +88,6 @@ def _breakdown(
 ) -> None:
     """`--by COLUMN`: every KPI per group plus the total, then exit."""
     from ..breakdown import breakdown
-    from ..render.json_out import dumps as to_json
     from ..render.why import render_breakdown
 
     with running(quiet) as update:
@@ -99,16 +97,16 @@ def _breakdown(
             month=period[0],
             start=period[1],
             end=period[2],
-            definitions=run.defs,
+            definitions=run.definitions,
             mapping=run.mapping,
             kpis=kpis or None,
             store=run.store,
             progress=update,
         )
     if output is OutputFormat.json:
-        write_stdout(to_json(result.to_dict()))
+        write_json(result.to_dict())
     else:
         render_breakdown(result, terminal(), run.lang, run.currency)
-    summarize_issues(result.data_issues, quiet)
+    summarize_issues(result.data_issues, quiet, run)
     missed = any(k.total is not None and k.total.status == "missed" for k in result.kpis)
     raise typer.Exit(exit_for(result.data_issues, missed, run.fail_on_miss))

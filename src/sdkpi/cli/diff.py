@@ -18,7 +18,7 @@ from .batch import (
     running,
     summarize_issues,
     terminal,
-    write_stdout,
+    write_json,
 )
 from .common import DefsOpt, FromOpt, MappingOpt, MonthOpt, OutputFormat, QuietOpt, ToOpt
 
@@ -75,12 +75,10 @@ def diff_command(
             limit=limit or None,
         )
     if output is OutputFormat.json:
-        from ..render.json_out import dumps as to_json
-
-        write_stdout(to_json(result.to_dict()))
+        write_json(result.to_dict())
     else:
         from ..render.why import render_diff
 
         render_diff(result, terminal(), run.lang, run.currency)
-    summarize_issues(result.data_issues, quiet)
+    summarize_issues(result.data_issues, quiet, run)
     raise typer.Exit(exit_for(result.data_issues, False, False))

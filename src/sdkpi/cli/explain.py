@@ -18,6 +18,7 @@ from .batch import (
     running,
     summarize_issues,
     terminal,
+    write_json,
     write_stdout,
 )
 from .common import DefsOpt, FromOpt, MappingOpt, MonthOpt, QuietOpt, ToOpt
@@ -68,7 +69,7 @@ def explain_command(
             month=month,
             start=start,
             end=end,
-            definitions=run.defs,
+            definitions=run.definitions,
             mapping=run.mapping,
             store=run.store,
             progress=update,
@@ -76,21 +77,21 @@ def explain_command(
             limit=limit or None,
         )
     _render(result, output, run.lang, run.currency)
-    summarize_issues(result.data_issues, quiet)
+    summarize_issues(result.data_issues, quiet, run)
     missed = result.kpi.status == "missed"
     raise typer.Exit(exit_for(result.data_issues, missed, run.fail_on_miss))
 
 
 def _render(result: object, output: ExplainFormat, lang: str, currency: str) -> None:
     from ..explain import Explanation
-    from ..render.json_out import dumps as to_json
-    from ..render.why import records_csv, render_explanation
+    from ..render.why import explanation_csv, render_explanation
 
     assert isinstance(result, Explanation)
     if output is ExplainFormat.json:
-        write_stdout(to_json(result.to_dict()))
+        write_json(result.to_dict())
     elif output is ExplainFormat.csv:
-        if result.records is not None:
-            write_stdout(records_csv(result.records))
+        table = explanation_csv(result)
+        if table:
+            write_stdout(table)
     else:
         render_explanation(result, terminal(), lang, currency)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import tempfile
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..errors import EXIT_USAGE, UsageError
+from ..errors import EXIT_OUTPUT, OutputError, UsageError
+from ..render.formats import DEFAULT, FORMATS, ReportFormat, by_suffix
 from .batch import (
     ConfigOpt,
     DataPathOpt,
@@ -25,22 +28,54 @@ from .common import DefsOpt, Lang, MappingOpt, MonthOpt, QuietOpt, fail
 if TYPE_CHECKING:
     from ..report import ReportData
 
+#: --format's choices: the names in `render.formats.FORMATS`, the one place formats are declared
+FormatName: Any = Enum("FormatName", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
+STDOUT = "-"
 
-class ReportFormat(str, Enum):
-    xlsx = "xlsx"
-    html = "html"
+MESSAGES = {
+    "en": {
+        "month": "say which month: --month 2024-05 (or last, or this)",
+        "terminal": "the {fmt} report is binary, not for a terminal: write it to a file (-o report{suffix}) "
+        "or a pipe (-o - > report{suffix}), or use --format html",
+        "conflict": "-o {path} ends in {given}, which is not a {fmt} file: "
+        "name it {stem}{suffix}, or leave --format out to write what the suffix says",
+        "unknown": "-o {path}: sdkpi writes {known} files; give the file one of these suffixes",
+        "locked": "cannot replace {path}: the file is open in another program (Excel?) or read-only. "
+        "Close the file and run again; the old file is unchanged",
+        "write": "cannot write {path}: {reason}; the old file, if any, is unchanged",
+    },
+    "zh": {
+        "month": "请指定月份:--month 2024-05(或 last 上月、this 本月)",
+        "terminal": "{fmt} 报告不能直接输出到终端:请写入文件(-o report{suffix})"
+        "或管道(-o - > report{suffix}),或改用 --format html",
+        "conflict": "-o {path} 的后缀 {given} 与 {fmt} 格式不符:请改名为 {stem}{suffix},"
+        "或去掉 --format,按后缀决定格式",
+        "unknown": "-o {path}:sdkpi 只能写 {known} 文件,请使用这些后缀之一",
+        "locked": "无法覆盖 {path}:文件正被其他程序(如 Excel)打开,或为只读。"
+        "请关闭该文件后重新运行;原文件未被改动",
+        "write": "无法写入 {path}:{reason};原文件(如有)未被改动",
+    },
+}
 
 
 def report_command(
     data: DataPathOpt = None,
     month: MonthOpt = None,
     report_format: Annotated[
-        ReportFormat | None,
-        typer.Option("--format", "-f", help="xlsx or html (default: from the -o suffix, else xlsx)."),
+        FormatName | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help=f"{' or '.join(FORMATS)} (default: from the -o suffix, else {DEFAULT}).",
+        ),
     ] = None,
     output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="File to write (default: sdkpi-report-YYYY-MM.xlsx|html)."),
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="File to write (default: sdkpi-report-YYYY-MM.xlsx|html); - for standard output.",
+        ),
     ] = None,
     last: Annotated[
         int, typer.Option("--last", min=1, max=120, help="Months of trend, ending with --month.")
@@ -66,53 +101,101 @@ def report_command(
     run = resolve(
         config, data=data, defs=defs, mapping=mapping, store=store, lang=lang, fail_on_miss=fail_on_miss
     )
+    words = MESSAGES.get(run.lang, MESSAGES["en"])
     if not month:
-        fail(UsageError("say which month: --month 2024-05"))
-    fmt, path = output_target(report_format, output, month, quiet)
+        fail(UsageError(words["month"]))
+    try:  # before the (possibly long) computation
+        fmt, path = output_target(report_format.value if report_format else None, output, month, run.lang)
+    except UsageError as err:
+        fail(err)
     with running(quiet) as step:
         report = build_report(
             run.data,
             month,
             last=last,
-            definitions=run.defs,
+            definitions=run.definitions,
             mapping=run.mapping,
             lang=run.lang,
             store=run.store,
             currency=run.currency,
             progress=step,
             by=by or None,
+            identity=run.identity,
+            stores=run.stores,
         )
-    write_report(report, fmt, path)
-    print(path)
-    summarize_issues(report.result.data_issues, quiet)
+    write_report(report, fmt, path, run.lang)
+    if path is not None:
+        say_path(path)
+    summarize_issues(report.result.data_issues, quiet, run)
     raise typer.Exit(exit_for(report.result.data_issues, bool(report.missed), run.fail_on_miss))
 
 
 def output_target(
-    report_format: ReportFormat | None, output: Path | None, month: str, quiet: bool
-) -> tuple[ReportFormat, Path]:
-    """The format (given, or from the file's suffix) and the file to write."""
-    suffix = output.suffix.lower().lstrip(".") if output else ""
-    fmt = report_format or (ReportFormat(suffix) if suffix in ("xlsx", "html") else ReportFormat.xlsx)
-    path = output or Path(f"sdkpi-report-{month}.{fmt.value}")
-    if output and suffix != fmt.value and not quiet:
-        print(f"sdkpi: warning: writing {fmt.value} to {output} (suffix .{suffix or '-'})", file=sys.stderr)
-    return fmt, path
+    name: str | None, output: str | None, month: str, lang: str = "en"
+) -> tuple[ReportFormat, Path | None]:
+    """The format and the file to write (None: standard output), or a `UsageError`.
+
+    --format given: the file's suffix must be one of that format's. Not given: the suffix
+    says the format (.xlsx, .html ...), and a suffix of no format is refused, so that
+    `-o may.pdf` never holds a workbook. `-o -`: standard output, a binary format only when
+    it is not a terminal. No -o: sdkpi-report-YYYY-MM with the format's suffix.
+    """
+    words = MESSAGES.get(lang, MESSAGES["en"])
+    given = FORMATS[name] if name else None
+    if output is None:
+        fmt = given or FORMATS[DEFAULT]
+        return fmt, Path(f"sdkpi-report-{month}{fmt.suffix}")
+    if output == STDOUT:
+        fmt = given or FORMATS[DEFAULT]
+        if fmt.binary and sys.stdout.isatty():
+            raise UsageError(words["terminal"].format(fmt=fmt.name, suffix=fmt.suffix))
+        return fmt, None
+    path = Path(output)
+    inferred = by_suffix(path)
+    if inferred is None:
+        known = ", ".join(suffix for f in FORMATS.values() for suffix in f.suffixes)
+        raise UsageError(words["unknown"].format(path=output, known=known))
+    if given is not None and inferred is not given:
+        raise UsageError(
+            words["conflict"].format(
+                path=output, given=path.suffix, fmt=given.name, stem=path.stem, suffix=given.suffix
+            )
+        )
+    return inferred, path
 
 
-def write_report(report: ReportData, fmt: ReportFormat, path: Path) -> None:
-    """Render and write atomically; a write failure is a usage error (exit 2), the old file intact."""
+def write_report(report: ReportData, fmt: ReportFormat, path: Path | None, lang: str = "en") -> None:
+    """Render and write atomically (None: to standard output); a file that cannot be written
+    exits 5 saying why (a file open in Excel: close it and run again), the old file intact."""
+    from ..atomic import FileInUse
+    from ..safety import visible, write_binary_stdout
+
+    words = MESSAGES.get(lang, MESSAGES["en"])
+    if path is None:
+        write_binary_stdout(rendered(report, fmt))
+        return
     try:
-        if fmt is ReportFormat.xlsx:
-            from ..render.xlsx import write_xlsx
-
-            write_xlsx(report, path)
-        else:
-            from ..render.html import write_html
-
-            write_html(report, path)
+        fmt.write(report, path)
+    except FileInUse:
+        message = words["locked"].format(path=path)
     except OSError as err:
-        from ..safety import visible
+        message = words["write"].format(path=path, reason=err.strerror or err)
+    else:
+        return
+    print(f"sdkpi: error: {visible(message)}", file=sys.stderr)
+    raise typer.Exit(EXIT_OUTPUT)
 
-        print(f"sdkpi: error: {visible(f'cannot write {path}: {err.strerror or err}')}", file=sys.stderr)
-        raise typer.Exit(EXIT_USAGE) from None
+
+def rendered(report: ReportData, fmt: ReportFormat) -> bytes:
+    """The report's bytes, written by the format's own writer into a private scratch folder."""
+    with tempfile.TemporaryDirectory(prefix="sdkpi-report-") as scratch:
+        target = Path(scratch) / f"report{fmt.suffix}"
+        fmt.write(report, target)
+        return target.read_bytes()
+
+
+def say_path(path: Path) -> None:
+    """The path of the file written, on stdout; the report is written whether or not anyone
+    reads this line (stdout closed, or its reader gone)."""
+    with contextlib.suppress(OutputError, OSError):
+        print(path)

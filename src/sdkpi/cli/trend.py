@@ -19,7 +19,7 @@ from .batch import (
     running,
     summarize_issues,
     terminal,
-    write_stdout,
+    write_json,
 )
 from .common import DefsOpt, FromOpt, MappingOpt, MonthOpt, OutputFormat, QuietOpt, ToOpt
 
@@ -65,20 +65,18 @@ def trend_command(
             start=start,
             end=end,
             every=every.value,
-            definitions=run.defs,
+            definitions=run.definitions,
             mapping=run.mapping,
             kpis=kpi or None,
             store=run.store,
             progress=update,
         )
     if output is OutputFormat.json:
-        from ..render.json_out import dumps as to_json
-
-        write_stdout(to_json(result.to_dict()))
+        write_json(result.to_dict())
     else:
         from ..render.why import render_trend
 
         render_trend(result, terminal(), run.lang, run.currency)
-    summarize_issues(result.data_issues, quiet)
+    summarize_issues(result.data_issues, quiet, run)
     missed = any(k.points and k.points[-1].status == "missed" for k in result.kpis)
     raise typer.Exit(exit_for(result.data_issues, missed, run.fail_on_miss))
