@@ -234,6 +234,9 @@ def _sheet(draft: SheetDraft, lang: str) -> list[str]:
         several = len({g.path.name for g in draft.grids}) > 1
         note = say("files", lang, str(len(draft.grids))) + sep if several else ""
         out.append(_line(f"    file: {_q(draft.file)}", note + why(draft.why_sheet, lang, name)))
+    worksheets = {g.worksheet for g in draft.grids}
+    if len(worksheets) == 1 and (worksheet := worksheets.pop()) is not None:
+        out.append(f"    worksheet: {_q(worksheet)}")
     if draft.header_row is not None:
         out.append(_line(f"    header_row: {draft.header_row}", say("header_row", lang)))
     encoding = draft.grids[0].encoding
@@ -291,6 +294,23 @@ def _sheet(draft: SheetDraft, lang: str) -> list[str]:
     return out
 
 
+_TODO = re.compile(r'^(\s*)("(?:[^"\\]|\\.)*"|date_order): TODO\b', re.M)
+
+
+def answer_todos(text: str, answers: dict[str, str]) -> str:
+    """A draft with its TODOs answered (what a user does by hand): code or `date_order` -> answer.
+
+    Raises KeyError naming a TODO that `answers` does not answer.
+    """
+
+    def answer(match: re.Match[str]) -> str:
+        key = match.group(2)
+        wanted = json.loads(key) if key.startswith('"') else key
+        return f"{match.group(1)}{key}: {answers[wanted]}"
+
+    return _TODO.sub(answer, text)
+
+
 def summary(draft: Draft, target: str, lang: str = "en") -> list[str]:
     """What `sdkpi map` says on stderr: what it drafted, what it could not decide, what next."""
     lines = []
@@ -324,4 +344,4 @@ def summary(draft: Draft, target: str, lang: str = "en") -> list[str]:
     return lines
 
 
-__all__ = ["render_yaml", "say", "summary"]
+__all__ = ["answer_todos", "render_yaml", "say", "summary"]
