@@ -100,14 +100,17 @@ def test_inspection_form_rate_target_is_exactly_100_percent(definitions: Definit
     assert ev.result.status == "met"
 
 
-def test_walkaround_rate_excludes_internal(definitions: Definitions) -> None:
+def test_walkaround_rate_includes_internal_orders(definitions: Definitions) -> None:
+    """The guide excludes internal customers from the appointment rate only (不含内部客户)."""
     rows = [
         wo("R1", walkaround=True),
         wo("R2", walkaround=False),
         wo("R3", walkaround=True, customer_type="internal"),
+        wo("R4", walkaround=False, customer_type="insurance"),
     ]
     ev = evaluate(definitions, "walkaround_rate", work_orders=rows)
-    assert counts(ev) == (1, 2, 0.5)
+    assert counts(ev) == (2, 4, 0.5)
+    assert ev.result.excluded == []
 
 
 def test_first_time_fix_comeback_in_a_later_month_changes_the_earlier_month(definitions: Definitions) -> None:
@@ -178,7 +181,7 @@ def test_per_ro_kpis_count_closed_orders_in_the_closing_month(definitions: Defin
     ]
     hours = evaluate(definitions, "hours_per_ro", work_orders=rows)
     assert counts(hours) == (6.5, 4, 1.625)
-    assert hours.result.status == "missed"  # benchmark 2.5
+    assert hours.result.status == "reference"  # (2.5) is a reference value: never met/missed
     parts = evaluate(definitions, "parts_sales_per_ro", work_orders=rows)
     assert counts(parts) == (200.0, 4, 50.0)
     per_advisor = evaluate(definitions, "parts_sales_per_advisor", work_orders=rows)
@@ -186,10 +189,16 @@ def test_per_ro_kpis_count_closed_orders_in_the_closing_month(definitions: Defin
     assert per_advisor.result.status == "no_target"
 
 
-def test_benchmark_met_when_equal(definitions: Definitions) -> None:
-    rows = [wo("R1", closed_at="2024-05-10", labor_hours_sold=2.5, parts_amount=100)]
-    assert evaluate(definitions, "hours_per_ro", work_orders=rows).result.status == "met"
-    assert evaluate(definitions, "parts_sales_per_ro", work_orders=rows).result.status == "met"
+@pytest.mark.parametrize(("hours", "amount"), [(2.5, 100), (0.1, 1), (99.0, 99_999)])
+def test_reference_values_are_never_judged(definitions: Definitions, hours: float, amount: float) -> None:
+    """The guide's (2.5) and ($100) carry no comparison sign: shown, never met or missed."""
+    rows = [wo("R1", closed_at="2024-05-10", labor_hours_sold=hours, parts_amount=amount)]
+    per_hours = evaluate(definitions, "hours_per_ro", work_orders=rows).result
+    per_parts = evaluate(definitions, "parts_sales_per_ro", work_orders=rows).result
+    assert (per_hours.status, per_parts.status) == ("reference", "reference")
+    assert per_hours.target is not None and per_hours.target.value == 2.5
+    assert per_parts.target is not None and (per_parts.target.value, per_parts.target.currency) == (100, "USD")
+    assert per_parts.value == amount  # the value itself is shown as always
 
 
 # --------------------------------------------------------------------------- appointments
@@ -261,8 +270,19 @@ def test_callback_and_satisfaction_rates(definitions: Definitions) -> None:
     ]
     assert counts(evaluate(definitions, "callback_rate", callbacks=rows)) == (3, 7, pytest.approx(3 / 7))
     satisfaction = evaluate(definitions, "satisfaction_rate", callbacks=rows)
-    assert counts(satisfaction) == (1, 3, pytest.approx(1 / 3))
+    # the blank on a reached call is "not asked": left out and reported, never dissatisfied
+    assert counts(satisfaction) == (1, 2, 0.5)
+    assert [e["count"] for e in satisfaction.result.excluded] == [1]
     assert satisfaction.result.status == "missed"  # must be 100%
+
+
+def test_satisfaction_a_blank_does_not_fail_a_100_percent_target(definitions: Definitions) -> None:
+    rows = [cb(1, "reached", True), cb(2, "reached", None), cb(3, "no_answer", None), cb(4, "reached", True)]
+    ev = evaluate(definitions, "satisfaction_rate", callbacks=rows)
+    assert counts(ev) == (2, 2, 1.0)
+    assert ev.result.status == "met"
+    assert ev.result.excluded[0]["count"] == 1  # only the reached call with a blank
+    assert "not asked" in ev.result.excluded[0]["reason"]["en"]
 
 
 def issue(issue_id: str, resolved: bool | None, raised_at: str = "2024-05-03") -> dict[str, Any]:
@@ -334,15 +354,26 @@ def car(i: int, delivered: str, introduced: bool | None, contact: str | None) ->
 def test_sales_handover_and_dcrc_90_day_boundary(definitions: Definitions) -> None:
     rows = [
         car(1, "2024-05-10 12:00", True, "2024-08-08 12:00"),  # exactly 90 days
-        car(2, "2024-05-10 12:00", True, "2024-08-08 12:01"),  # 90 days and a minute
+        car(2, "2024-05-10 12:00", True, "2024-08-08 23:59"),  # day 90, late: calendar days count whole
         car(3, "2024-05-10 12:00", False, "2024-05-10 12:00"),  # at hand-over
         car(4, "2024-05-10 12:00", None, "2024-05-09 12:00"),  # before delivery
         car(5, "2024-05-10 12:00", True, None),
+        car(6, "2024-05-10 12:00", True, "2024-08-09 00:00"),  # day 91
     ]
     handover = evaluate(definitions, "sales_handover_rate", vehicle_sales=rows)
-    assert counts(handover) == (3, 5, 0.6)
+    assert counts(handover) == (4, 6, pytest.approx(4 / 6))
     dcrc = evaluate(definitions, "dcrc_contact_rate", vehicle_sales=rows)
-    assert counts(dcrc) == (2, 5, 0.4)
+    assert counts(dcrc) == (3, 6, 0.5)
+
+
+def test_dcrc_date_only_delivery_contacted_on_day_90_at_ten_counts(definitions: Definitions) -> None:
+    rows = [
+        car(1, "2024-05-10", True, "2024-08-08 10:00"),  # day 90 at 10:00: counts (calendar days)
+        car(2, "2024-05-10", True, "2024-08-09 00:00"),  # day 91: does not
+        car(3, "2024-05-10", True, "2024-05-10 00:00"),  # day 0
+    ]
+    dcrc = evaluate(definitions, "dcrc_contact_rate", vehicle_sales=rows)
+    assert counts(dcrc) == (2, 3, pytest.approx(2 / 3))
 
 
 def test_suggestion_implementation_over_should_implement(definitions: Definitions) -> None:
@@ -354,6 +385,28 @@ def test_suggestion_implementation_over_should_implement(definitions: Definition
     ]
     ev = evaluate(definitions, "suggestion_implementation_rate", suggestions=rows)
     assert counts(ev) == (1, 3, pytest.approx(1 / 3))
+
+
+def test_a_suggestion_counts_once_at_its_latest_review_in_the_period(definitions: Definitions) -> None:
+    def review(sid: str, day: str, should: bool, done: bool) -> dict[str, Any]:
+        return {"suggestion_id": sid, "reviewed_at": day, "should_implement": should, "implemented": done}
+
+    rows = [
+        review("S1", "2024-05-06", True, False),
+        review("S1", "2024-05-13", True, False),
+        review("S1", "2024-05-20", True, False),
+        review("S1", "2024-05-27", True, True),  # latest in May: done
+        review("S1", "2024-06-03", True, True),  # June's
+        review("S2", "2024-05-27", True, False),
+        review("S2", "2024-05-06", True, True),  # earlier, though later in the file
+        review("S3", "2024-05-13", True, True),
+        review("S3", "2024-05-20", False, False),  # latest: should no longer be done
+    ]
+    ev = evaluate(definitions, "suggestion_implementation_rate", suggestions=rows)
+    assert counts(ev) == (1, 2, 0.5)  # S1 done, S2 not; S3 out (latest review: not to do)
+    assert ev.result.excluded[-1]["count"] == 5  # S1 x3, S2 x1, S3 x1 earlier reviews
+    june = evaluate(definitions, "suggestion_implementation_rate", month="2024-06", suggestions=rows)
+    assert counts(june) == (1, 1, 1.0)
 
 
 # --------------------------------------------------------------------------- no data

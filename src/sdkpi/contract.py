@@ -97,13 +97,16 @@ SHEETS: dict[str, Sheet] = {
                     "客户类型",
                     "enum",
                     True,
-                    aliases=("工单类型", "维修类型", "付费类型"),
+                    aliases=("工单类型", "付费类型", "付费方"),
                     values={
                         "retail": ("自费", "零售", "客户付费"),
                         "warranty": ("保修", "索赔", "三包"),
                         "internal": ("内部", "内部结算"),
+                        "insurance": ("保险", "保险理赔", "保险公司"),
                     },
                 ),
+                # the kind of job (保养/机修/钣喷/事故/PDI), not who pays: never read as customer_type
+                _c("repair_type", "维修类型", "text", aliases=("维修类别", "作业类型")),
                 _c("advisor", "服务顾问", "text", True, aliases=("服务专员", "接待员", "服务接待")),
                 _c("technician", "维修技师", "text", aliases=("技师", "主修技师")),
                 _c("appointment_id", "预约单号", "text", aliases=("预约号", "预约编号")),

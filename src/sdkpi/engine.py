@@ -106,11 +106,17 @@ def evaluate_kpi(
     assert rows.rows is not None
     remaining = ~unusable[rows.rows]
     excluded: list[np.ndarray] = []
+    earlier = _earlier_records(kpi.once_per.key, kpi.period, rows, remaining) if kpi.once_per else None
+    if earlier is not None:
+        remaining = remaining & ~earlier
     for exclusion, node in compiled.exclusions:
         hit = remaining & evaluate_mask(node, rows)
         excluded.append(_spread(hit, rows.rows, len(in_period)))
         remaining = remaining & ~hit
         result.excluded.append({"reason": exclusion.reason.model_dump(), "count": int(hit.sum())})
+    if earlier is not None and kpi.once_per is not None:  # listed after the exclusions (explain pairs them)
+        excluded.append(_spread(earlier, rows.rows, len(in_period)))
+        result.excluded.append({"reason": kpi.once_per.reason.model_dump(), "count": int(earlier.sum())})
     denominator = remaining & _where(compiled.denominator_where, rows)
     numerator = denominator & _where(compiled.numerator_where, rows)
 
@@ -121,7 +127,7 @@ def evaluate_kpi(
     result.rows_unusable = int(unusable.sum())
     result.numerator = num_value
     result.denominator = den_value
-    _finish(result, kpi.target is not None)
+    _finish(result, result.target is not None)
     n = len(in_period)
     return KpiEvaluation(
         result,
@@ -133,6 +139,26 @@ def evaluate_kpi(
         _spread(numerator, rows.rows, n),
         context.frame,
     )
+
+
+def _earlier_records(key: str, period_column: str, frame: Frame, usable: np.ndarray) -> np.ndarray:
+    """Usable rows that are not their key's latest in the period (`once_per`): a suggestion
+    reviewed every week counts once, as its latest review decided. Ties: the later row."""
+    vec = frame.column(key)
+    keyed = usable & ~np.asarray(vec.null, dtype=bool)
+    positions = np.flatnonzero(keyed)
+    earlier = np.zeros(frame.n, dtype=bool)
+    if len(positions) == 0:
+        return earlier
+    ids = _scoped(frame.store_codes(), np.asarray(vec.data))[positions]
+    times = np.asarray(frame.column(period_column).data)[positions]
+    # sort by (id, time, position): the last row of each id is its latest record
+    codes = pd.factorize(pd.Series(ids))[0]
+    order = np.lexsort((positions, times, codes))
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = codes[order][1:] != codes[order][:-1]
+    earlier[positions[order[~last]]] = True
+    return earlier
 
 
 def _spread(mask: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
@@ -207,7 +233,7 @@ def _finish(result: KpiResult, has_target: bool) -> None:
     if not has_target or result.target is None:
         result.status = "no_target"
     else:
-        result.status = "met" if result.target.is_met(result.value) else "missed"
+        result.status = result.target.status(result.value)
 
 
 def _out_of_range(result: KpiResult) -> bool:
@@ -230,10 +256,14 @@ def _blank_result(
     compiled: CompiledKpi, stage_name: dict[str, str], period: Period, today: date | None
 ) -> KpiResult:
     kpi = compiled.definition
-    target = TargetSpec(kpi.target.op, kpi.target.value, kpi.target.kind) if kpi.target else None
+    given, source, currency = compiled.target_for(period.start)
+    target = None
+    if given is not None:
+        store_currency = compiled.currency if kpi.unit == "currency" else None
+        target = TargetSpec(given.op, given.value, given.kind, source, currency, store_currency)
     provisional = None
-    if kpi.provisional_days is not None:
-        settles = period.end + timedelta(days=kpi.provisional_days)
+    if compiled.provisional_days is not None:
+        settles = period.end + timedelta(days=compiled.provisional_days)
         if settles > (today or date.today()):
             provisional = settles
     return KpiResult(
@@ -249,6 +279,8 @@ def _blank_result(
         target=target,
         status="no_data",
         provisional_until=provisional,
+        provisional_reason=kpi.provisional_reason.model_dump() if kpi.provisional_reason else None,
+        settings=[setting.to_dict() for setting in compiled.settings],
         description=kpi.description.model_dump() if kpi.description else None,
         numerator_label=kpi.numerator.label.model_dump() if kpi.numerator.label else None,
         denominator_label=kpi.denominator.label.model_dump() if kpi.denominator.label else None,

@@ -328,6 +328,13 @@ def _eval_arith(node: ex.Arith, frame: Frame) -> Vec:
     left, right = _eval(node.left, frame), _eval(node.right, frame)
     kind = _arith_kind(node.op, left.kind, right.kind)
     null = np.logical_or(left.null, right.null)
+    if isinstance(node.right, ex.Duration) and node.right.calendar and left.kind == DATETIME:
+        # calendar days: `b + 90cd` ends with day 90 of b's date, `b - 2cd` starts day -2
+        day = np.asarray(left.data).astype("datetime64[D]").astype("datetime64[ns]")
+        days = np.timedelta64(node.right.value.days, "D").astype("timedelta64[ns]")
+        if node.op == "+":
+            return Vec(kind, day + days + np.timedelta64(1, "D") - np.timedelta64(1, "ns"), null)
+        return Vec(kind, day - days, null)
     with np.errstate(all="ignore"):
         if node.op == "+":
             data = left.data + right.data

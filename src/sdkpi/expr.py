@@ -22,7 +22,15 @@ Grammar::
     atom     := NUMBER | DURATION | STRING | "true" | "false" | "null"
               | NAME | `quoted name` | FUNC "(" NAME ")" | "(" expr ")"
 
-Durations are a number glued to a unit: ``30min``, ``24h``, ``90d``, ``2w``, ``45s``.
+Durations are a number glued to a unit: ``30min``, ``24h``, ``90d``, ``2w``, ``45s``, and
+``90cd``: calendar days, counted on the date: ``b + 90cd`` is the last instant of the 90th
+day after ``b``'s date (a contact on day 90 at 10:00 is within ``b + 90cd``), ``b - 2cd``
+the first instant of the 2nd day before it.
+
+Named settings: a KPI's ``parameters`` are substituted at parse time as typed literals
+(`parse(text, params)`): a duration, number, text, yes/no, or a list of texts after ``in``.
+The tree then holds literals only, and `fold` settles what they decide (``false or x``
+is ``x``), so every evaluator and the words of ``explain`` see the condition in force.
 The one function, ``named_by(column)``, is true for a row whose key (e.g.
 ``ro_number``) is named in ``column`` by another row of the same sheet (a comeback
 order naming the order whose repair failed).
@@ -32,7 +40,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Union
@@ -46,6 +54,7 @@ FUNCTIONS = {"named_by"}
 KEYWORDS = {"and", "or", "not", "is", "null", "in", "between", "true", "false"}
 COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}
 DURATION_UNITS = {
+    "cd": timedelta(days=1),
     "s": timedelta(seconds=1),
     "min": timedelta(minutes=1),
     "h": timedelta(hours=1),
@@ -66,6 +75,7 @@ class Literal:
 class Duration:
     value: timedelta
     text: str
+    calendar: bool = False  # whole calendar days (unit cd), see the module docstring
 
 
 @dataclass(frozen=True)
@@ -145,7 +155,7 @@ class Token:
 _TOKEN_RE = re.compile(
     r"""
     (?P<space>\s+)
-  | (?P<duration>\d+(?:\.\d+)?(?:min|s|h|d|w)\b)
+  | (?P<duration>\d+(?:\.\d+)?(?:min|s|h|cd|d|w)\b)
   | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d{1,3})?)
   | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
   | (?P<quoted>`[^`]+`)
@@ -213,9 +223,14 @@ def _error(text: str, pos: int, message: str) -> ExpressionError:
 # --------------------------------------------------------------------------- parser
 
 
+#: a named setting's value as the parser substitutes it: one literal, or a list after `in`
+ParamValue = Union[Literal, Duration, tuple[Literal, ...]]  # noqa: UP007
+
+
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, params: Mapping[str, ParamValue] | None = None) -> None:
         self.text = text
+        self.params = params or {}
         self.tokens = tokenize(text)
         self.i = 0
         self.depth = 0
@@ -298,6 +313,10 @@ class _Parser:
             negated = True
         if self._is("KW", "in"):
             self._take()
+            if self.tok.kind == "NAME" and isinstance(self.params.get(self.tok.text), tuple):
+                values = self.params[self._take().text]
+                assert isinstance(values, tuple)
+                return InList(left, values, negated)
             return InList(left, self._literal_list(), negated)
         if negated:
             raise _error(self.text, self.tok.pos, "expected 'in' after 'not'")
@@ -369,7 +388,9 @@ class _Parser:
             number, unit = re.fullmatch(r"(\d+(?:\.\d+)?)(\w+)", tok.text).groups()  # type: ignore[union-attr]
             if float(number) > 100_000:
                 raise _error(self.text, tok.pos, f"duration {tok.text} is too large")
-            return Duration(DURATION_UNITS[unit] * float(number), tok.text)
+            if unit == "cd" and not float(number).is_integer():
+                raise _error(self.text, tok.pos, f"calendar days are whole days: {tok.text}")
+            return Duration(DURATION_UNITS[unit] * float(number), tok.text, unit == "cd")
         if tok.kind == "STRING":
             self._take()
             return Literal(_unquote(tok.text))
@@ -397,6 +418,11 @@ class _Parser:
             return Literal(None)
         if lowered in KEYWORDS:
             raise _error(self.text, tok.pos, f"unexpected keyword {tok.text!r}")
+        if tok.text in self.params:
+            value = self.params[tok.text]
+            if isinstance(value, tuple):
+                raise _error(self.text, tok.pos, f"setting {tok.text!r} is a list: use it after 'in'")
+            return value
         if tok.text.startswith("__"):
             raise _error(self.text, tok.pos, f"names starting with '__' are not allowed: {tok.text!r}")
         if self._is("OP", "("):
@@ -415,11 +441,79 @@ def _unquote(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", body)
 
 
-def parse(text: str) -> Node:
-    """Parse an expression into a tree, or raise `ExpressionError`."""
+def parse(text: str, params: Mapping[str, ParamValue] | None = None) -> Node:
+    """Parse an expression into a tree, or raise `ExpressionError`.
+
+    `params`: named settings, substituted where their name stands (see the module docstring).
+    """
     if not isinstance(text, str):
         raise ExpressionError(f"an expression must be text, not {type(text).__name__}")
-    return _Parser(text).parse()
+    return _Parser(text, params).parse()
+
+
+_CONSTANT = (Literal, Duration)
+
+
+def fold(node: Node) -> Node:
+    """Settle what literals decide: `1 == 1` is true, `false or x` is x, `not true` is false.
+
+    Settings are literals after substitution, so a condition like
+    `(window == 0d) or called_at <= due_at + window` comes out as the one branch in force.
+    """
+    if isinstance(node, Compare):
+        left, right = fold(node.left), fold(node.right)
+        if isinstance(left, _CONSTANT) and isinstance(right, _CONSTANT):
+            decided = _compare_constants(node.op, left, right)
+            if decided is not None:
+                return Literal(decided)
+        return Compare(node.op, left, right)
+    if isinstance(node, Not):
+        inner = fold(node.operand)
+        if isinstance(inner, Literal) and isinstance(inner.value, bool):
+            return Literal(not inner.value)
+        return Not(inner)
+    if isinstance(node, BoolOp):
+        stop, skip = (False, True) if node.op == "and" else (True, False)
+        kept: list[Node] = []
+        for operand in (fold(o) for o in node.operands):
+            if isinstance(operand, Literal) and operand.value is stop:
+                return Literal(stop)
+            if not (isinstance(operand, Literal) and operand.value is skip):
+                kept.append(operand)
+        if not kept:
+            return Literal(skip)
+        return kept[0] if len(kept) == 1 else BoolOp(node.op, tuple(kept))
+    if isinstance(node, IsNull):
+        operand = fold(node.operand)
+        if isinstance(operand, _CONSTANT):
+            return Literal((operand.value is None) != node.negated)
+        return IsNull(operand, node.negated)
+    if isinstance(node, InList):
+        if not node.values:  # a list setting left empty: nothing is in it
+            return Literal(node.negated)
+        return InList(fold(node.operand), node.values, node.negated)
+    if isinstance(node, Between):
+        return Between(fold(node.operand), fold(node.low), fold(node.high))
+    if isinstance(node, Arith):
+        left, right = fold(node.left), fold(node.right)
+        if node.op in "+-" and isinstance(right, Duration) and not right.value and not right.calendar:
+            return left  # `promised_at - 0min` is `promised_at`
+        return Arith(node.op, left, right)
+    return node
+
+
+def _compare_constants(op: str, left: Literal | Duration, right: Literal | Duration) -> bool | None:
+    a = left.value
+    b = right.value
+    if a is None or b is None or type(a) is not type(b):
+        return None
+    if op == "==":
+        return bool(a == b)
+    if op == "!=":
+        return bool(a != b)
+    if isinstance(a, (bool, str)):
+        return None
+    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]  # type: ignore[operator]
 
 
 def columns(node: Node) -> set[str]:

@@ -8,7 +8,22 @@ from typing import Any, Literal
 
 from .issues import DataIssue
 
-Status = Literal["met", "missed", "no_target", "no_data"]
+#: "reference": a value shown beside the KPI and never judged (the guide's `(2.5)`, or a
+#: benchmark in a currency other than the store's); `--fail-on-miss` looks at "missed" only
+Status = Literal["met", "missed", "no_target", "reference", "no_data"]
+STATUSES: tuple[str, ...] = ("met", "missed", "no_target", "reference", "no_data")
+
+#: why a target is shown but not judged
+NOT_JUDGED = {
+    "reference": {
+        "en": "a reference value: shown, not judged",
+        "zh": "参考值，仅供对照，不判定达标与否",
+    },
+    "currency": {
+        "en": "the benchmark is in {target}, the store's money in {store}: set the store's own target to judge it",
+        "zh": "参考值以{target}计，本店以{store}计，不作判定；请在 sdkpi.toml 中设定本店目标",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -45,10 +60,40 @@ class Period:
 class TargetSpec:
     op: str
     value: float
-    kind: str  # "target" | "benchmark"
+    kind: str  # "target" | "benchmark" | "reference"
+    source: str = "definitions"  # or "sdkpi.toml", "targets.csv line 4"
+    currency: str | None = None  # a money target's currency (ISO code)
+    store_currency: str | None = None  # the store's money, for a money KPI
 
     def to_dict(self) -> dict[str, Any]:
-        return {"op": self.op, "value": self.value, "kind": self.kind}
+        out: dict[str, Any] = {"op": self.op, "value": self.value, "kind": self.kind, "source": self.source}
+        if self.currency is not None:
+            out["currency"] = self.currency
+        if self.not_judged is not None:
+            out["not_judged"] = self.not_judged
+        return out
+
+    @property
+    def not_judged(self) -> str | None:
+        """Why this target is shown but never judged: "reference", "currency", or None."""
+        if self.kind == "reference":
+            return "reference"
+        if self.currency is not None and self.store_currency is not None and self.currency != self.store_currency:
+            return "currency"
+        return None
+
+    def not_judged_text(self, lang: str) -> str | None:
+        why = self.not_judged
+        if why is None:
+            return None
+        text = NOT_JUDGED[why]["zh" if lang == "zh" else "en"]
+        return text.format(target=self.currency, store=self.store_currency)
+
+    def status(self, value: float) -> Status:
+        """met / missed, or "reference" when this target is not judged."""
+        if self.not_judged is not None:
+            return "reference"
+        return "met" if self.is_met(value) else "missed"
 
     def is_met(self, value: float) -> bool:
         tolerance = 1e-9 * max(1.0, abs(self.value))
@@ -87,6 +132,8 @@ class KpiResult:
     excluded: list[dict[str, Any]] = field(default_factory=list)  # [{reason: {zh,en}, count}]
     rows_unusable: int = 0
     provisional_until: date | None = None
+    provisional_reason: dict[str, str] | None = None  # {zh, en}: why later records may change it
+    settings: list[dict[str, Any]] = field(default_factory=list)  # named settings used (SettingUsed)
     description: dict[str, str] | None = None
     numerator_label: dict[str, str] | None = None
     denominator_label: dict[str, str] | None = None
@@ -110,7 +157,15 @@ class KpiResult:
             "excluded": self.excluded,
             "rows_unusable": self.rows_unusable,
             "provisional_until": self.provisional_until.isoformat() if self.provisional_until else None,
+            "provisional": self.provisional,
+            "provisional_reason": self.provisional_reason if self.provisional else None,
+            "settings": self.settings,
         }
+
+    @property
+    def provisional(self) -> bool:
+        """Later records can still change this figure (see `provisional_until`)."""
+        return self.provisional_until is not None
 
 
 @dataclass
@@ -196,7 +251,7 @@ class ComputeResult:
         }
 
     def summary(self) -> dict[str, int]:
-        counts = {"met": 0, "missed": 0, "no_target": 0, "no_data": 0}
+        counts = dict.fromkeys(STATUSES, 0)
         for kpi in self.kpis:
             counts[kpi.status] += 1
         counts["data_errors"] = sum(1 for i in self.data_issues if i.severity == "error")

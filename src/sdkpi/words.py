@@ -93,7 +93,7 @@ W = {
         "sep": "；",
     },
 }
-UNITS = {"s": "s", "min": "min", "h": "h", "d": "d", "w": "d"}
+UNITS = {"s": "s", "min": "min", "h": "h", "d": "d", "cd": "d", "w": "d"}
 UNIT_SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
 UNIT_WORDS = {"zh": {"s": "秒", "min": "分钟", "h": "小时", "d": "天"}}
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from ..results import KpiResult
 
 STATUS_LABELS = {
-    "en": {"met": "met", "missed": "MISSED", "no_target": "report only", "no_data": "no data"},
-    "zh": {"met": "达标", "missed": "未达标", "no_target": "仅报告", "no_data": "无数据"},
+    "en": {"met": "met", "missed": "MISSED", "no_target": "report only", "reference": "reference", "no_data": "no data"},
+    "zh": {"met": "达标", "missed": "未达标", "no_target": "仅报告", "reference": "参考值", "no_data": "无数据"},
 }
-STATUS_SYMBOLS = {"met": "✓", "missed": "✗", "no_target": "·", "no_data": "–"}
-STATUS_STYLES = {"met": "green", "missed": "bold red", "no_target": "cyan", "no_data": "dim"}  # rich styles
+STATUS_SYMBOLS = {"met": "✓", "missed": "✗", "no_target": "·", "reference": "·", "no_data": "–"}
+STATUS_STYLES = {"met": "green", "missed": "bold red", "no_target": "cyan", "reference": "cyan", "no_data": "dim"}
 
 
 def status_text(status: str, lang: str) -> str:

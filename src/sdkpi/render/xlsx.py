@@ -51,6 +51,7 @@ STATUS_COLOURS = {
     "missed": ("FFC7CE", "9C0006"),
     "no_data": ("EDEDED", "595959"),
     "no_target": ("DDEBF7", "1F4E79"),
+    "reference": ("F2F2F2", "404040"),  # shown, never judged: neutral
 }
 HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 STAGE_FILL = PatternFill("solid", fgColor="D9E1F2")
