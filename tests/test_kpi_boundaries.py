@@ -197,7 +197,10 @@ def test_reference_values_are_never_judged(definitions: Definitions, hours: floa
     per_parts = evaluate(definitions, "parts_sales_per_ro", work_orders=rows).result
     assert (per_hours.status, per_parts.status) == ("reference", "reference")
     assert per_hours.target is not None and per_hours.target.value == 2.5
-    assert per_parts.target is not None and (per_parts.target.value, per_parts.target.currency) == (100, "USD")
+    assert per_parts.target is not None and (per_parts.target.value, per_parts.target.currency) == (
+        100,
+        "USD",
+    )
     assert per_parts.value == amount  # the value itself is shown as always
 
 

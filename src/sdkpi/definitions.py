@@ -37,6 +37,7 @@ from .yaml_lines import LineDict, YamlProblem, load_yaml
 
 if TYPE_CHECKING:
     from .config import Config
+    from .store_settings import TargetRow
 
 ID_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 TARGET_RE = re.compile(r"^\s*(>=|<=|>|<|=)\s*([-+]?\d+(?:\.\d+)?)\s*(%?)\s*$")
@@ -416,7 +417,12 @@ def _parse_checked(
         node = ex.fold(ex.parse(text, params))
         kind = infer(node, kinds)
     except ExpressionError as err:
-        raise ExpressionError(f"{field}: {err.message}", column=err.column, value=text) from None
+        message = err.message
+        if err.column and params and "did you mean" not in message:
+            message += did_you_mean(err.column, set(params)).replace(
+                "did you mean", "did you mean the setting"
+            )
+        raise ExpressionError(f"{field}: {message}", column=err.column, value=text) from None
     if kind != "bool":
         raise ExpressionError(f"{field}: {text!r} is a {kind} value, not a condition", value=text)
     if isinstance(node, ex.Literal) and node.value is True:
@@ -494,10 +500,13 @@ def compile_kpi(
     key = SHEETS[kpi.sheet].key
     if key is not None and "named_by" in _all_text(kpi):
         used.add(key)
-    for field, column in (("once_per.key", kpi.once_per and kpi.once_per.key), ("roster.column", kpi.roster and kpi.roster.column)):
+    for where, column in (
+        ("once_per.key", kpi.once_per.key if kpi.once_per else None),
+        ("roster.column", kpi.roster.column if kpi.roster else None),
+    ):
         if column is not None:
             if column not in kinds:
-                raise DefinitionError(f"{field}: unknown column {column!r}{did_you_mean(column, set(kinds))}")
+                raise DefinitionError(f"{where}: unknown column {column!r}{did_you_mean(column, set(kinds))}")
             used.add(column)
     return CompiledKpi(
         kpi,
@@ -550,7 +559,11 @@ class StoreOverrides:
 
     def targets_for(self, kpi_id: str) -> tuple[TargetRule, ...]:
         """The rules for this KPI and store, most specific first (see `sdkpi.store_settings`)."""
-        mine = [r for r in self.targets if r.kpi == kpi_id and (r.store is None or _same_store(r.store, self.store))]
+        mine = [
+            r
+            for r in self.targets
+            if r.kpi == kpi_id and (r.store is None or _same_store(r.store, self.store))
+        ]
         return tuple(
             sorted(mine, key=lambda r: (r.store is not None, r.from_month or "", r.order), reverse=True)
         )
@@ -572,7 +585,9 @@ def build_overrides(definitions: Definitions, config: Config, store: str | None)
     for kpi_id, values in config.settings.items():
         line = config.setting_lines.get(f"settings.{kpi_id}")
         if kpi_id not in ids:
-            raise UsageError(f"settings: unknown KPI {kpi_id!r}{did_you_mean(kpi_id, ids)}", file=source, line=line)
+            raise UsageError(
+                f"settings: unknown KPI {kpi_id!r}{did_you_mean(kpi_id, ids)}", file=source, line=line
+            )
         kpi = definitions.kpi(kpi_id)
         for name, value in values.items():
             line = config.setting_lines.get(f"settings.{kpi_id}.{name}", line)
@@ -591,9 +606,12 @@ def build_overrides(definitions: Definitions, config: Config, store: str | None)
         settings[kpi_id] = dict(values)
     rules = []
     for row in config.targets:
-        where = {"file": row.file, "line": row.line}
+
+        def bad(message: str, row: TargetRow = row) -> UsageError:
+            return UsageError(f"targets: {message}", file=row.file, line=row.line)
+
         if row.kpi not in ids:
-            raise UsageError(f"targets: unknown KPI {row.kpi!r}{did_you_mean(row.kpi, ids)}", **where)
+            raise bad(f"unknown KPI {row.kpi!r}{did_you_mean(row.kpi, ids)}")
         kpi = definitions.kpi(row.kpi)
         target = None
         if row.text.strip().lower() not in ("none", "-", "无"):
@@ -601,12 +619,9 @@ def build_overrides(definitions: Definitions, config: Config, store: str | None)
                 target = Target.model_validate(target_shorthand(row.text))
             except (ValueError, ValidationError) as err:
                 message = err.errors()[0]["msg"] if isinstance(err, ValidationError) else str(err)
-                raise UsageError(f"targets: {row.kpi}: {message}", **where) from None
+                raise bad(f"{row.kpi}: {message}") from None
             if kpi.unit == "percent" and not 0 <= target.value <= 1:
-                raise UsageError(
-                    f"targets: {row.kpi}: {target.value:.0%} is not a possible rate (between 0% and 100%)",
-                    **where,
-                )
+                raise bad(f"{row.kpi}: {target.value:.0%} is not a possible rate (between 0% and 100%)")
         rules.append(TargetRule(row.kpi, row.store, row.from_month, target, row.source, row.order))
     currency = currency_code(config.currency) if config.currency else None
     return StoreOverrides(source, store or config.store, settings, tuple(rules), currency)

@@ -20,7 +20,10 @@ NOT_JUDGED = {
         "zh": "参考值，仅供对照，不判定达标与否",
     },
     "currency": {
-        "en": "the benchmark is in {target}, the store's money in {store}: set the store's own target to judge it",
+        "en": (
+            "the benchmark is in {target}, the store's money in {store}: "
+            "set the store's own target to judge it"
+        ),
         "zh": "参考值以{target}计，本店以{store}计，不作判定；请在 sdkpi.toml 中设定本店目标",
     },
 }
@@ -78,7 +81,11 @@ class TargetSpec:
         """Why this target is shown but never judged: "reference", "currency", or None."""
         if self.kind == "reference":
             return "reference"
-        if self.currency is not None and self.store_currency is not None and self.currency != self.store_currency:
+        if (
+            self.currency is not None
+            and self.store_currency is not None
+            and self.currency != self.store_currency
+        ):
             return "currency"
         return None
 

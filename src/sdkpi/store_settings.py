@@ -98,9 +98,13 @@ def targets_table(value: Any, file: Path, lines: dict[str, int]) -> tuple[Target
         for entry in entries:
             if isinstance(entry, (str, int, float)) and not isinstance(entry, bool):
                 entry = {"target": entry}
-            if not isinstance(entry, dict) or "target" not in entry or set(entry) - {"target", "store", "from"}:
+            if (
+                not isinstance(entry, dict)
+                or "target" not in entry
+                or set(entry) - {"target", "store", "from"}
+            ):
                 raise UsageError(
-                    f"targets: {kpi!r} must be a target like \"> 50%\", or a list of "
+                    f'targets: {kpi!r} must be a target like "> 50%", or a list of '
                     '{ target = "> 50%", store = "Store A", from = "2024-07" }',
                     file=str(file),
                     line=line,
@@ -157,7 +161,9 @@ def read_targets_file(path: Path) -> tuple[TargetRow, ...]:
     reader = csv.reader(text.splitlines())
     header = next(reader, None)
     if not header:
-        raise UsageError("the targets file is empty (columns: kpi, store, from_month, target)", file=str(path))
+        raise UsageError(
+            "the targets file is empty (columns: kpi, store, from_month, target)", file=str(path)
+        )
     names = [h.strip().lower() for h in header]
     where: dict[str, int] = {}
     for column, spellings in TARGET_COLUMNS.items():
