@@ -118,6 +118,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "row": ("1 row", "1 行"),
     "todos": ("{0} TODO(s) to answer in {1}", "{1} 中有 {0} 个 TODO 待填写"),
     "wrote": ("wrote {0}", "已写入 {0}"),
+    "the_draft": ("the draft", "草稿"),
     "exists": (
         "{0} already exists: not replaced (--force replaces it, -o FILE writes elsewhere, -o - prints)",
         "{0} 已存在，未覆盖（--force 覆盖，-o 文件名 另存，-o - 输出到屏幕）",
@@ -314,26 +315,39 @@ def answer_todos(text: str, answers: dict[str, str]) -> str:
 def summary(draft: Draft, target: str, lang: str = "en") -> list[str]:
     """What `sdkpi map` says on stderr: what it drafted, what it could not decide, what next."""
     lines = []
+    colon = "：" if lang == "zh" else ": "
+    if target == "-":
+        target = say("the_draft", lang)
     if not draft.sheets:
         lines.append(say("nothing", lang, str(draft.folder)))
     for sheet in draft.sheets:
         files = ", ".join(sorted({g.path.name for g in sheet.grids}))
         mapped = sum(1 for c in sheet.columns if c.target) + len(sheet.combine)
-        lines.append(say("drafted", lang, target, sheet.sheet.name, files, str(mapped)))
+        lines.append(
+            say(
+                "drafted",
+                lang,
+                target,
+                _zh_name(sheet.sheet.name, None) if lang == "zh" else sheet.sheet.name,
+                files,
+                str(mapped),
+            )
+        )
     undecided = [f"  {name}: {why(reason, lang)}" for name, reason in draft.unused_files]
     undecided += [
         f"  {note.file + ': ' if note.file else ''}{why(note.why, lang, note.sheet)}" for note in draft.notes
     ]
     for sheet in draft.sheets:
+        name = sheet.sheet.name
+        shown = _zh_name(name, None) if lang == "zh" else name
         if sheet.date_order == "TODO" and sheet.why_date_order is not None:
-            undecided.append(
-                f"  {sheet.sheet.name}: date_order: {why(sheet.why_date_order, lang, sheet.sheet.name)}"
-            )
+            undecided.append(f"  {shown}{colon}date_order{colon}{why(sheet.why_date_order, lang, name)}")
         for column, guesses in sheet.values.items():
+            label = _zh_name(column, name) if lang == "zh" else column
             for guess in guesses:
                 if guess.target is None:
-                    said = why(guess.why, lang, sheet.sheet.name)
-                    undecided.append(f"  {sheet.sheet.name}: {column} {_q(guess.code)}: {said}")
+                    said = why(guess.why, lang, name)
+                    undecided.append(f"  {shown}{colon}{label} {_q(guess.code)}{colon}{said}")
     if undecided:
         lines.append(say("undecided", lang))
         lines += undecided
