@@ -107,7 +107,8 @@ def test_a_key_file_behind_a_link_and_the_folders_own_mapping_is_not_read(store,
     (store / "callbacks.csv").unlink()
     (store / "callbacks.csv").symlink_to(outside / "id_ed25519")
     (store / "sdkpi-mapping.yaml").write_text(
-        'sheets:\n  callbacks:\n    columns: {"-----BEGIN OPENSSH PRIVATE KEY-----": due_at}\n', encoding="utf-8"
+        'sheets:\n  callbacks:\n    columns: {"-----BEGIN OPENSSH PRIVATE KEY-----": due_at}\n',
+        encoding="utf-8",
     )
     code, seen = outputs(store, tmp_path)
     assert code == EXIT_INPUT
@@ -164,7 +165,8 @@ def test_the_early_start_reads_no_link(store, outside, monkeypatch):
 def _cli_in_subprocess(data: Path) -> subprocess.CompletedProcess[str]:
     """A run that must end: a FIFO opened for reading blocks until a writer comes."""
     env = {**os.environ, "SDKPI_NO_CACHE": "1"}
-    command = [sys.executable, "-m", "sdkpi", "compute", "--data", str(data), "--month", "2024-05", "-f", "json"]
+    command = [sys.executable, "-m", "sdkpi", "compute", "--data", str(data), "--month", "2024-05"]
+    command += ["--format", "json"]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, cwd=data.parent)
 
 
