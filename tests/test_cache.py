@@ -14,7 +14,7 @@ import pytest
 
 from conftest import typed_sheet
 from sdkpi import cache as cache_module
-from sdkpi.cache import SheetCache, cache_dir, cache_disabled
+from sdkpi.cache import SheetCache, cache_dir, cache_disabled, seal, unseal
 from sdkpi.dataset import SheetData
 from sdkpi.issues import DataIssue
 
@@ -217,11 +217,15 @@ def test_corrupt_or_torn_entries_are_misses(cache: SheetCache, source: Path) -> 
 
 
 def test_planted_sidecars_are_not_trusted(cache: SheetCache, source: Path) -> None:
+    """Even with a valid checksum (a sidecar written by hand, sealed), what it says is checked
+    against the table. (A miss deletes the entry: each plant is made on a fresh one.)"""
     key, _, meta_path = _entry(cache, source)
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta = json.loads(unseal(meta_path.read_bytes()))
 
     def planted(change: dict) -> None:
-        meta_path.write_text(json.dumps({**meta, **change}), encoding="utf-8")
+        _entry(cache, source)
+        fresh = json.loads(unseal(meta_path.read_bytes()))
+        meta_path.write_bytes(seal(json.dumps({**fresh, **change}).encode()))
 
     planted({"key": {**key, "size": key["size"] + 1}})  # an entry for another file version
     assert cache.get(key) is None
@@ -247,11 +251,12 @@ def test_planted_category_values_that_do_not_fit_their_codes_are_a_miss(
     key = cache.key(source)
     assert cache.put(key, data, [])
     _, meta_path = cache._paths(key)
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    position = str([c[0] for c in meta["columns"]].index("advisor"))
     for values in (["SA1"], ["SA1", "SA1"]):  # too few values for the codes; a value twice
+        assert cache.put(key, data, [])
+        meta = json.loads(unseal(meta_path.read_bytes()))
+        position = str([c[0] for c in meta["columns"]].index("advisor"))
         meta["categories"][position] = values
-        meta_path.write_text(json.dumps(meta), encoding="utf-8")
+        meta_path.write_bytes(seal(json.dumps(meta).encode()))
         assert cache.get(key) is None
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from sdkpi import api, result_cache
+from sdkpi.cache import seal, unseal
 from sdkpi.config import default_definitions_path
 from sdkpi.render.json_out import to_json
 
@@ -143,18 +144,19 @@ def test_no_cache_and_definitions_objects_are_never_cached(data, cache_dir, monk
 def test_a_damaged_entry_is_a_miss_not_an_error(data, cache_dir, monkeypatch, damage):
     first = api.compute(data, month="2024-05", today=TODAY)
     (entry,) = cache_dir.glob("result-*.json")
-    text = entry.read_text(encoding="utf-8")
-    stored = json.loads(text)
+    sealed = entry.read_bytes()
+    stored = json.loads(unseal(sealed))
+    # (resealed: what a sealed entry says is checked too, not only its checksum)
     if damage == "torn":
-        entry.write_text(text[: len(text) // 2], encoding="utf-8")
+        entry.write_bytes(sealed[: len(sealed) // 2])
     elif damage == "foreign key":
         stored["key"]["period"] = {"start": "2000-01-01", "end": "2000-02-01"}
-        entry.write_text(json.dumps(stored), encoding="utf-8")
+        entry.write_bytes(seal(json.dumps(stored).encode()))
     elif damage == "not json":
-        entry.write_bytes(b"\xff\xfe")
+        entry.write_bytes(seal(b"\xff\xfe"))
     else:
         stored["result"]["kpis"][0] = {"id": 3}
-        entry.write_text(json.dumps(stored), encoding="utf-8")
+        entry.write_bytes(seal(json.dumps(stored).encode()))
     loads = Loads(monkeypatch)
     again = api.compute(data, month="2024-05", today=TODAY)
     assert loads.count == 1

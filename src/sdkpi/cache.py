@@ -2,9 +2,11 @@
 
 A manager's what-if loop (edit the definitions, run again) reads the same exports
 over and over; parsing them is most of a run. Each parsed sheet is stored once,
-keyed on the file's absolute path, size and modification time (ns), the worksheet,
-the mapping options, the columns asked for and the sdkpi version: change any of
-them and the entry is simply not found. A file has one slot per way of reading it,
+keyed on the file's real path, size, modification and change time (ns) and inode
+(a same-size edit with the old modification time put back still changes the change
+time; an editor saving by rename changes the inode), the worksheet, the mapping
+options, the columns asked for, the sdkpi version and a fingerprint of its loader
+code: change any of them and the entry is simply not found. A file has one slot per way of reading it,
 so a new export of the same file replaces the old entry instead of piling up.
 
 Where: ``$SDKPI_CACHE_DIR``, else ``$XDG_CACHE_HOME/sdkpi``, else ``~/.cache/sdkpi``;
@@ -14,9 +16,20 @@ never inside the data folder. Safe to delete at any time. Off with
 Format: an Arrow IPC file (typed columns, row numbers, bad-cell masks) plus a JSON
 sidecar (sheet details and data issues), each renamed into place, carrying the same
 random token so that a table and a sidecar of two different writes are never paired.
-No pickle: a cache file is data that is checked on the way in (format, key, token,
-row count, column types); anything unexpected is a miss, and the sheet is read from
-its file again.
+No pickle: a cache file is data that is checked on the way in, in this order:
+
+1. the sidecar's checksum (BLAKE2b of its bytes, `seal`): an edited or damaged sidecar
+   is a miss;
+2. its key (the file as it is now, the options, the code) and format;
+3. the table's checksum (BLAKE2b of the Arrow file's bytes, kept in the sidecar), over
+   the mapped bytes, before Arrow parses anything: one flipped bit is a miss;
+4. Arrow's full validation of the table (offsets, lengths, UTF-8), before any value is
+   read: a table that would make a reader crash is a miss, never a crash;
+5. the token, row count, column types, category codes and booleans against the sidecar.
+
+Anything unexpected is a miss (the entry is deleted), and the sheet is read from its
+file again. A checksum catches damage and hand edits, not a forger who can write the
+cache folder (kept private to the user, mode 0700): that is the user's own account.
 """
 
 from __future__ import annotations
@@ -44,7 +57,7 @@ if TYPE_CHECKING:
     from .dataset import SheetData
 from .issues import DataIssue
 
-FORMAT = 5
+FORMAT = 6
 
 
 @functools.cache
@@ -71,7 +84,34 @@ def files_fingerprint(root: Path, files: list[Path]) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-_VERSION_FIELDS = ("size", "mtime_ns", "sdkpi", "code", "format")  # checked in the sidecar, not in the name
+# checked in the sidecar, not in the name: a new version of a file takes its old slot
+_VERSION_FIELDS = ("size", "mtime_ns", "ctime_ns", "inode", "sdkpi", "code", "format")
+_SEAL = b"sdkpi-blake2b "
+
+
+def checksum(data: Any) -> str:
+    """BLAKE2b (128 bits) of bytes or any buffer (a memory-mapped Arrow file): ~1 GB/s,
+    without the GIL for big buffers."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def seal(body: bytes) -> bytes:
+    """A cache file's bytes: a first line with the checksum of the body, then the body."""
+    return _SEAL + checksum(body).encode() + b"\n" + body
+
+
+def unseal(data: bytes) -> bytes:
+    """The body of a `seal`ed file; ValueError when it does not match its checksum."""
+    head, newline, body = data.partition(b"\n")
+    if (
+        not newline
+        or not head.startswith(_SEAL)
+        or head[len(_SEAL) :].decode("ascii", "replace") != checksum(body)
+    ):
+        raise ValueError("cache entry does not match its checksum")
+    return body
+
+
 _META_FIELDS = ("name", "file", "worksheet", "file_format", "encoding", "header_row", "rows_in_file")
 _ISSUE_FIELDS = tuple(f.name for f in dataclasses.fields(DataIssue))
 
@@ -158,8 +198,7 @@ class SheetCache:
             "sdkpi": __version__,
             "code": code_fingerprint(),
             "path": str(resolved),
-            "size": stat.st_size,
-            "mtime_ns": stat.st_mtime_ns,
+            **_stamp(stat),
             "worksheet": worksheet,
             "options": json.loads(json.dumps(opts, sort_keys=True, default=str)),
             "columns": sorted(columns) if columns is not None else None,
@@ -182,7 +221,7 @@ class SheetCache:
             seen = self._seen_path(resolved).read_text(encoding="utf-8")
         except (OSError, ValueError):
             return False
-        return seen == f"{stat.st_size} {stat.st_mtime_ns}"
+        return seen == _seen(_stamp(stat))
 
     def _seen_path(self, resolved: Path) -> Path:
         digest = hashlib.sha256(str(resolved).encode("utf-8", "surrogatepass")).hexdigest()[:40]
@@ -194,13 +233,14 @@ class SheetCache:
             return None
         table_path, meta_path = self._paths(key)
         try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            meta = json.loads(unseal(meta_path.read_bytes()).decode("utf-8"))
             if not isinstance(meta, dict) or meta.get("key") != key:
-                return None
-            return _restore(meta, _read_table(table_path))
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
-            return None  # a torn, foreign or corrupt entry: read the file again
-        except Exception:  # pyarrow's own errors (ArrowInvalid, ...): same
+                return None  # another version of the file (or of sdkpi): its slot is rewritten
+            return _restore(meta, _read_table(table_path, str(meta["table"])))
+        except FileNotFoundError:
+            return None
+        except Exception:  # damaged, edited, torn or foreign (pyarrow's errors too): a miss
+            _drop(table_path, meta_path)
             return None
 
     def put(self, key: dict[str, Any] | None, data: SheetData, issues: list[DataIssue]) -> bool:
@@ -216,16 +256,42 @@ class SheetCache:
         # the pair is written as two files: the same token in both shows they belong together
         meta["entry"] = secrets.token_hex(16)
         table = table.replace_schema_metadata({b"sdkpi-entry": meta["entry"].encode()})
+        digest: list[str] = []
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            _replace(table_path, lambda handle: _write_table(handle, table))
-            text = json.dumps(meta, ensure_ascii=False).encode("utf-8")
+            _replace(table_path, lambda handle: digest.append(_write_table(handle, table)))
+            meta["table"] = digest[0]
+            text = seal(json.dumps(meta, ensure_ascii=False).encode("utf-8"))
             _replace(meta_path, lambda handle: handle.write(text))
-            seen = f"{key['size']} {key['mtime_ns']}".encode()
+            seen = _seen({field: key[field] for field in _STAMP_FIELDS}).encode()
             _replace(self._seen_path(Path(key["path"])), lambda handle: handle.write(seen))
         except OSError:
             return False
         return True
+
+
+_STAMP_FIELDS = ("size", "mtime_ns", "ctime_ns", "inode")
+
+
+def _stamp(stat: os.stat_result) -> dict[str, int]:
+    """What changes when a file is rewritten (as the result cache's `_stamp`)."""
+    return {
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "ctime_ns": stat.st_ctime_ns,
+        "inode": stat.st_ino,
+    }
+
+
+def _seen(stamp: dict[str, Any]) -> str:
+    return " ".join(str(stamp[field]) for field in _STAMP_FIELDS)
+
+
+def _drop(*files: Path) -> None:
+    """Delete an entry found untrustworthy, so that it is not checked again next time."""
+    for file in files:
+        with contextlib.suppress(OSError):
+            file.unlink()
 
 
 _writes_lock = threading.Lock()
@@ -352,22 +418,53 @@ def _replace(target: Path, writer: Callable[[IO[bytes]], object]) -> None:
         raise
 
 
-def _write_table(handle: Any, table: Any) -> None:
+class _Hashing:
+    """A file being written that hashes what goes through it (the entry's checksum costs no
+    second pass over the bytes)."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle = handle
+        self.hash = hashlib.blake2b(digest_size=16)
+        self.closed = False
+
+    def write(self, data: Any) -> int:
+        self.hash.update(data)
+        return self.handle.write(data)
+
+    def flush(self) -> None:
+        self.handle.flush()
+
+    def close(self) -> None:
+        self.closed = True  # the real handle is closed by `_replace`
+
+
+def _write_table(handle: IO[bytes], table: Any) -> str:
+    """Write the table as an Arrow IPC file; its checksum (`checksum` of the file's bytes)."""
     import pyarrow as pa
 
-    with pa.ipc.new_file(handle, table.schema) as writer:
+    sink = _Hashing(handle)
+    with pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
+    return sink.hash.hexdigest()
 
 
-def _read_table(path: Path) -> Any:
+def _read_table(path: Path, digest: str) -> Any:
+    """The table of an entry, once its bytes match their checksum and Arrow's full
+    validation holds; ValueError (or pyarrow's error) otherwise."""
     import pyarrow as pa
 
     # Memory-mapped: numbers, datetimes and Arrow text are used in place, nothing is copied
     # to the heap. (A read would put the whole record batch in one heap buffer that any
     # column used in place keeps alive, converted columns included.) Entries are replaced by
-    # rename, never rewritten in place, so a mapped file does not change under us.
+    # rename, never rewritten in place, so a mapped file does not change under us; the bytes
+    # hashed are the bytes parsed.
     with pa.memory_map(str(path), "r") as source:
-        return pa.ipc.open_file(source).read_all()
+        buffer = source.read_buffer()
+    if checksum(buffer) != digest:
+        raise ValueError("cached table does not match its checksum")
+    table = pa.ipc.open_file(buffer).read_all()
+    table.validate(full=True)  # offsets, lengths, UTF-8: before any value is read
+    return table
 
 
 _ARROW_TYPES = {

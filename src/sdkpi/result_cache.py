@@ -8,24 +8,32 @@ and not even pandas is imported.
 
 An entry is valid for exactly what produced it:
 
-- every file under the data folder (two levels, for a dealer group's store
-  folders): name, size, modification and change time (ns) and inode; a file
-  added, removed, touched or replaced is a miss;
+- every file under the data folder, at any depth (a dealer group's store folders,
+  a mapping naming `exports/2024/may/wo.csv`; for a workbook given as the data
+  with a mapping file, every file of its folder): name, size, modification and
+  change time (ns) and inode; a file added, removed, touched or replaced is a miss.
+  A run reads data files inside the data folder only (`loaders.paths`), so these
+  are every file a run can read. Over 10,000 files: not cached;
 - the definitions file's bytes (a target edited is a miss) and the mapping
   file's bytes;
 - the period, the KPIs asked for, the store, today's date (which decides
   "provisional"), the sdkpi version and a fingerprint of its code.
 
 Stored as JSON beside the parsed sheets (`sdkpi.cache.cache_dir`), one slot per
-data folder and question, written by rename; anything unexpected in an entry is
-a miss. Off with ``SDKPI_NO_CACHE=1`` or ``--no-cache``, like the sheet cache.
+data folder and question, written by rename, behind a checksum of its bytes
+(`sdkpi.cache.seal`): an entry damaged or edited by hand is a miss (and deleted),
+and so is one whose numbers are not what the engine produces (a number that is not
+finite, a status that its value and target do not give). Off with
+``SDKPI_NO_CACHE=1`` or ``--no-cache``, like the sheet cache.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
+import math
 import os
 from dataclasses import asdict
 from datetime import date, datetime
@@ -33,11 +41,11 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .cache import files_fingerprint
+from .cache import files_fingerprint, seal, unseal
 from .issues import DataIssue
 from .results import ComputeResult, KpiResult, Period, SheetInfo, TargetSpec
 
-FORMAT = 1
+FORMAT = 2
 _MAX_FILES = 10_000  # a data folder is a few sheet files; a huge tree is not worth listing
 
 
@@ -48,21 +56,32 @@ def package_fingerprint() -> str:
     return files_fingerprint(root, sorted([*root.rglob("*.py"), *root.rglob("*.yaml")]))
 
 
-def _files(data: Path) -> list[list[Any]] | None:
-    """Every file under the data folder, two levels deep, with size and mtime; None: don't cache."""
+def _files(data: Path, *, folder_of_file: bool = False) -> list[list[Any]] | None:
+    """Every file under the data folder, at any depth, with its `_stamp`; None: don't cache.
+
+    Links to folders are not followed (a file read through one lies inside the data folder,
+    where it is listed by its real path); a link to a file is stamped as its target.
+    folder_of_file: a workbook given as the data is keyed on its whole folder (the files a
+    mapping file names are read from there).
+    """
     if data.is_file():
-        return [[str(data.resolve()), *_stamp(data.stat())]]
+        if not folder_of_file:
+            return [[str(data), *_stamp(data.stat())]]
+        data = data.parent
     found: list[list[Any]] = []
-    pending = [(data, 0)]
+    pending = [data]
     while pending:
-        folder, depth = pending.pop()
+        folder = pending.pop()
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.is_dir():
-                    if depth < 1:
-                        pending.append((Path(entry.path), depth + 1))
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(Path(entry.path))
                     continue
-                found.append([entry.path, *_stamp(entry.stat())])
+                try:
+                    stat = entry.stat()
+                except OSError:  # a dangling link: what is there is the link itself
+                    stat = entry.stat(follow_symlinks=False)
+                found.append([entry.path, *_stamp(stat)])
                 if len(found) > _MAX_FILES:
                     return None
     return sorted(found)
@@ -91,7 +110,7 @@ def key(
     """What a stored result is valid for; None when the inputs cannot be looked at."""
     try:
         folder = Path(data).resolve()
-        files = _files(folder)
+        files = _files(folder, folder_of_file=mapping is not None)
         if files is None:
             return None
         return {
@@ -121,15 +140,21 @@ def _path(directory: Path, key: dict[str, Any]) -> Path:
 
 
 def get(directory: Path, key: dict[str, Any] | None) -> ComputeResult | None:
+    """The stored answer to this question, or None (none, stale, damaged or edited)."""
     if key is None:
         return None
+    path = _path(directory, key)
     try:
-        entry = json.loads(_path(directory, key).read_text(encoding="utf-8"))
+        entry = json.loads(unseal(path.read_bytes()).decode("utf-8"))
         if not isinstance(entry, dict) or entry.get("key") != key:
-            return None
+            return None  # another version of the inputs: its slot is rewritten
         return _restore(entry["result"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None  # torn, foreign or from another version: compute again
+    except FileNotFoundError:
+        return None
+    except Exception:  # damaged, edited, torn or foreign: compute again (and drop it)
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
 
 
 def put(directory: Path, key: dict[str, Any] | None, result: ComputeResult) -> bool:
@@ -137,7 +162,7 @@ def put(directory: Path, key: dict[str, Any] | None, result: ComputeResult) -> b
         return False
     from .cache import _replace
 
-    text = json.dumps({"key": key, "result": _store(result)}, ensure_ascii=False).encode("utf-8")
+    text = seal(json.dumps({"key": key, "result": _store(result)}, ensure_ascii=False).encode("utf-8"))
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         _replace(_path(directory, key), lambda handle: handle.write(text))
@@ -163,8 +188,7 @@ def _store(result: ComputeResult) -> dict[str, Any]:
 
 
 def _kpi_dict(kpi: KpiResult) -> dict[str, Any]:
-    out = asdict(kpi)
-    out["target"] = kpi.target.to_dict() if kpi.target else None
+    out = asdict(kpi)  # the target as its dataclass fields (not its report form, `to_dict`)
     out["provisional_until"] = kpi.provisional_until.isoformat() if kpi.provisional_until else None
     out["numerator_type"] = type(kpi.numerator).__name__  # 3 and 3.0 print differently
     out["denominator_type"] = type(kpi.denominator).__name__
@@ -172,7 +196,23 @@ def _kpi_dict(kpi: KpiResult) -> dict[str, Any]:
 
 
 def _number(value: Any, kind: str) -> float | int:
-    return int(value) if kind == "int" else float(value)
+    number = int(value) if kind == "int" else float(value)
+    if not math.isfinite(number):
+        raise ValueError("a cached count or sum that is not finite")
+    return number
+
+
+def _check(kpi: KpiResult) -> KpiResult:
+    """A restored KPI as the engine makes one: finite numbers, and "met"/"missed" only
+    where its value and target give that status; ValueError otherwise."""
+    if kpi.value is not None and not math.isfinite(kpi.value):
+        raise ValueError(f"cached value of {kpi.id} is not finite")
+    if kpi.status in ("met", "missed"):
+        if kpi.value is None or kpi.target is None:
+            raise ValueError(f"cached {kpi.id} has a status without a value and a target")
+        if ("met" if kpi.target.is_met(kpi.value) else "missed") != kpi.status:
+            raise ValueError(f"cached status of {kpi.id} does not follow from its value")
+    return kpi
 
 
 def _restore(stored: dict[str, Any]) -> ComputeResult:
@@ -185,7 +225,7 @@ def _restore(stored: dict[str, Any]) -> ComputeResult:
         )
         fields["numerator"] = _number(raw["numerator"], fields.pop("numerator_type"))
         fields["denominator"] = _number(raw["denominator"], fields.pop("denominator_type"))
-        kpis.append(KpiResult(**fields))
+        kpis.append(_check(KpiResult(**fields)))
     period = stored["period"]
     return ComputeResult(
         period=Period(date.fromisoformat(period["start"]), date.fromisoformat(period["end"])),
