@@ -191,6 +191,7 @@ def trend_engine(
     for period in periods:
         for evaluation in engine.evaluate_all(period, ids, today):
             k = evaluation.result
+            series[k.id].target = k.target  # the store's own, in force for the latest period
             points = series[k.id].points
             previous = points[-1].value if points else None
             change = None if previous is None or k.value is None else k.value - previous
