@@ -94,6 +94,10 @@ def evaluate_kpi(
         result.reason = missing_reason or "sheet missing"
         return KpiEvaluation(result)
     sheet = context.sheet
+    unsure = sorted(compiled.columns & set(sheet.column_reasons))
+    if unsure:  # not exported, or amounts sdkpi cannot add up: no number rather than a wrong one
+        result.reason = "; ".join(dict.fromkeys(sheet.column_reasons[c] for c in unsure))
+        return KpiEvaluation(result, sheet)
     absent = sorted(compiled.columns & sheet.missing_columns)
     if absent:
         result.reason = f"column {', '.join(absent)} not in the {sheet.name} sheet"

@@ -17,6 +17,24 @@ total row. The file says it per sheet::
           walkaround: {有: true, 无: false}
         total_markers: [合计, 本页小计]
 
+Real exports need more (docs/reading-exports.md)::
+
+    sheets:
+      work_orders:
+        file: "RO_DETAIL_*.csv"        # a name, a glob, or a list: every match, stacked
+        columns:
+          "RO#": ro_number
+          "Close Dat": [closed_at, invoiced_at]   # one source column feeding several
+        combine:
+          opened_at: ["RO Date", "RO Time"]       # date and time in two columns
+        skip_rows:                                # conditions on the raw cell text
+          - "ro_number == 'RO#'"
+          - "ro_number is null"
+        lines:                                    # line-level export: one row per key
+          key: ro_number
+          sum: [labor_hours_sold, labor_amount, parts_amount]
+        absent: [promised_at]                     # this DMS does not export it
+
 It is safe-loaded (no YAML tags), validated with pydantic, and every mistake is a
 `UsageError` (exit 2) naming the file, the line and the closest valid name.
 """
@@ -43,18 +61,29 @@ _FALSE = {"false", "0", "no", "n", "否", "×"}
 Scalar = str | bool | int | float | None
 
 
+class _Lines(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str
+    sum: list[str] = Field(default_factory=list)
+
+
 class _SheetMapping(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    file: str | None = None
+    file: str | list[str] | None = None
     worksheet: str | None = None
     header_row: int | None = Field(default=None, ge=1)
     encoding: str | None = None
     delimiter: str | None = None
     date_order: Literal["dmy", "mdy"] | None = None
-    columns: dict[str, str] = Field(default_factory=dict)
+    columns: dict[str, str | list[str]] = Field(default_factory=dict)
     values: dict[str, dict[str, Scalar]] = Field(default_factory=dict)
     total_markers: list[str] | None = None
+    combine: dict[str, list[str]] = Field(default_factory=dict)
+    skip_rows: list[str] = Field(default_factory=list)
+    lines: _Lines | None = None
+    absent: list[str] = Field(default_factory=list)
 
 
 class _MappingFile(BaseModel):
@@ -140,6 +169,8 @@ def _validation_error(err: ValidationError, data: LineDict, source: str) -> Usag
     message = f"{where}: {first['msg']}{more}"
     if first["type"] == "extra_forbidden":
         fields = list(_MappingFile.model_fields) if len(loc) == 1 else list(_SheetMapping.model_fields)
+        if len(loc) == 4 and loc[2] == "lines":
+            fields = list(_Lines.model_fields)
         message = f"{where}: unknown key{_did_you_mean(loc[-1], fields)}{more}"
     return UsageError(message, file=source, line=line_of(data, *loc))
 
@@ -165,21 +196,77 @@ def _sheet_options(sheet: Sheet, given: _SheetMapping, node: Any, source: str) -
             raise fail(
                 f"delimiter must be one character, not {given.delimiter!r}", "delimiter", hint="',', tab, ';'"
             )
-    columns = {}
-    for header, target in given.columns.items():
+    columns: dict[str, str] = {}
+    also: dict[str, tuple[str, ...]] = {}
+    fed: dict[str, str] = {}  # canonical column -> the header (or combination) feeding it
+
+    def feed(canonical: str, source: str, *path: str) -> None:
+        if canonical in fed:
+            raise fail(
+                f"{canonical} is given twice: by {fed[canonical]!r} and by {source!r}",
+                *path,
+                hint="one source per column",
+            )
+        fed[canonical] = source
+
+    for header, targets in given.columns.items():
+        names = [targets] if isinstance(targets, str) else list(targets)
+        if not names:
+            raise fail(f"columns: {header!r} is mapped to nothing", "columns", header)
+        canonicals = []
+        for target in names:
+            canonical = _column_name(sheet, target)
+            if canonical is None:
+                raise fail(
+                    f"columns: {header!r} is mapped to {target!r}, which is not a column of "
+                    f"{sheet.name}{_did_you_mean(target, _column_names(sheet))}",
+                    "columns",
+                    header,
+                    hint=f"columns of {sheet.name}: {', '.join(sheet.column_names)}",
+                )
+            feed(canonical, header, "columns", header)
+            canonicals.append(canonical)
+        columns[header] = canonicals[0]
+        if len(canonicals) > 1:
+            also[header] = tuple(canonicals[1:])
+    combine: dict[str, tuple[str, ...]] = {}
+    for target, headers in given.combine.items():
         canonical = _column_name(sheet, target)
         if canonical is None:
             raise fail(
-                f"columns: {header!r} is mapped to {target!r}, which is not a column of "
-                f"{sheet.name}{_did_you_mean(target, _column_names(sheet))}",
-                "columns",
-                header,
-                hint=f"columns of {sheet.name}: {', '.join(sheet.column_names)}",
+                f"combine: {target!r} is not a column of {sheet.name}"
+                f"{_did_you_mean(target, _column_names(sheet))}",
+                "combine",
+                target,
             )
-        columns[header] = canonical
+        if len(headers) < 2 or any(not str(h).strip() for h in headers):
+            raise fail(
+                f'combine: {target} needs two or more headers, e.g. ["RO Date", "RO Time"]',
+                "combine",
+                target,
+            )
+        feed(canonical, " + ".join(headers), "combine", target)
+        combine[canonical] = tuple(str(h) for h in headers)
+    skip_rows = tuple(_skip_rule(sheet, rule, i, fail) for i, rule in enumerate(given.skip_rows))
+    lines_key, lines_sum = _lines(sheet, given.lines, fail)
+    absent = []
+    for name in given.absent:
+        canonical = _column_name(sheet, name)
+        if canonical is None:
+            raise fail(
+                f"absent: {name!r} is not a column of {sheet.name}"
+                f"{_did_you_mean(name, _column_names(sheet))}",
+                "absent",
+            )
+        if canonical in fed:
+            raise fail(f"absent: {canonical} is also mapped from {fed[canonical]!r}", "absent")
+        absent.append(canonical)
     values = {}
     for name, value_map in given.values.items():
-        canonical = _column_name(sheet, name) or _column_name(sheet, given.columns.get(name, ""))
+        mapped_to = given.columns.get(name, "")
+        if not isinstance(mapped_to, str):
+            mapped_to = mapped_to[0] if mapped_to else ""
+        canonical = _column_name(sheet, name) or _column_name(sheet, mapped_to)
         if canonical is None:
             raise fail(
                 f"values: unknown column {name!r} of {sheet.name}{_did_you_mean(name, _column_names(sheet))}",
@@ -189,16 +276,27 @@ def _sheet_options(sheet: Sheet, given: _SheetMapping, node: Any, source: str) -
         column = sheet.column(canonical)
         assert column is not None
         values[canonical] = {key: _target(column, name, key, value, fail) for key, value in value_map.items()}
-    if given.file and not _inside_data_folder(given.file):
-        raise fail(
-            f"file {given.file!r} is outside the data folder",
-            "file",
-            hint="name a file in the data folder (subfolders allowed, no '..', no absolute path): "
-            "a mapping file that came with the data must not make sdkpi read other files",
-        )
+    files = (given.file,) if isinstance(given.file, str) else tuple(given.file or ())
+    if given.file is not None and not any(f.strip() for f in files):
+        raise fail("file: no file named", "file", hint='file: "RO_DETAIL_*.csv" (a name, a glob or a list)')
+    for name in files:
+        if not _inside_data_folder(name):
+            raise fail(
+                f"file {name!r} is outside the data folder",
+                "file",
+                hint="name a file in the data folder (subfolders allowed, no '..', no absolute path): "
+                "a mapping file that came with the data must not make sdkpi read other files",
+            )
     markers = tuple(m for m in given.total_markers if m.strip()) if given.total_markers is not None else None
     return SheetOptions(
-        file=given.file,
+        file=files[0] if files else None,
+        files=files,
+        also=also,
+        combine=combine,
+        skip_rows=skip_rows,
+        lines_key=lines_key,
+        lines_sum=lines_sum,
+        absent=tuple(absent),
         worksheet=given.worksheet,
         header_row=given.header_row,
         encoding=given.encoding,
@@ -208,6 +306,65 @@ def _sheet_options(sheet: Sheet, given: _SheetMapping, node: Any, source: str) -
         values=values,
         total_markers=markers,
     )
+
+
+def _skip_rule(sheet: Sheet, rule: str, index: int, fail: Any) -> str:
+    """A `skip_rows` condition, checked as the KPI conditions are (the one whitelist parser),
+    on the sheet's canonical columns read as their raw text."""
+    from ..errors import ExpressionError
+    from ..evaluate import infer
+    from ..expr import Call, columns, parse, walk
+
+    try:
+        node = parse(rule)
+        kinds = {c.name: "text" for c in sheet.columns}
+        unknown = sorted(set(columns(node)) - set(kinds))
+        if unknown:
+            raise fail(
+                f"skip_rows[{index + 1}]: {unknown[0]!r} is not a column of {sheet.name}"
+                f"{_did_you_mean(unknown[0], sheet.column_names)}",
+                "skip_rows",
+                hint="skip_rows use the canonical column names (ro_number, advisor ...)",
+            )
+        if any(isinstance(n, Call) for n in walk(node)):
+            raise ExpressionError("named_by() compares records; skip_rows look at one row's cells")
+        infer(node, kinds)
+    except ExpressionError as err:
+        raise fail(
+            f"skip_rows[{index + 1}]: {err}",
+            "skip_rows",
+            hint='conditions on the cell text, e.g. "ro_number == \'RO#\'" or "ro_number is null"',
+        ) from None
+    return rule
+
+
+def _lines(sheet: Sheet, given: _Lines | None, fail: Any) -> tuple[str | None, tuple[str, ...]]:
+    if given is None:
+        return None, ()
+    key = _column_name(sheet, given.key)
+    if key is None:
+        raise fail(
+            f"lines.key: {given.key!r} is not a column of {sheet.name}"
+            f"{_did_you_mean(given.key, _column_names(sheet))}",
+            "lines",
+            "key",
+            hint=f"the column that names one record: {sheet.key or sheet.columns[0].name}",
+        )
+    summed: list[str] = []
+    for name in given.sum:
+        canonical = _column_name(sheet, name)
+        column = sheet.column(canonical) if canonical else None
+        if column is None or column.type != "number":
+            numbers = [c.name for c in sheet.columns if c.type == "number"]
+            raise fail(
+                f"lines.sum: {name!r} is not a number column of {sheet.name}{_did_you_mean(name, numbers)}",
+                "lines",
+                "sum",
+                hint=f"number columns: {', '.join(numbers) or '(none)'}",
+            )
+        if canonical is not None and canonical != key and canonical not in summed:
+            summed.append(canonical)
+    return key, tuple(summed)
 
 
 def _inside_data_folder(name: str) -> bool:

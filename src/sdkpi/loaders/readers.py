@@ -552,6 +552,18 @@ def _check_header_columns(
             continue  # an empty column with no header: dropped
         if norm in seen:
             j = seen[norm]
+            if ctx.expected and norm not in ctx.expected:
+                # a header no column is read from (two `Gross` columns): the first is kept as an
+                # extra column, this one left out, and said
+                ctx.issue(
+                    "info",
+                    "duplicate_header",
+                    f"header {header!r} in {where(j)} and {where(i)}: not a column sdkpi reads; "
+                    f"{where(i)} is left out",
+                    column=label(i),
+                    value=header,
+                )
+                continue
             raise ctx.error(
                 f"duplicate header {header!r} in {where(j)} and {where(i)}",
                 column=label(i),

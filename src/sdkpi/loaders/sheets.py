@@ -9,6 +9,7 @@ plus every data issue, with the row number as the user sees it in the file.
 from __future__ import annotations
 
 import difflib
+import glob
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +26,7 @@ from ..contract import SHEETS, Column, Sheet
 from ..dataset import Dataset, SheetData
 from ..errors import InputError
 from ..issues import DataIssue
-from . import fast, paths, readers, typed_csv, typed_read, values
+from . import fast, lines, paths, readers, rows, typed_csv, typed_read, values
 from .names import expected_headers
 
 
@@ -42,6 +43,29 @@ class SheetOptions:
     columns: dict[str, str] = field(default_factory=dict)  # file header -> canonical column
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {raw: canonical}
     total_markers: tuple[str, ...] | None = None
+    # real exports (see docs/reading-exports.md): every file a sheet is read from (names or
+    # globs, stacked in name order), a header feeding more canonical columns than one, columns
+    # made of two headers (date + time), raw-text conditions dropping report furniture, a
+    # line-level export summed per key, and columns this DMS does not export
+    files: tuple[str, ...] = ()
+    also: dict[str, tuple[str, ...]] = field(default_factory=dict)  # file header -> more columns
+    combine: dict[str, tuple[str, ...]] = field(default_factory=dict)  # column -> file headers
+    skip_rows: tuple[str, ...] = ()
+    lines_key: str | None = None
+    lines_sum: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+
+    @property
+    def reshapes(self) -> bool:
+        """Does the mapping change rows or columns beyond naming them (not the typed lane's)?"""
+        return bool(
+            len(self.files) > 1
+            or any(ch in "*?[" for ch in "".join(self.files))
+            or self.also
+            or self.combine
+            or self.skip_rows
+            or self.lines_key
+        )
 
 
 def load_dataset(
@@ -74,17 +98,27 @@ def load_dataset(
     root = Path(os.path.realpath(root)) if root is not None else paths.data_root(Path(data))
     sources = readers.discover(Path(data), named=named, root=root)
     jobs: dict[str, tuple[readers.SheetSource, SheetOptions]] = {}
+    stacked: dict[str, list[readers.SheetSource]] = {}  # a sheet the mapping reads from several files
     for name in sheets if sheets is not None else SHEETS:
         sheet_options = options.get(name, SheetOptions())
         source = sources.get(name)
         if sheet_options.file or sheet_options.worksheet:
-            source = _mapped_source(Path(data), name, sheet_options, source)
+            try:
+                many = _mapped_files(Path(data), name, sheet_options)
+            except InputError as err:
+                dataset.missing[name] = f"unreadable: {err.message}"
+                dataset.issues.append(_issue_from_error(err, name, err.file or str(data)))
+                continue
+            if many is not None:
+                stacked[name] = many
+            source = many[0] if many else _mapped_source(Path(data), name, sheet_options, source)
         if source is None:
             dataset.missing[name] = "sheet missing"
             continue
         jobs[name] = (source, sheet_options)
 
     sizes = {name: _file_size(source.path) for name, (source, _) in jobs.items()}
+    sizes.update({name: sum(_file_size(s.path) for s in many) for name, many in stacked.items()})
     total = sum(sizes.values())
     # freed memory kept a moment for reuse (fewer page faults), as room allows
     typed_read.lean_memory_pool(typed_read.decay_for(total))
@@ -94,6 +128,13 @@ def load_dataset(
         try:
             paths.check_data_file(source.path, root, name)  # before anything opens it
             wanted = columns.get(name) if columns is not None else None
+            if name in stacked:  # several files: each checked, read, then stacked (not cached)
+                for part in stacked[name]:
+                    paths.check_data_file(part.path, root, name)
+                loaded = load_sheets(stacked[name], sheet_options, wanted)
+                if on_sheet is not None:
+                    on_sheet(loaded[0])
+                return loaded
             key = (
                 cache.key(source.path, worksheet=source.worksheet, options=sheet_options, columns=wanted)
                 if cache
@@ -103,8 +144,8 @@ def load_dataset(
             loaded = cached or load_sheet(
                 source, sheet_options, wanted, blocks=typed_read.by_blocks(total, sizes[name])
             )
-            if cache and cached is None:
-                cache.store(key, *loaded)
+            if cache and cached is None and not loaded[0].column_reasons:
+                cache.store(key, *loaded)  # (a sheet with columns in doubt is read again each time)
         except InputError as err:
             return err
         except OSError as err:  # no permission, a file gone or a disk error while reading it
@@ -139,6 +180,14 @@ def _file_size(path: Path) -> int:
         return 0
 
 
+def _mapped_files(data: Path, name: str, opts: SheetOptions) -> list[readers.SheetSource] | None:
+    """The files of a sheet the mapping names with a glob or a list (None: one plain name)."""
+    if len(opts.files) < 2 and not any(glob.has_magic(f) for f in opts.files):
+        return None
+    folder = data if data.is_dir() else data.parent
+    return [readers.SheetSource(name, path, opts.worksheet) for path in rows.files(folder, opts.files, name)]
+
+
 def _mapped_source(
     data: Path, name: str, opts: SheetOptions, found: readers.SheetSource | None
 ) -> readers.SheetSource | None:
@@ -163,7 +212,13 @@ def load_sheet(
     wanted: Collection[str] | None = None,
     *,
     blocks: bool = False,
+    whole: bool = True,
 ) -> tuple[SheetData, list[DataIssue]]:
+    """One sheet file read, mapped, parsed and checked.
+
+    whole=False (one of several files of a sheet, `load_sheets`): every column is kept and
+    repeated keys are left for the stacked sheet to settle.
+    """
     sheet = SHEETS[source.sheet]
     read_options = readers.ReadOptions(
         header_row=opts.header_row, encoding=opts.encoding, delimiter=opts.delimiter
@@ -172,24 +227,36 @@ def load_sheet(
         read_options.total_markers = opts.total_markers
     known = expected_headers(sheet)
     mapped_names = {readers.normalize_header(h): c for h, c in opts.columns.items()}
-    if typed_csv.eligible(source, opts):
+    if whole and not opts.reshapes and typed_csv.eligible(source, opts):
         typed = typed_csv.load(source, opts, known, mapped_names, wanted, blocks=blocks)
         if typed is not None:
+            _mark_absent(typed[0], sheet, opts, typed[1])
             return typed
-    raw = readers.read_sheet(source, read_options, expected_headers=set(known) | set(mapped_names))
+    combined = {readers.normalize_header(h) for headers in opts.combine.values() for h in headers}
+    raw = readers.read_sheet(source, read_options, expected_headers=set(known) | set(mapped_names) | combined)
     file = str(source.path)
+    if raw.file_format == "xlsx" and not raw.headers and readers._sniff(source.path) == "empty":
+        raise InputError(
+            "the workbook is empty (0 bytes): the export did not finish or the file was cut",
+            file=file,
+            sheet=sheet.name,
+            hint="export the sheet again",
+        )
     issues = list(raw.issues)
-    header_map = _map_headers(raw.headers, known, mapped_names, sheet, file)
+    fixed = rows.derive(raw, sheet, opts, issues)
+    header_map = _map_headers(raw.headers, known, mapped_names, sheet, file, fixed)
     missing = [c for c in sheet.columns if c.name not in header_map.values()]
     if not raw.headers:  # an empty file holds no records: its KPIs have no data, nothing is missing
         issues.append(
             DataIssue("info", "empty_file", "the file is empty (no header, no rows)", sheet.name, file)
         )
         missing = []
-    required_missing = [c.name for c in missing if c.required]
+    required_missing = [c.name for c in missing if c.required and c.name not in opts.absent]
     if required_missing:
         issues.append(_missing_columns_issue(sheet, file, required_missing, raw.headers))
-    parsed = _parse_columns(raw, sheet, header_map, opts, issues, wanted)
+    rows.skip(raw, header_map, sheet, opts.skip_rows, issues)
+    reads = wanted if whole and not opts.lines_key else None  # line-level: every line in full
+    parsed = _parse_columns(raw, sheet, header_map, opts, issues, reads)
     data = SheetData(
         name=sheet.name,
         frame=parsed.frame,
@@ -204,9 +271,78 @@ def load_sheet(
         rows_in_file=raw.rows_in_file,
         header_map={raw.headers[i]: name for i, name in header_map.items()},
     )
-    issues += _check_required_values(data, sheet, parsed.unread_empty)
-    data = _drop_duplicate_keys(data, sheet, issues)
+    if raw.headers:
+        _mark_absent(data, sheet, opts, issues)
+    if not whole:
+        return data, issues
+    if not opts.lines_key:
+        issues += _check_required_values(data, sheet, parsed.unread_empty)
+    data = _settle_keys(data, sheet, opts, issues)
     return _only_wanted(data, sheet, wanted), issues
+
+
+def load_sheets(
+    sources: list[readers.SheetSource], opts: SheetOptions, wanted: Collection[str] | None = None
+) -> tuple[SheetData, list[DataIssue]]:
+    """A sheet the mapping reads from several files: each read as `load_sheet` reads one, the
+    rows stacked in file-name order, then the keys settled over all of them (a repair order
+    whose lines sit in two files is one order; a key repeated across files is reported with
+    the file and row of each)."""
+    sheet = SHEETS[sources[0].sheet]
+    issues: list[DataIssue] = []
+    parts = []
+    for source in sources:
+        data, part_issues = load_sheet(source, opts, None, whole=False)
+        parts.append(data)
+        issues += part_issues
+    data, row_files = rows.stack(sheet, parts, issues)
+    files = [str(source.path) for source in sources]
+    if not opts.lines_key:
+        issues += _check_required_values(data, sheet)
+    data = _settle_keys(data, sheet, opts, issues, files=files, row_files=row_files)
+    return _only_wanted(data, sheet, wanted), issues
+
+
+def _settle_keys(
+    data: SheetData,
+    sheet: Sheet,
+    opts: SheetOptions,
+    issues: list[DataIssue],
+    *,
+    files: list[str] | None = None,
+    row_files: np.ndarray | None = None,
+) -> SheetData:
+    """A line-level export summed per key (the mapping's `lines:`), else repeated keys dropped."""
+    if opts.lines_key:
+        data, _ = lines.aggregate(
+            data, sheet, opts.lines_key, opts.lines_sum, issues, files=files, row_files=row_files
+        )
+        issues += _check_required_values(data, sheet)
+        if opts.lines_key == sheet.key:
+            return data
+    return _drop_duplicate_keys(data, sheet, issues, files=files, row_files=row_files)
+
+
+def _mark_absent(data: SheetData, sheet: Sheet, opts: SheetOptions, issues: list[DataIssue]) -> None:
+    """The mapping's `absent:` columns this file lacks: the KPIs reading them have no data,
+    "not in this export", and that is no error (one info note)."""
+    absent = [name for name in opts.absent if name in data.missing_columns]
+    if not absent:
+        return
+    for name in absent:
+        data.column_reasons[name] = f"{name}: not in this export"
+    issues.append(
+        DataIssue(
+            "info",
+            "absent_column",
+            f"not in this export (the mapping's absent:): {', '.join(absent)}; "
+            "the KPIs reading them have no data",
+            sheet.name,
+            data.file,
+            None,
+            ", ".join(absent),
+        )
+    )
 
 
 def _only_wanted(data: SheetData, sheet: Sheet, wanted: Collection[str] | None) -> SheetData:
@@ -239,14 +375,22 @@ def _only_wanted(data: SheetData, sheet: Sheet, wanted: Collection[str] | None) 
 
 
 def _map_headers(
-    headers: list[str], known: dict[str, str], mapped: dict[str, str], sheet: Sheet, file: str
+    headers: list[str],
+    known: dict[str, str],
+    mapped: dict[str, str],
+    sheet: Sheet,
+    file: str,
+    fixed: Mapping[int, str | None] | None = None,
 ) -> dict[int, str]:
-    """File column position -> canonical column name, for the columns we recognise."""
+    """File column position -> canonical column name, for the columns we recognise.
+
+    fixed: positions whose meaning the mapping decided (`rows.derive`): a derived column's
+    canonical name, or None for a header read only through a `combine`."""
     result: dict[int, str] = {}
     taken: dict[str, int] = {}
     for position, header in enumerate(headers):
         norm = readers.normalize_header(header)
-        canonical = mapped.get(norm) or known.get(norm)
+        canonical = fixed[position] if fixed and position in fixed else mapped.get(norm) or known.get(norm)
         if canonical is None:
             continue
         if sheet.column(canonical) is None and canonical != "store":
@@ -356,7 +500,11 @@ def _parse_columns(
         columns[column.name] = parsed.values.reset_index(drop=True)
         if parsed.bad.any():
             bad[column.name] = np.asarray(parsed.bad, dtype=bool)
-        label = header if readers.normalize_header(header) == column.name else f"{header} ({column.name})"
+        label = (
+            header
+            if readers.normalize_header(header) == column.name or header.endswith(f"({column.name})")
+            else f"{header} ({column.name})"
+        )
         for problem in parsed.problems:
             issues.append(
                 DataIssue(
@@ -424,11 +572,24 @@ def _check_required_values(
     return issues
 
 
-def _drop_duplicate_keys(data: SheetData, sheet: Sheet, issues: list[DataIssue]) -> SheetData:
-    """Keep the first row of a duplicated unique key; report and skip the others."""
+def _drop_duplicate_keys(
+    data: SheetData,
+    sheet: Sheet,
+    issues: list[DataIssue],
+    *,
+    files: list[str] | None = None,
+    row_files: np.ndarray | None = None,
+) -> SheetData:
+    """Keep the first row of a duplicated unique key; report and skip the others.
+
+    Repeated keys whose amounts or hours differ are not duplicates but the lines of a
+    line-level export: an error, and the columns that differ have no data
+    (`lines.differing_amounts`). files/row_files: a sheet stacked from several files.
+    """
     key = sheet.key
     if key is None or key in data.missing_columns:
         return data
+    lines.differing_amounts(data, sheet, issues, files=files, row_files=row_files)
     keys = data.frame[key]
     ids = keys
     if "store" in data.frame.columns and data.frame["store"].nunique() > 1:
@@ -437,17 +598,17 @@ def _drop_duplicate_keys(data: SheetData, sheet: Sheet, issues: list[DataIssue])
     duplicated = (ids.duplicated(keep="first") & keys.notna()).to_numpy()
     if not duplicated.any():
         return data
-    first_row = dict(zip(ids[~duplicated].to_numpy(), data.row_numbers[~duplicated], strict=False))
+    first_row = dict(zip(ids[~duplicated].to_numpy(), np.flatnonzero(~duplicated), strict=False))
     for position in np.flatnonzero(duplicated):
         value = keys.iloc[position]
+        first = lines.where(data, first_row[ids.iloc[position]], files, row_files)
         issues.append(
             DataIssue(
                 "warning",
                 "duplicate_key",
-                f"duplicate {key} (first at row {first_row.get(ids.iloc[position])}); this row is skipped, "
-                "the first one counts",
+                f"duplicate {key} (first at {first}); this row is skipped, the first one counts",
                 sheet.name,
-                data.file,
+                lines.file_of(data, int(position), files, row_files),
                 int(data.row_numbers[position]),
                 key,
                 str(value),

@@ -231,7 +231,9 @@ def _kept_as_codes(column: Column | str, sheet: Sheet, wanted: Collection[str]) 
 def _kept_whole(column: Column | str, sheet: Sheet, wanted: Collection[str]) -> bool:
     """Does `_keep` keep this column's values (or codes), not at most where it is empty?"""
     name = column if isinstance(column, str) else column.name
-    return name in wanted or name in ("store", sheet.key)
+    # numbers too on a sheet with a key: repeated keys are settled on them (see `_sheet`)
+    number = isinstance(column, Column) and column.type == "number" and sheet.key is not None
+    return name in wanted or name in ("store", sheet.key) or number
 
 
 def _keep(arrow: Any, column: Column | str, sheet: Sheet, wanted: Collection[str]) -> Any:
@@ -365,10 +367,15 @@ def _sheet(
     n: int,
     encoding: str,
     wanted: Collection[str] | None,
-) -> tuple[SheetData, list[DataIssue]]:
+) -> tuple[SheetData, list[DataIssue]] | None:
     from .sheets import _check_required_values, _drop_duplicate_keys, _empty_column, _only_wanted
 
     unique = _keys_unique(arrays, columns, sheet)
+    if not unique and any(
+        isinstance(c, Column) and c.type == "number" and pa.types.is_null(a.type)
+        for a, c in zip(arrays, columns, strict=True)
+    ):
+        return None  # a number left unread (block by block): the general path settles the keys
 
     def keep(name: str) -> bool:
         return wanted is None or name in wanted or name == "store"
@@ -381,7 +388,11 @@ def _sheet(
         name = column if isinstance(column, str) else column.name
         if isinstance(column, Column) and column.required:
             unread_empty[name] = _null_mask(arrow)
-        if not keep(name) and not (name == sheet.key and not unique):
+        # repeated keys: the key, and every number (do a key's rows differ in amounts?), are
+        # needed to settle them as the general path does (`sheets._drop_duplicate_keys`)
+        number = isinstance(column, Column) and column.type == "number"
+        settle = not unique and (name == sheet.key or number)
+        if not keep(name) and not settle:
             skipped.add(name)  # unread by the computation, and clean: never built
         elif isinstance(column, str) or column is STORE or column.type in ("text", "enum"):
             if wanted is None or not unique:  # (duplicates dropped first, then `_only_wanted` codes)
