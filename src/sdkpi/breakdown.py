@@ -7,6 +7,11 @@ count and sum KPIs the group parts add up to the total. For count_distinct
 KPIs (parts_sales_per_advisor, problem_resolution_rate) each group counts its
 own distinct values, so the parts need not add up: an issue shared by two
 advisors counts once in each advisor's group and once in the total.
+
+`average_groups` is what `explain` lists for an average (a sum over a count: parts
+sales per RO, per advisor): one record is not an average and cannot miss it, so
+the listing is per person (advisor, else technician; for a per-advisor average,
+the counted column itself), each with their own sum, count and records.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class GroupRow:
     denominator: float | int
     value: float | None
     status: Status
+    records: int = 0  # the group's records in the denominator (its ROs, say)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -171,9 +177,10 @@ def breakdown_evaluation(evaluation: KpiEvaluation, compiled: CompiledKpi, colum
         positions = rows[order[start:end]]
         code = int(sorted_codes[start])
         numerator = measure_numerator(positions[evaluation.numerator[positions]])
-        denominator = measure_denominator(positions[evaluation.denominator[positions]])
+        in_denominator = positions[evaluation.denominator[positions]]
+        denominator = measure_denominator(in_denominator)
         label = None if code < 0 else str(labels[code])
-        out.groups.append(_row(label, numerator, denominator, result))
+        out.groups.append(_row(label, numerator, denominator, result, len(in_denominator)))
     out.groups.sort(key=lambda g: _rank_key(g, result))
     return out
 
@@ -200,15 +207,46 @@ class _Part:
         return len(positions)
 
 
-def _row(group: str | None, numerator: float | int, denominator: float | int, total: KpiResult) -> GroupRow:
+def _row(
+    group: str | None, numerator: float | int, denominator: float | int, total: KpiResult, records: int = 0
+) -> GroupRow:
     if not denominator:
-        return GroupRow(group, numerator, denominator, None, "no_data")
+        return GroupRow(group, numerator, denominator, None, "no_data", records)
     value = numerator / denominator
-    if total.target is None:
-        status: Status = "no_target"
-    else:
-        status = "met" if total.target.is_met(value) else "missed"
-    return GroupRow(group, numerator, denominator, value, status)
+    # judged by the headline's own rule: a reference value is shown, never met or missed
+    status: Status = "no_target" if total.target is None else total.target.status(value)
+    return GroupRow(group, numerator, denominator, value, status, records)
+
+
+#: who an average is listed by when it does not count people itself, first present first
+PEOPLE = ("advisor", "technician")
+
+
+def is_average(compiled: CompiledKpi) -> bool:
+    """A sum over a count (parts sales per RO, per advisor): no single record can miss it."""
+    kpi = compiled.definition
+    return kpi.numerator.measure == "sum" and kpi.denominator.measure in ("count", "count_distinct")
+
+
+def average_groups(evaluation: KpiEvaluation, compiled: CompiledKpi) -> KpiBreakdown | None:
+    """An average per person, worst first: a per-advisor average per advisor (their sales,
+    their ROs); a per-RO average per advisor (else technician). None when no such column
+    holds data (the records are then listed as they are)."""
+    if not is_average(compiled) or evaluation.sheet is None:
+        return None
+    frame = evaluation.sheet.frame
+    counted = compiled.definition.denominator.count_distinct
+    candidates = (counted,) if counted else PEOPLE
+    column = next((c for c in candidates if c in frame.columns and frame[c].notna().any()), None)
+    if column is None:
+        return None
+    groups = breakdown_evaluation(evaluation, compiled, column)
+    if groups.reason is not None:
+        return None
+    groups.groups.reverse()  # worst first, no data last
+    judged = [g for g in groups.groups if g.value is not None]
+    groups.groups = judged + [g for g in groups.groups if g.value is None]
+    return groups
 
 
 def _rank_key(group: GroupRow, total: KpiResult) -> tuple[int, float, str]:

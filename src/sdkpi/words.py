@@ -1,11 +1,13 @@
 """KPI conditions in plain words, generated from the parsed expressions.
 
-`condition_words` turns a condition into a phrase ("work_completed_at at least
-30 min before promised_at"); `failure_words` says why one record failed it, with
-its numbers ("work_completed_at 12 min before promised_at; needs at least 30 min
+`condition_words` turns a condition into a phrase ("work completed at at least
+30 min before promised at"); `failure_words` says why one record failed it, with
+its numbers ("work completed at 12 min before promised at; needs at least 30 min
 before"). Both read the parsed tree of the definitions file, so the words cannot
-drift from what the engine computes; anything without a phrase falls back to the
-expression text itself.
+drift from what the engine computes. Columns and values are said as a person
+knows them (`column_label`, `value_label`: 打卡工时, 成功, 否 in Chinese; "clocked
+hours", "reached", "no" in English), never as the contract's identifiers; what
+has no phrase falls back to the expression text with its columns so labelled.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import expr as ex
-from .contract import SHEETS
+from .contract import SHEETS, Column
 from .evaluate import Frame
 
 W = {
@@ -46,16 +48,33 @@ W = {
         "is_not": "{c} is not {v}",
         "one_of": "{c} is one of {v}",
         "not_one_of": "{c} is none of {v}",
-        "true": "{c} is true",
-        "not_true": "{c} is not true",
+        "true": "{c} is yes",
+        "not_true": "{c} is not yes",
         "named_by": "another record names it in {c}",
         "not_named_by": "no other record names it in {c}",
-        "named_by_fail": "named in {c} by {k} {who} (a comeback)",
+        "named_by_fail": "{k} {who} names it in {c} (a comeback)",
         "and": " and ",
         "or": " or ",
         "not": "not ({x})",
-        "value_was": "{c} = {v}",
+        "value_was": "{c} is {v}",
         "sep": "; ",
+        "list": ", ",
+        ">=": "{c} at least {v}",
+        ">": "{c} more than {v}",
+        "<=": "{c} at most {v}",
+        "<": "{c} less than {v}",
+        # an arrival against its booked time: "arrived 5 min late", "arrived 3 min early"
+        "arrival_late": "arrived {d} late",
+        "arrival_early": "arrived {d} early",
+        "arrival_same": "arrived on the minute",
+        "arrival_before": "early",
+        "arrival_after": "late",
+        "arrival_rule": "arrival {core}",
+        "arrival_within": "at most {d} {side}, not {other}",
+        "arrival_range": "{lo} to {hi} {side}",
+        "arrival_range_mixed": "from {lo} {lo_side} to {hi} {hi_side}",
+        "arrival_no_later": "not late",
+        "arrival_no_earlier": "not early",
     },
     "zh": {
         "before": "之前",
@@ -83,35 +102,127 @@ W = {
         "not_one_of": "{c}不为{v}中任一",
         "true": "{c}为是",
         "not_true": "{c}不为是",
-        "named_by": "被其他记录的{c}引用",
-        "not_named_by": "未被其他记录的{c}引用(无返修)",
-        "named_by_fail": "被{k} {who}的{c}引用(返修)",
-        "and": " 且 ",
-        "or": " 或 ",
+        "named_by": "有其他工单的{c}指向本单",
+        "not_named_by": "没有其他工单的{c}指向本单(无返修)",
+        "named_by_fail": "{k} {who} 的{c}指向本单(返修)",
+        "and": "且",
+        "or": "或",
         "not": "非({x})",
-        "value_was": "{c} = {v}",
+        "value_was": "{c}为{v}",
         "sep": "；",
+        "list": "、",
+        ">=": "{c}不少于{v}",
+        ">": "{c}大于{v}",
+        "<=": "{c}不超过{v}",
+        "<": "{c}小于{v}",
+        "arrival_late": "迟到{d}",
+        "arrival_early": "提前{d}到店",
+        "arrival_same": "准点到店",
+        "arrival_before": "提前",
+        "arrival_after": "迟到",
+        "arrival_rule": "{core}",
+        "arrival_within": "{side}{d}以内到店、不{other}",
+        "arrival_range": "{side}{lo}至{hi}到店",
+        "arrival_range_mixed": "{lo_side}{lo}至{hi_side}{hi}之间到店",
+        "arrival_no_later": "不迟到",
+        "arrival_no_earlier": "不提前",
     },
 }
 UNITS = {"s": "s", "min": "min", "h": "h", "d": "d", "cd": "d", "w": "d"}
 UNIT_SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
 UNIT_WORDS = {"zh": {"s": "秒", "min": "分钟", "h": "小时", "d": "天"}}
+#: (column, base) pairs that say when a customer came against the time booked: their gaps
+#: read "arrived 5 min late" / "迟到5分钟" rather than "arrived at 5 min after appointment time"
+ARRIVALS = {("arrived_at", "appointment_time")}
+#: English words for the few parts of a column name that are not read as plain words
+EN_PARTS = {"ro": "RO", "id": "ID", "vin": "VIN", "dcrc": "DCRC"}
+YES_NO = {"en": ("yes", "no"), "zh": ("是", "否")}
 
 
 def _w(lang: str, key: str, **kw: Any) -> str:
     return W["zh" if lang == "zh" else "en"][key].format(**kw)
 
 
-def column_label(name: str, lang: str, sheet: str | None = None) -> str:
-    """A column as the user knows it: its name, or its Chinese header in Chinese."""
-    if lang != "zh":
-        return name
-    sheets = [SHEETS[sheet]] if sheet in SHEETS else list(SHEETS.values())
+def _contract_column(name: str, sheet: str | None) -> Column | None:
+    """The contract's column `name`: the sheet's own first, else any sheet's of that name."""
+    sheets = ([SHEETS[sheet]] if sheet in SHEETS else []) + list(SHEETS.values())
     for candidate in sheets:
         column = candidate.column(name)
         if column is not None:
-            return column.zh
-    return name
+            return column
+    return None
+
+
+def column_label(name: str, lang: str, sheet: str | None = None) -> str:
+    """A column as the user knows it: its Chinese header in Chinese, its name in words in
+    English ("clocked hours", "RO number"); a column the contract does not know keeps its name."""
+    column = _contract_column(name, sheet)
+    if column is None:
+        return name
+    if lang == "zh":
+        return column.zh
+    return " ".join(EN_PARTS.get(part, part) for part in name.split("_") if part)
+
+
+def sheet_label(name: str, lang: str) -> str:
+    """A sheet as the user knows it: 回访记录 in Chinese, "callbacks" in English."""
+    if name not in SHEETS:
+        return name
+    return SHEETS[name].zh if lang == "zh" else name.replace("_", " ")
+
+
+def value_label(value: Any, column: str | None, lang: str, sheet: str | None = None) -> str:
+    """A value of a column in words: yes/no (是/否) for flags; an enum's canonical value as the
+    export spells it in Chinese (reached -> 成功, internal -> 内部), in English as words."""
+    if isinstance(value, (bool, np.bool_)):
+        return YES_NO["zh" if lang == "zh" else "en"][0 if value else 1]
+    if isinstance(value, str) and column is not None:
+        known = _contract_column(column, sheet)
+        if known is not None and value in known.values:
+            spellings = known.values[value]
+            if lang == "zh" and spellings:
+                return spellings[0]
+            return value.replace("_", " ")
+    return display(value)
+
+
+def display(value: Any, column: str | None = None, lang: str | None = None, sheet: str | None = None) -> str:
+    """A cell as a person reads it: empty for missing, minutes for datetimes; with `lang`,
+    flags and enum values in that language's words (`value_label`)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if lang is not None and (isinstance(value, (bool, np.bool_, str))):
+        return value_label(value, column, lang, sheet)
+    if isinstance(value, pd.Timestamp):
+        with_time = value.hour or value.minute or value.second
+        return value.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def literal_words(node: ex.Node, column: str | None, lang: str, sheet: str | None = None) -> str:
+    """A literal of a condition as a value of `column` (`'internal'` -> 内部, `true` -> 是)."""
+    if isinstance(node, ex.Literal) and isinstance(node.value, (bool, str)):
+        return value_label(node.value, column, lang, sheet)
+    return expression_words(node, lang, sheet)
+
+
+def expression_words(node: ex.Node, lang: str, sheet: str | None = None) -> str:
+    """An expression written back with its columns labelled (`labor_hours_sold * 2` ->
+    "销售工时 * 2"): the fallback for what has no phrase of its own."""
+    if isinstance(node, ex.Column):
+        return column_label(node.name, lang, sheet)
+    if isinstance(node, ex.Arith):
+        left, right = expression_words(node.left, lang, sheet), expression_words(node.right, lang, sheet)
+        return f"{left} {node.op} {right}"
+    if isinstance(node, ex.Literal) and isinstance(node.value, bool):
+        return YES_NO["zh" if lang == "zh" else "en"][0 if node.value else 1]
+    if isinstance(node, ex.Literal) and isinstance(node.value, str):
+        return node.value
+    return ex.to_text(node)
 
 
 # --------------------------------------------------------------------------- time offsets
@@ -199,42 +310,58 @@ def _amount(count: int, unit: str, lang: str) -> str:
     return f"{count} {unit}"
 
 
-def _side(gap: timedelta, lang: str) -> str:
+def _side(gap: timedelta, lang: str, arrival: bool = False) -> str:
+    if arrival:
+        return _w(lang, "arrival_before" if gap < timedelta(0) else "arrival_after")
     return _w(lang, "before" if gap < timedelta(0) else "after")
 
 
-def _core(op: str, offsets: list[timedelta], unit: str | None, lang: str) -> tuple[str, bool]:
+def _core(
+    op: str, offsets: list[timedelta], unit: str | None, lang: str, arrival: bool = False
+) -> tuple[str, bool]:
     """The requirement `column - base op offset(s)` without the columns, e.g. "at least 30 min
-    before"; and whether it reads with the base right after it ("no later than promised_at")."""
+    before"; and whether it reads with the base right after it ("no later than promised_at").
+    For an arrival the sides are "early"/"late" (提前/迟到)."""
     zero = timedelta(0)
+    prefix = "arrival_" if arrival else ""
 
     def gap(d: timedelta) -> str:
         return format_gap(d, unit, lang)
+
+    def side(d: timedelta) -> str:
+        return _side(d, lang, arrival)
 
     if op == "between":
         low, high = offsets
         if zero in (low, high):
             far = high if low == zero else low
-            return _w(lang, "within", d=gap(far), side=_side(far, lang)), False
+            other = side(-far if far != zero else far)
+            return _w(lang, prefix + "within", d=gap(far), side=side(far), other=other), False
         if (low < zero) == (high < zero):
             near, far = sorted((low, high), key=abs)
-            return _w(lang, "range", lo=gap(near), hi=gap(far), side=_side(far, lang)), False
-        sides = {"lo_side": _side(low, lang), "hi_side": _side(high, lang)}
-        return _w(lang, "range_mixed", lo=gap(low), hi=gap(high), **sides), False
+            return _w(lang, prefix + "range", lo=gap(near), hi=gap(far), side=side(far)), False
+        sides = {"lo_side": side(low), "hi_side": side(high)}
+        return _w(lang, prefix + "range_mixed", lo=gap(low), hi=gap(high), **sides), False
     offset = offsets[0]
     if offset == zero:
+        if arrival and op in ("<=", ">="):
+            return _w(lang, "arrival_no_later" if op == "<=" else "arrival_no_earlier"), False
         return _w(lang, {"<=": "no_later", "<": "earlier", ">=": "no_earlier", ">": "later"}[op]), True
     inclusive = op in ("<=", ">=")
     if (op in (">", ">=")) == (offset > zero):
         key = "at_least" if inclusive else "more_than"
     else:
         key = "at_most" if inclusive else "less_than"
-    return _w(lang, key, d=gap(offset), side=_side(offset, lang)), False
+    return _w(lang, key, d=gap(offset), side=side(offset)), False
 
 
-def _requirement(form: tuple[str, str, str, list[timedelta], str | None], lang: str, full: bool) -> str:
+def _requirement(
+    form: tuple[str, str, str, list[timedelta], str | None], lang: str, full: bool, arrival: bool = False
+) -> str:
     column, base, op, offsets, unit = form
-    core, base_follows = _core(op, offsets, unit, lang)
+    core, base_follows = _core(op, offsets, unit, lang, arrival)
+    if arrival and not base_follows:
+        return _w(lang, "arrival_rule", core=core)
     if not full:
         return f"{core} {base}" if base_follows and lang != "zh" else core + (base if base_follows else "")
     if lang == "zh":
@@ -254,7 +381,8 @@ def condition_words(node: ex.Node, lang: str = "en", sheet: str | None = None) -
     form = gap_form(node)
     if form is not None:
         column, base, op, offsets, unit = form
-        return _requirement((label(column), label(base), op, offsets, unit), lang, full=True)
+        arrival = (column, base) in ARRIVALS
+        return _requirement((label(column), label(base), op, offsets, unit), lang, True, arrival)
     if isinstance(node, ex.IsNull) and isinstance(node.operand, ex.Column):
         return _w(lang, "not_filled" if not node.negated else "filled", c=label(node.operand.name))
     if isinstance(node, ex.Column):
@@ -269,16 +397,23 @@ def condition_words(node: ex.Node, lang: str = "en", sheet: str | None = None) -
         return _w(lang, "not", x=condition_words(node.operand, lang, sheet))
     if isinstance(node, ex.Compare) and node.op in ("==", "!=") and isinstance(node.left, ex.Column):
         key = "is" if node.op == "==" else "is_not"
-        return _w(lang, key, c=label(node.left.name), v=ex.to_text(node.right))
+        value = literal_words(node.right, node.left.name, lang, sheet)
+        return _w(lang, key, c=label(node.left.name), v=value)
+    if isinstance(node, ex.Compare) and node.op in (">=", ">", "<=", "<"):
+        left, right = expression_words(node.left, lang, sheet), expression_words(node.right, lang, sheet)
+        return _w(lang, node.op, c=left, v=right)
     if isinstance(node, ex.InList) and isinstance(node.operand, ex.Column):
-        values = ", ".join(ex.to_text(v) for v in node.values)
-        return _w(lang, "not_one_of" if node.negated else "one_of", c=label(node.operand.name), v=values)
+        column = node.operand.name
+        values = _w(lang, "list").join(literal_words(v, column, lang, sheet) for v in node.values)
+        if len(node.values) == 1:  # `in ['internal']` reads "is internal"
+            return _w(lang, "is_not" if node.negated else "is", c=label(column), v=values)
+        return _w(lang, "not_one_of" if node.negated else "one_of", c=label(column), v=values)
     if isinstance(node, ex.BoolOp):
         parts = [condition_words(o, lang, sheet) for o in node.operands]
         return _w(lang, node.op).join(
             f"({p})" if isinstance(o, ex.BoolOp) else p for p, o in zip(parts, node.operands, strict=True)
         )
-    return ex.to_text(node)
+    return expression_words(node, lang, sheet)
 
 
 # --------------------------------------------------------------------------- one record
@@ -294,17 +429,17 @@ def failure_words(node: ex.Node, frame: Frame, position: int, lang: str = "en") 
         column = node.operand.name
         if node.negated:
             return f"{_w(lang, 'empty', c=column_label(column, lang))}{sep}{needs}{condition}"
-        shown = _w(lang, "value_was", c=column_label(column, lang), v=_cell(frame, column, position))
+        shown = _w(lang, "value_was", c=column_label(column, lang), v=_cell(frame, column, position, lang))
         return f"{shown}{sep}{needs}{condition}"
     empty = [c for c in sorted(ex.columns(node)) if c in frame.kinds and _is_null(frame, c, position)]
     if empty:
-        cells = ", ".join(_w(lang, "empty", c=column_label(c, lang)) for c in empty)
+        cells = _w(lang, "list").join(_w(lang, "empty", c=column_label(c, lang)) for c in empty)
         return f"{cells}{sep}{needs}{condition}"
     form = gap_form(node)
     if form is not None:
         return _gap_failure(form, frame, position, lang)
-    values = ", ".join(
-        _w(lang, "value_was", c=column_label(c, lang), v=_cell(frame, c, position))
+    values = _w(lang, "list").join(
+        _w(lang, "value_was", c=column_label(c, lang), v=_cell(frame, c, position, lang))
         for c in sorted(ex.columns(node))
         if c in frame.kinds
     )
@@ -319,11 +454,21 @@ def _gap_failure(
     delta = _timestamp(frame, column, position) - _timestamp(frame, base, position)
     gap = timedelta(seconds=delta.total_seconds())
     c, b = column_label(column, lang), column_label(base, lang)
-    if gap == timedelta(0):
+    arrival = (column, base) in ARRIVALS
+    if arrival:
+        key = (
+            "arrival_same"
+            if gap == timedelta(0)
+            else "arrival_early"
+            if gap < timedelta(0)
+            else "arrival_late"
+        )
+        actual = _w(lang, key, d=format_gap(gap, unit, lang))
+    elif gap == timedelta(0):
         actual = _w(lang, "same", c=c, b=b)
     else:
         actual = _w(lang, "gap", c=c, b=b, d=format_gap(gap, unit, lang), side=_side(gap, lang))
-    requirement = _requirement((c, b, op, offsets, unit), lang, full=False)
+    requirement = _requirement((c, b, op, offsets, unit), lang, False, arrival)
     return f"{actual}{_w(lang, 'sep')}{_w(lang, 'needs')}{requirement}"
 
 
@@ -346,7 +491,5 @@ def _timestamp(frame: Frame, column: str, position: int) -> pd.Timestamp:
     return pd.Timestamp(frame.column(column).data[position])
 
 
-def _cell(frame: Frame, column: str, position: int) -> str:
-    from .drilldown import display
-
-    return display(frame.data[column].iat[position])
+def _cell(frame: Frame, column: str, position: int, lang: str = "en") -> str:
+    return display(frame.data[column].iat[position], column, lang)

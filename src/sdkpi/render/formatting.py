@@ -2,14 +2,45 @@
 
 from __future__ import annotations
 
+import re
+
 from ..results import KpiResult
 
+#: What makes a spreadsheet read a cell as a formula: its first character, once any leading
+#: space or control character (which Excel, LibreOffice or a CSV import may drop) is skipped.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_LEADING_INVISIBLE = re.compile(r"^[\s\x00-\x1f\x7f\u200b\ufeff]+")
+
+
+def starts_like_formula(cell: str) -> bool:
+    """Would a spreadsheet run this text as a formula (`=4+4`, `\x00=4+4`, ` @SUM(A1)`)?"""
+    return cell.startswith(FORMULA_START) or _LEADING_INVISIBLE.sub("", cell).startswith(FORMULA_START)
+
+
 STATUS_LABELS = {
-    "en": {"met": "met", "missed": "MISSED", "no_target": "report only", "reference": "reference", "no_data": "no data"},
-    "zh": {"met": "达标", "missed": "未达标", "no_target": "仅报告", "reference": "参考值", "no_data": "无数据"},
+    "en": {
+        "met": "met",
+        "missed": "MISSED",
+        "no_target": "report only",
+        "reference": "reference",
+        "no_data": "no data",
+    },
+    "zh": {
+        "met": "达标",
+        "missed": "未达标",
+        "no_target": "不设目标",
+        "reference": "参考值",
+        "no_data": "无数据",
+    },
 }
 STATUS_SYMBOLS = {"met": "✓", "missed": "✗", "no_target": "·", "reference": "·", "no_data": "–"}
-STATUS_STYLES = {"met": "green", "missed": "bold red", "no_target": "cyan", "reference": "cyan", "no_data": "dim"}
+STATUS_STYLES = {  # rich styles: a reference value is shown, never judged, so never red
+    "met": "green",
+    "missed": "bold red",
+    "no_target": "cyan",
+    "reference": "cyan",
+    "no_data": "dim",
+}
 
 
 def status_text(status: str, lang: str) -> str:
@@ -29,7 +60,7 @@ HEADINGS = {
         "period": "Period",
         "source": "Data",
         "issues": "data issues",
-        "benchmark": "benchmark",
+        "benchmark": "reference",
         "provisional": "provisional until",
     },
     "zh": {
@@ -43,8 +74,8 @@ HEADINGS = {
         "period": "期间",
         "source": "数据",
         "issues": "条数据问题",
-        "benchmark": "基准",
-        "provisional": "暂定,至",
+        "benchmark": "参考值",
+        "provisional": "暂定，截至",
     },
 }
 
@@ -78,12 +109,59 @@ def format_part(value: float | int, unit: str, currency: str = "¥") -> str:
 
 
 def format_target(kpi: KpiResult, lang: str) -> str:
-    if kpi.target is None:
+    """The target as the table shows it: "> 85%", "≥ 2.5"; a value that is not judged (a
+    reference value, a benchmark in another currency) in brackets as the guide writes it,
+    "(2.5)", "(USD 100)", never with a sign that reads like a target."""
+    target = kpi.target
+    if target is None:
         return "–"
-    if kpi.unit == "percent":
-        shown = f"{kpi.target.op} {kpi.target.value * 100:g}%"
-    else:
-        shown = f"{kpi.target.op} {kpi.target.value:g}"
-    if kpi.target.kind == "benchmark":
+    number = f"{target.value * 100:g}%" if kpi.unit == "percent" else f"{target.value:g}"
+    if target.currency:
+        number = f"{target.currency} {number}"
+    if target.not_judged is not None:
+        return f"({number})"
+    shown = f"{target.op} {number}"
+    if target.kind == "benchmark":
         shown = f"{HEADINGS[lang]['benchmark']} {shown}"
     return shown
+
+
+# Why a KPI has no figure, said by the engine in English (the JSON keeps it so); its known
+# forms in Chinese. A form not listed here is shown as the engine said it.
+_REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), words)
+    for pattern, words in (
+        (r"^sheet missing$", "缺少{sheet_of}这张表"),
+        (r"^no records in period$", "本期没有记录"),
+        (
+            r"^no usable records in period \((?P<n>\d+) row\(s\) with an unreadable value or date; "
+            r"see sdkpi check\)$",
+            "本期没有可用的记录({n} 行的值或日期无法识别，请运行 sdkpi check 查看)",
+        ),
+        (r"^column (?P<columns>[\w, ]+) not in the (?P<sheet>\w+) sheet$", "{sheet}中没有“{columns}”列"),
+        (r"^the (?P<sheet>\w+) sheet has no (?P<columns>\w+) column$", "{sheet}中没有“{columns}”列"),
+        (r"^figures out of range \((?P<figures>[^)]*)\).*$", "数值超出可计算的范围，请检查数据中的异常值"),
+        (r"^no data$", "无数据"),
+    )
+)
+
+
+def reason_text(reason: str | None, lang: str, sheet: str | None = None) -> str:
+    """A no-data reason in the reader's language: sheets and columns by their Chinese names."""
+    if not reason or lang != "zh":
+        return reason or ""
+    from ..words import column_label, sheet_label
+
+    for pattern, words in _REASONS_ZH:
+        found = pattern.match(reason)
+        if found:
+            parts = found.groupdict()
+            named = parts.get("sheet") or sheet
+            if "columns" in parts:
+                columns = [c.strip() for c in parts["columns"].split(",")]
+                parts["columns"] = "、".join(column_label(c, "zh", named) for c in columns)
+            if named:
+                parts["sheet"] = sheet_label(named, "zh")
+            parts["sheet_of"] = sheet_label(sheet, "zh") if sheet else ""
+            return words.format(**parts)
+    return reason

@@ -9,6 +9,7 @@ file is a `rich.text.Text`, never markup, so a cell reading `[red]` stays text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from rich.text import Text
 
 from ..issues import DataIssue
 from ..results import CheckResult, SheetInfo
+from ..words import column_label, sheet_label
+from .formatting import reason_text
 from .json_out import dumps
 
 SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "dim"}
@@ -51,58 +54,220 @@ def check_to_json(result: CheckResult) -> str:
     return dumps(result.to_dict())
 
 
-def render_check(result: CheckResult, console: Console, limit: int | None = 5) -> None:
+WORDS = {
+    "en": {
+        "head": "sdkpi check · {source}",
+        "mapping": " · mapping: {mapping}",
+        "none": "none",
+        "more": "{n} more {issues} not listed: --all lists every one, --format json gives the complete list",
+        "ok": "OK: no errors ({counts})",
+        "not_ok": "NOT OK: {counts}; results would be incomplete (exit 3)",
+        "count": "{n} {severity}",
+        "sheets": "Sheets",
+        "sheet": "sheet",
+        "file": "file",
+        "format": "format",
+        "header_row": "header row",
+        "rows_read": "rows read",
+        "rows_usable": "rows usable",
+        "missing_columns": "missing columns",
+        "header_mapping": "Header mapping (file header → column)",
+        "headers_renamed": "headers read under another name",
+        "blocked": "KPIs that will have no data",
+        "kpi": "KPI",
+        "why": "why",
+        "by_kind": "Data issues by kind",
+        "severity": "severity",
+        "code": "code",
+        "issues": "count",
+        "sheets_col": "sheets",
+        "details": "Data issues",
+        "details_first": "Data issues (first {limit} of each kind)",
+        "row": "row",
+        "column": "column",
+        "value": "value",
+        "reason": "reason",
+        "hidden": "… {n} more {code}",
+        "sep": ", ",
+    },
+    "zh": {
+        "head": "sdkpi 数据检查 · {source}",
+        "mapping": " · 映射文件：{mapping}",
+        "none": "无",
+        "more": "另有 {n} 条问题未列出：--all 列出全部，--format json 输出完整清单",
+        "ok": "通过：没有错误({counts})",
+        "not_ok": "未通过：{counts}；计算结果将不完整(退出码 3)",
+        "count": "{n} 条{severity}",
+        "sheets": "数据表",
+        "sheet": "数据表",
+        "file": "文件",
+        "format": "格式",
+        "header_row": "表头行",
+        "rows_read": "读取行数",
+        "rows_usable": "可用行数",
+        "missing_columns": "缺少的列",
+        "header_mapping": "表头对应(文件表头 → 标准列名)",
+        "headers_renamed": "按别名识别的表头",
+        "blocked": "将没有数据的指标",
+        "kpi": "指标",
+        "why": "原因",
+        "by_kind": "数据问题分类",
+        "severity": "严重程度",
+        "code": "问题类型",
+        "issues": "条数",
+        "sheets_col": "数据表",
+        "details": "数据问题",
+        "details_first": "数据问题(每类前 {limit} 条)",
+        "row": "行号",
+        "column": "列",
+        "value": "值",
+        "reason": "原因",
+        "hidden": "… 另有 {n} 条{code}",
+        "sep": "，",
+    },
+}
+SEVERITY_WORDS = {
+    "en": {"error": "error", "warning": "warning", "info": "info"},
+    "zh": {"error": "错误", "warning": "警告", "info": "提示"},
+}
+#: What each kind of data issue means, in Chinese; the English reason of each issue (with
+#: its details) stays in the JSON. A kind not listed here shows its English reason.
+ISSUE_WORDS_ZH = {
+    "absent_column": "该门店的表缺少此列",
+    "ambiguous_date_order": "日期的月、日顺序无法确定",
+    "bad_bool": "是/否值无法识别",
+    "bad_datetime": "日期时间无法识别",
+    "bad_enum": "取值不在可选范围内",
+    "bad_number": "数字无法识别",
+    "blank_row": "空行，已跳过",
+    "duplicate_header": "表头重复",
+    "duplicate_key": "单号重复",
+    "empty_file": "文件为空",
+    "extra_cells": "行内单元格多于表头",
+    "id_lost_digits": "编号丢了位数(被表格软件当成数字)",
+    "lines_disagree": "明细行与工单汇总不一致",
+    "lines_not_declared": "明细行未说明如何汇总",
+    "lines_summed": "明细行已按工单汇总",
+    "missing_column": "缺少必需的列",
+    "missing_required": "必填项为空",
+    "no_rows_in_period": "所选期间内没有记录(见该表的日期范围)",
+    "out_of_range": "数值超出合理范围",
+    "placeholder": "占位值(如 #N/A)，按空值处理",
+    "ragged_row": "列数与表头不符",
+    "skip_rows": "按设置跳过的行",
+    "store_column_missing": "缺少门店列",
+    "store_sheet_missing": "该门店缺少此表",
+    "title_rows": "表头上方的标题行，已跳过",
+    "total_row": "合计行，已跳过",
+    "uncalculated_formula": "公式没有计算结果",
+    "unreadable": "无法读取",
+    "worksheet_chosen": "已选定工作表",
+}
+
+
+def _column(name: str, lang: str, sheet: str | None = None) -> str:
+    """A column by its Chinese name in Chinese; in English by the name a mapping file uses."""
+    return column_label(name, lang, sheet) if lang == "zh" else name
+
+
+def _sheet(name: str, lang: str) -> str:
+    return sheet_label(name, lang) if lang == "zh" else name
+
+
+def _words(lang: str) -> dict[str, str]:
+    return WORDS["zh" if lang == "zh" else "en"]
+
+
+def severity_text(severity: str, lang: str) -> str:
+    return SEVERITY_WORDS["zh" if lang == "zh" else "en"].get(severity, severity)
+
+
+def issue_kind(code: str, lang: str) -> str:
+    """An issue code as the reader knows it: the code in English, its meaning in Chinese."""
+    return ISSUE_WORDS_ZH.get(code, code) if lang == "zh" else code
+
+
+def issue_reason(issue: DataIssue, lang: str) -> str:
+    if lang == "zh" and issue.code in ISSUE_WORDS_ZH:
+        return ISSUE_WORDS_ZH[issue.code]
+    return issue.reason
+
+
+_HEADER_AND_NAME = re.compile(r"^(.+) \((\w+)\)$")
+
+
+def _columns_text(columns: str | None, lang: str, sheet: str | None) -> str:
+    """A column (or a comma-separated list) as the reader knows it; "车架号 (vin)", a file's
+    header with the column it was read as, is the header alone in Chinese."""
+    if not columns:
+        return ""
+    shown = []
+    for column in (c.strip() for c in columns.split(",")):
+        header = _HEADER_AND_NAME.match(column)
+        if header and lang == "zh":
+            shown.append(header.group(1))
+        else:
+            shown.append(_column(column, lang, sheet))
+    return _words(lang)["sep"].join(shown)
+
+
+def render_check(result: CheckResult, console: Console, limit: int | None = 5, lang: str = "en") -> None:
     """Draw the check; `limit` rows per issue code (None: all of them)."""
-    head = Text(f"sdkpi check · {result.source}", style="bold")
-    head.append(f" · mapping: {result.mapping or 'none'}", style="dim")
+    w = _words(lang)
+    head = Text(w["head"].format(source=result.source), style="bold")
+    head.append(w["mapping"].format(mapping=result.mapping or w["none"]), style="dim")
     console.print(head)
-    console.print(sheets_table(result.sheets, result.source))
-    mapping = header_mapping_table(result.sheets)
+    console.print(sheets_table(result.sheets, result.source, lang))
+    mapping = header_mapping_table(result.sheets, lang)
     if mapping.row_count:
         console.print(mapping)
     if result.kpis_without_data:
-        console.print(_blocked_table(result))
+        console.print(_blocked_table(result, lang))
     if result.data_issues:
         groups = issue_groups(result.data_issues)
-        console.print(summary_table(groups))
-        console.print(details_table(groups, limit))
+        console.print(summary_table(groups, lang))
+        console.print(details_table(groups, limit, lang))
         shown = sum(min(len(g.issues), limit) for g in groups) if limit is not None else None
         if shown is not None and shown < len(result.data_issues):
             rest = len(result.data_issues) - shown
-            console.print(
-                Text(
-                    f"{rest} more issue{'s' if rest != 1 else ''} not listed: "
-                    "--all lists every one, --format json gives the complete list",
-                    style="dim",
-                )
-            )
-    console.print(verdict(result))
+            issues = _plural("issue", rest, lang)
+            console.print(Text(w["more"].format(n=rest, issues=issues), style="dim"))
+    console.print(verdict(result, lang))
 
 
-def verdict(result: CheckResult) -> Text:
-    counts = result.counts()
-    words = ", ".join(f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "info"))
+def verdict(result: CheckResult, lang: str = "en") -> Text:
+    w, counts = _words(lang), result.counts()
+    words = w["sep"].join(
+        w["count"].format(n=counts[s], severity=_plural(severity_text(s, lang), counts[s], lang))
+        for s in ("error", "warning", "info")
+    )
     if result.ok:
-        return Text(f"OK: no errors ({words})", style="green")
-    return Text(f"NOT OK: {words}; results would be incomplete (exit 3)", style="bold red")
+        return Text(w["ok"].format(counts=words), style="green")
+    return Text(w["not_ok"].format(counts=words), style="bold red")
 
 
-def sheets_table(sheets: list[SheetInfo], source: str = "") -> Table:
-    table = Table(title="Sheets", title_justify="left", header_style="bold")
+def _plural(word: str, n: int, lang: str) -> str:
+    return word + ("s" if n != 1 and lang != "zh" else "")
+
+
+def sheets_table(sheets: list[SheetInfo], source: str = "", lang: str = "en") -> Table:
+    w = _words(lang)
+    table = Table(title=w["sheets"], title_justify="left", header_style="bold")
     for name, justify in (
         ("sheet", "left"),
         ("file", "left"),
         ("format", "left"),
-        ("header row", "right"),
-        ("rows read", "right"),
-        ("rows usable", "right"),
-        ("missing columns", "left"),
+        ("header_row", "right"),
+        ("rows_read", "right"),
+        ("rows_usable", "right"),
+        ("missing_columns", "left"),
     ):
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        table.add_column(w[name], justify=justify, overflow="fold")  # type: ignore[arg-type]
     for info in sheets:
+        sheet = _sheet(info.sheet, lang)
         if info.status != "ok":
             style = "dim" if info.status == "missing" else "red"
-            table.add_row(info.sheet, Text(info.reason or info.status, style=style), "", "", "", "", "")
+            table.add_row(sheet, Text(info.reason or info.status, style=style), "", "", "", "", "")
             continue
         file = Text(_relative(info.file or "", source))
         if info.worksheet:
@@ -111,72 +276,84 @@ def sheets_table(sheets: list[SheetInfo], source: str = "") -> Table:
         if info.encoding:
             kind += f", {info.encoding}"
         usable = Text(str(info.rows_usable), style="yellow" if info.rows_usable < info.rows_read else "")
+        missing = w["sep"].join(_column(c, lang, info.sheet) for c in info.missing_columns)
         table.add_row(
-            info.sheet,
+            sheet,
             file,
             kind,
             str(info.header_row or ""),
             str(info.rows_read),
             usable,
-            Text(", ".join(info.missing_columns), style="dim"),
+            Text(missing, style="dim"),
         )
     return table
 
 
-def header_mapping_table(sheets: list[SheetInfo]) -> Table:
+def header_mapping_table(sheets: list[SheetInfo], lang: str = "en") -> Table:
     """The file headers read under another name (a canonical header maps to itself: not listed)."""
-    table = Table(title="Header mapping (file header → column)", title_justify="left", header_style="bold")
-    table.add_column("sheet")
-    table.add_column("headers read under another name", overflow="fold")
+    w = _words(lang)
+    table = Table(title=w["header_mapping"], title_justify="left", header_style="bold")
+    table.add_column(w["sheet"])
+    table.add_column(w["headers_renamed"], overflow="fold")
     for info in sheets:
         pairs = [(h, c) for h, c in info.header_map.items() if h.strip().lower() != c]
+        if lang == "zh":  # a header that is the column's own Chinese name is no renaming either
+            pairs = [(h, c) for h, c in pairs if h.strip() != _column(c, lang, info.sheet)]
         if pairs:
-            table.add_row(info.sheet, Text(" · ".join(f"{h} → {c}" for h, c in pairs)))
+            shown = " · ".join(f"{h} → {_column(c, lang, info.sheet)}" for h, c in pairs)
+            table.add_row(_sheet(info.sheet, lang), Text(shown))
     return table
 
 
-def _blocked_table(result: CheckResult) -> Table:
-    table = Table(title="KPIs that will have no data", title_justify="left", header_style="bold")
-    table.add_column("KPI")
-    table.add_column("why", overflow="fold")
+def _blocked_table(result: CheckResult, lang: str = "en") -> Table:
+    w = _words(lang)
+    table = Table(title=w["blocked"], title_justify="left", header_style="bold")
+    table.add_column(w["kpi"])
+    table.add_column(w["why"], overflow="fold")
     for item in result.kpis_without_data:
-        table.add_row(item["kpi"], Text(item["reason"], style="dim"))
+        table.add_row(item["kpi"], Text(reason_text(item["reason"], lang, item.get("sheet")), style="dim"))
     return table
 
 
-def summary_table(groups: list[IssueGroup]) -> Table:
-    table = Table(title="Data issues by kind", title_justify="left", header_style="bold")
-    table.add_column("severity")
-    table.add_column("code")
-    table.add_column("count", justify="right")
-    table.add_column("sheets", overflow="fold")
+def summary_table(groups: list[IssueGroup], lang: str = "en") -> Table:
+    w = _words(lang)
+    table = Table(title=w["by_kind"], title_justify="left", header_style="bold")
+    table.add_column(w["severity"])
+    table.add_column(w["code"])
+    table.add_column(w["issues"], justify="right")
+    table.add_column(w["sheets_col"], overflow="fold")
     for group in groups:
         style = SEVERITY_STYLES[group.severity]
         table.add_row(
-            Text(group.severity, style=style), group.code, str(len(group.issues)), ", ".join(group.sheets)
+            Text(severity_text(group.severity, lang), style=style),
+            issue_kind(group.code, lang),
+            str(len(group.issues)),
+            _words(lang)["sep"].join(_sheet(s, lang) for s in group.sheets),
         )
     return table
 
 
-def details_table(groups: list[IssueGroup], limit: int | None) -> Table:
-    title = "Data issues" if limit is None else f"Data issues (first {limit} of each kind)"
+def details_table(groups: list[IssueGroup], limit: int | None, lang: str = "en") -> Table:
+    w = _words(lang)
+    title = w["details"] if limit is None else w["details_first"].format(limit=limit)
     table = Table(title=title, title_justify="left", header_style="bold")
     for name in ("severity", "sheet", "row", "column", "value", "reason"):
-        table.add_column(name, justify="right" if name == "row" else "left", overflow="fold")
+        table.add_column(w[name], justify="right" if name == "row" else "left", overflow="fold")
     for group in groups:
         shown = group.issues if limit is None else group.issues[:limit]
         for issue in shown:
             table.add_row(
-                Text(issue.severity, style=SEVERITY_STYLES[issue.severity]),
-                Text(issue.sheet or ""),
+                Text(severity_text(issue.severity, lang), style=SEVERITY_STYLES[issue.severity]),
+                Text(_sheet(issue.sheet, lang) if issue.sheet else ""),
                 "" if issue.row is None else str(issue.row),
-                Text(issue.column or ""),
+                Text(_columns_text(issue.column, lang, issue.sheet)),
                 Text(_short(issue.value)),
-                Text(issue.reason),
+                Text(issue_reason(issue, lang)),
             )
         hidden = len(group.issues) - len(shown)
         if hidden:
-            table.add_row("", "", "", "", "", Text(f"… {hidden} more {group.code}", style="dim"))
+            more = w["hidden"].format(n=hidden, code=issue_kind(group.code, lang))
+            table.add_row("", "", "", "", "", Text(more, style="dim"))
         table.add_section()
     return table
 

@@ -16,6 +16,7 @@ from .formatting import (
     format_number,
     format_part,
     format_target,
+    reason_text,
     status_text,
     text,
 )
@@ -53,7 +54,7 @@ def _by_stage(kpis: list[KpiResult], stage_order: list[str]) -> list[tuple[str, 
 def _row(kpi: KpiResult, lang: str, currency: str) -> list[Text | str]:
     status = Text(status_text(kpi.status, lang), style=STATUS_STYLES[kpi.status])
     if kpi.status == "no_data" and kpi.reason:
-        status.append(f" ({kpi.reason})", style="dim")
+        status.append(f" ({reason_text(kpi.reason, lang, kpi.sheet)})", style="dim")
     name = Text(f"  {text(kpi.name, lang)}")
     if kpi.provisional_until:
         name.append(" *", style="yellow")
@@ -71,31 +72,37 @@ def _row(kpi: KpiResult, lang: str, currency: str) -> list[Text | str]:
 
 
 def summary_line(result: ComputeResult, lang: str = "en") -> str:
-    counts = Counter(k.status for k in result.kpis)
+    counts: Counter[str] = Counter(k.status for k in result.kpis)
     labels = STATUS_LABELS[lang]
-    parts = [f"{counts[s]} {labels[s]}" for s in ("met", "missed", "no_target", "no_data")]
-    line = " · ".join(parts)
+    shown = [s for s in labels if counts[s] or s != "reference"]  # reference values: when there are some
+    line = " · ".join(f"{counts[s]} {labels[s]}" for s in shown)
     provisional = [k for k in result.kpis if k.provisional_until]
     if provisional:
-        note = "* provisional until" if lang == "en" else "* 暂定,截至"
-        line += f"   {note} " + ", ".join(f"{k.provisional_until}" for k in provisional[:1])
+        note = HEADINGS[lang]["provisional"]
+        line += f"   * {note} " + ", ".join(f"{k.provisional_until}" for k in provisional[:1])
     return line
 
 
-def missed_hint(result: ComputeResult, lang: str = "en") -> str:
-    """Where to look next: the missed KPIs and the command that lists the records behind each."""
+def missed_hint(result: ComputeResult, lang: str = "en", again: str | None = None) -> str:
+    """Where to look next: the missed KPIs and the command that lists the records behind each.
+
+    `again`: the options of the run that printed this (--data ... --month), shell-quoted by
+    the command line, so that the hint copied as printed reads the same data."""
     missed = [k.id for k in result.kpis if k.status == "missed"]
     if not missed:
         return ""
-    command = f"sdkpi explain <{'指标' if lang == 'zh' else 'kpi'}> --month {result.period.label}"
+    kpi = "指标" if lang == "zh" else "kpi"
+    command = f"sdkpi explain <{kpi}> {again or '--month ' + result.period.label}"
     if lang == "zh":
-        return f"未达标: {', '.join(missed)}\n查看原因和相关记录: {command}"
+        return f"未达标：{'、'.join(missed)}\n查看原因和相关记录：{command}"
     return f"Missed: {', '.join(missed)}\nWhy, and the records behind it: {command}"
 
 
-def render_table(result: ComputeResult, console: Console, lang: str = "en", currency: str = "¥") -> None:
+def render_table(
+    result: ComputeResult, console: Console, lang: str = "en", currency: str = "¥", again: str | None = None
+) -> None:
     parts: list[Table | Text] = [kpi_table(result, lang, currency), Text(summary_line(result, lang))]
-    hint = missed_hint(result, lang)
+    hint = missed_hint(result, lang, again)
     if hint:
         parts.append(Text(hint, style="dim"))
     console.print(Group(*parts))

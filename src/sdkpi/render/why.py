@@ -15,16 +15,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..words import column_label
 from .formatting import (
     STATUS_STYLES,
     format_number,
     format_part,
     format_target,
+    reason_text,
+    starts_like_formula,
     status_text,
     text,
 )
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 TERMINAL_COLUMNS = ("store", "advisor", "technician")
 
@@ -45,6 +47,9 @@ WORDS = {
         "rows": "rows",
         "records_not_in_numerator": "Records in the denominator but not in the numerator",
         "records_below_target": "Records whose own ratio is below the target",
+        "left_out": "{n} rows: {reason} ({condition})",
+        "unusable_line": "{n} rows: {column} ({rows})",
+        "title_count": "{title}: {n}",
         "more": "… and {n} more (use --limit 0 or --format csv for all)",
         "obstacles": "Common obstacles",
         "notes": "Notes",
@@ -60,6 +65,11 @@ WORDS = {
         "after": "B",
         "moved": "{n} KPI(s) moved",
         "not_distinct": "distinct counts: groups need not add up to the total",
+        "row": "row",
+        "why": "why",
+        "by": "by {column}",
+        "per_group": "Per {column}, lowest first: an average is not judged record by record",
+        "records_count": "records",
     },
     "zh": {
         "definition": "定义",
@@ -77,6 +87,9 @@ WORDS = {
         "rows": "行",
         "records_not_in_numerator": "在分母中但不在分子中的记录",
         "records_below_target": "自身比率低于目标的记录",
+        "left_out": "{n} 行：{reason}({condition})",
+        "unusable_line": "{n} 行：{column}(第 {rows} 行)",
+        "title_count": "{title}：{n}",
         "more": "… 另有 {n} 条(用 --limit 0 或 --format csv 查看全部)",
         "obstacles": "常见障碍",
         "notes": "备注",
@@ -91,7 +104,12 @@ WORDS = {
         "before": "A",
         "after": "B",
         "moved": "{n} 个指标有变化",
-        "not_distinct": "去重计数: 各组之和不必等于合计",
+        "not_distinct": "去重计数：各组之和不必等于合计",
+        "row": "行号",
+        "why": "原因",
+        "by": "按{column}",
+        "per_group": "按{column}分列(由低到高)：平均值不按单张记录判断",
+        "records_count": "记录数",
     },
 }
 
@@ -136,10 +154,11 @@ def render_explanation(exp: Any, console: Console, lang: str = "en", currency: s
     line.append(f"{w['target']} {format_target(kpi, lang)} · ")
     line.append_text(status_cell(kpi.status, lang))
     if kpi.status == "no_data" and kpi.reason:
-        line.append(f" ({kpi.reason})", style="dim")
+        line.append(f" ({reason_text(kpi.reason, lang, kpi.sheet)})", style="dim")
     console.print(line)
     _print_left_out(exp, console, lang)
     _print_records(exp.records, console, lang)
+    _print_groups(getattr(exp, "groups", None), console, lang, currency)
     for title, items in ((w["obstacles"], exp.obstacles), (w["notes"], exp.notes)):
         if items:
             console.print(Text(title, style="bold underline"))
@@ -153,15 +172,15 @@ def _print_left_out(exp: Any, console: Console, lang: str) -> None:
     if not exp.excluded:
         console.print(f"  {w['none']}")
     for entry in exp.excluded:
-        console.print(
-            f"  {entry['count']} {w['rows']}: {entry['reason']} ({entry['condition']})", markup=False
-        )
+        line = w["left_out"].format(n=entry["count"], reason=entry["reason"], condition=entry["condition"])
+        console.print(f"  {line}", markup=False)
     console.print(Text(w["unusable"], style="bold underline"))
     if not exp.unusable:
         console.print(f"  {w['none']}")
     for column in exp.unusable:
         rows = ", ".join(str(r) for r in column.rows) + (" …" if column.count > len(column.rows) else "")
-        console.print(f"  {column.count} {w['rows']}: {column.column} ({rows})", markup=False)
+        label = column_label(column.column, lang, exp.kpi.sheet)
+        console.print(f"  {w['unusable_line'].format(n=column.count, column=label, rows=rows)}", markup=False)
 
 
 def _print_records(records: Any, console: Console, lang: str) -> None:
@@ -169,21 +188,63 @@ def _print_records(records: Any, console: Console, lang: str) -> None:
         return
     w = _w(lang)
     title = w["records_below_target" if records.selection == "below_target" else "records_not_in_numerator"]
-    console.print(Text(f"{title}: {records.total}", style="bold underline"))
+    console.print(Text(w["title_count"].format(title=title, n=records.total), style="bold underline"))
     if not records.rows:
         return
     # the terminal keeps who and why (the reason carries the values); CSV/JSON have every column
     shown = [c for i, c in enumerate(records.columns) if i == 0 or c in TERMINAL_COLUMNS]
     table = Table(header_style="bold", show_edge=False)
-    table.add_column("row", justify="right", no_wrap=True)
+    table.add_column(w["row"], justify="right", no_wrap=True)
     for column in shown:
-        table.add_column(column, no_wrap=True)
-    table.add_column("why", overflow="fold", min_width=30)
+        table.add_column(column_label(column, lang, records.sheet), no_wrap=True)
+    table.add_column(w["why"], overflow="fold", min_width=30)
     for row in records.rows:
         table.add_row(str(row.row), *[row.values[c] for c in shown], row.why)
     console.print(table)
     if records.truncated:
         console.print(w["more"].format(n=records.total - len(records.rows)))
+
+
+def _print_groups(groups: Any, console: Console, lang: str, currency: str) -> None:
+    """An average listed per person: their sum, count, value, status and records."""
+    if groups is None:
+        return
+    w, kpi = _w(lang), groups.kpi
+    label = column_label(groups.column, lang, kpi.sheet)
+    console.print(Text(w["per_group"].format(column=label), style="bold underline"))
+    table = Table(header_style="bold", show_edge=False)
+    for title, justify in (
+        (label, "left"),
+        (w["value_h"], "right"),
+        (w["status"], "left"),
+        (w["num"], "right"),
+        (w["den"], "right"),
+        (w["records_count"], "right"),
+    ):
+        table.add_column(title, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for group in groups.groups:
+        name = group.group if group.group is not None else w["empty_group"]
+        table.add_row(name, *_group_cells(group, kpi.unit, lang, currency), f"{group.records:,}")
+    console.print(table)
+
+
+def explanation_csv(exp: Any) -> str:
+    """`explain --format csv`: the record list, or for an average its per-person list."""
+    if getattr(exp, "groups", None) is not None:
+        return groups_csv(exp.groups)
+    return records_csv(exp.records) if exp.records is not None else ""
+
+
+def groups_csv(groups: Any) -> str:
+    """The per-person list of an average as CSV (canonical column names, like the records)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([groups.column, "value", "status", "numerator", "denominator", "records"])
+    for g in groups.groups:
+        value = "" if g.value is None else f"{g.value:.6g}"
+        cells = [g.group or "", value, g.status, f"{g.numerator:g}", f"{g.denominator:g}", str(g.records)]
+        writer.writerow([inert(cell) for cell in cells])
+    return buffer.getvalue()
 
 
 def records_csv(records: Any) -> str:
@@ -199,7 +260,7 @@ def records_csv(records: Any) -> str:
 
 def inert(cell: str) -> str:
     """Prefix `'` to text starting with = + - @ (or a tab/CR), leaving plain numbers alone."""
-    if cell.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(cell):
+    if starts_like_formula(cell) and not PLAIN_NUMBER.fullmatch(cell):
         return "'" + cell
     return cell
 
@@ -210,14 +271,16 @@ def inert(cell: str) -> str:
 def render_breakdown(result: Any, console: Console, lang: str = "en", currency: str = "¥") -> None:
     """One table per KPI: its groups, best first, and the total."""
     w = _w(lang)
-    title = f"sdkpi · {result.period.label} · by {result.column}"
+    by = w["by"].format(column=column_label(result.column, lang))
+    title = f"sdkpi · {result.period.label} · {by}"
     if result.store:
         title += f" · {result.store}"
     console.print(Text(title, style="bold"))
     for kpi in result.kpis:
         header = f"{text(kpi.kpi.name, lang)} ({kpi.kpi.id})"
         if kpi.reason:
-            console.print(Text(f"{header}: {kpi.reason}", style="dim"))
+            reason = reason_text(kpi.reason, lang, kpi.kpi.sheet)
+            console.print(Text(f"{header}{'：' if lang == 'zh' else ': '}{reason}", style="dim"))
             continue
         table = Table(title=header, title_justify="left", header_style="bold")
         for label, justify in (("#", "right"), (w["group"], "left"), (w["value_h"], "right")):
