@@ -66,7 +66,7 @@ def report_command(
         typer.Option(
             "--format",
             "-f",
-            help=f"{' or '.join(FORMATS)} (default: from the -o suffix, else {DEFAULT}).",
+            help=f"{', '.join(FORMATS)} (default: from the -o suffix, else {DEFAULT}).",
         ),
     ] = None,
     output: Annotated[
