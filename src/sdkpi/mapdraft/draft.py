@@ -36,7 +36,7 @@ from ..contract import SHEETS, Column, Sheet
 from ..errors import InputError
 from ..loaders import readers
 from ..loaders.names import expected_headers, normalize_header, sheet_for_name, stem, suffix
-from ..loaders.values import _TIME_PART, REASON_TIME_ONLY, parse_column
+from ..loaders.values import _TIME_PART, PLACEHOLDERS, REASON_TIME_ONLY, SILENT_MISSING, parse_column
 from .grid import MAX_ROWS, Grid, read_grids
 
 #: English headers of US/UK DMS reports, per canonical column: hints for the drafter
@@ -89,6 +89,7 @@ class SourceColumn:
     target: str | None = None
     why: Why | None = None
     also: list[str] = field(default_factory=list)  # other targets it could feed
+    todo_for: str | None = None  # a required column not found that this one may be (a TODO)
 
 
 @dataclass
@@ -126,7 +127,8 @@ class SheetDraft:
     @property
     def todos(self) -> int:
         codes = sum(1 for guesses in self.values.values() for g in guesses if g.target is None)
-        return codes + (self.date_order == "TODO")
+        columns = sum(1 for c in self.columns if c.todo_for)
+        return codes + columns + (self.date_order == "TODO")
 
 
 @dataclass
@@ -348,7 +350,10 @@ def _draft_sheet(
     _skip_rows(draft, rows, headers)
     _lines(draft, rows, notes)
     mapped = {c.target for c in columns if c.target} | set(draft.combine)
-    draft.absent = [c.name for c in sheet.columns if c.required and c.name not in mapped]
+    missing = [c for c in sheet.columns if c.required and c.name not in mapped]
+    _ask_for_missing(missing, columns)
+    asked = {c.todo_for for c in columns}
+    draft.absent = [c.name for c in missing if c.name not in asked]
     return draft
 
 
@@ -394,8 +399,9 @@ def _data_rows(found: list[tuple[Grid, int, Why, int]], norm_headers: list[str])
 
 
 def _nonblank(series: pd.Series) -> pd.Series:
+    """The cells that hold a value: not empty, not a word the value parser reads as missing."""
     texts = series.map(lambda v: readers._cell_text(v).strip())
-    return series[texts != ""]
+    return series[~texts.isin(SILENT_MISSING | PLACEHOLDERS)]
 
 
 def _profile(header: str, position: int, series: pd.Series, *, excel: bool) -> SourceColumn:
@@ -425,6 +431,8 @@ def _parses(values: pd.Series, ctype: Any, *, excel: bool, **kw: Any) -> bool:
 def _date_kind(values: pd.Series, excel: bool) -> str | None:
     """ "datetime", "date" or "time" when every value reads so (in some date order), else None."""
     values = values.reset_index(drop=True)
+    if excel and values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).any():
+        return None  # a number cell: a date cell comes from the workbook as a date
     texts = values[values.map(lambda v: isinstance(v, str))]
     if len(texts) == len(values) and all(_TIME_OF_DAY.fullmatch(" " + t.strip()) for t in texts):
         return "time"
@@ -476,6 +484,24 @@ def _choose_targets(sheet: Sheet, columns: list[SourceColumn], notes: list[Note]
         if column.target is None and column.also:
             reason = Why("also_matches", (column.header, column.also[0], taken[column.also[0]].header))
             notes.append(Note(reason, sheet=sheet.name))
+
+
+#: the values an unnamed column must hold to be asked about for a missing required column
+_ASK_FITS = {"datetime": ("datetime", "date"), "date": ("date",), "enum": ("codes",), "bool": ("bool",)}
+
+
+def _ask_for_missing(missing: list[Column], columns: list[SourceColumn]) -> None:
+    """A required column not found, and one unmapped column whose values fit it: a TODO.
+
+    Only when the pair is the one of its type (接待时间, the only unmapped dates, for a
+    missing opened_at); else the required column is proposed as `absent`.
+    """
+    free = [c for c in columns if c.target is None and not c.also and c.kind != "empty"]
+    for column in missing:
+        fits = [c for c in free if c.kind in _ASK_FITS.get(column.type, ())]
+        rivals = [m for m in missing if m.type == column.type]
+        if len(fits) == 1 and len(rivals) == 1:
+            fits[0].todo_for = column.name
 
 
 def _year_last(values: pd.Series) -> list[tuple[int, int, str]]:

@@ -114,6 +114,11 @@ _WORDS: dict[str, tuple[str, str]] = {
     "unmapped": ("not mapped: {0} ({1})", "未对应：{0}（{1}）"),
     "unmapped_empty": ("not mapped: empty", "未对应：空列"),
     "in_combine": ("see combine", "见 combine"),
+    "column_todo": (
+        "{0}? it is required and no header names it; {1}. Answer {0}, or delete this line "
+        "and list {0} under absent",
+        "是「{0}」吗？这是必需列，没有表头对应它；{1}。是就填它的列名，不是就删掉此行，并把它列入 absent",
+    ),
     "rows": ("{0} rows", "{0} 行"),
     "row": ("1 row", "1 行"),
     "todos": ("{0} TODO(s) to answer in {1}", "{1} 中有 {0} 个 TODO 待填写"),
@@ -252,6 +257,20 @@ def _sheet(draft: SheetDraft, lang: str) -> list[str]:
         if column.target is not None and column.why is not None:
             body = _pad(f"      {_q(column.header)}:", width) + f" {column.target}"
             out.append(_line(body, sep.join(t for t in (why(column.why, lang, name), values) if t), 44))
+        elif column.todo_for is not None:
+            body = _pad(f"      {_q(column.header)}:", width) + " TODO"
+            out.append(
+                _line(
+                    body,
+                    say(
+                        "column_todo",
+                        lang,
+                        _zh_name(column.todo_for, name) if lang == "zh" else column.todo_for,
+                        values,
+                    ),
+                    44,
+                )
+            )
         elif column.also and column.also[0] in draft.combine:
             out.append(f"      # {_q(column.header)}: {say('in_combine', lang)}")
         else:
@@ -295,7 +314,7 @@ def _sheet(draft: SheetDraft, lang: str) -> list[str]:
     return out
 
 
-_TODO = re.compile(r'^(\s*)("(?:[^"\\]|\\.)*"|date_order): TODO\b', re.M)
+_TODO = re.compile(r'^(\s*)("(?:[^"\\]|\\.)*"|date_order)(:\s+)TODO\b', re.M)
 
 
 def answer_todos(text: str, answers: dict[str, str]) -> str:
@@ -307,7 +326,7 @@ def answer_todos(text: str, answers: dict[str, str]) -> str:
     def answer(match: re.Match[str]) -> str:
         key = match.group(2)
         wanted = json.loads(key) if key.startswith('"') else key
-        return f"{match.group(1)}{key}: {answers[wanted]}"
+        return f"{match.group(1)}{key}{match.group(3)}{answers[wanted]}"
 
     return _TODO.sub(answer, text)
 
@@ -342,6 +361,10 @@ def summary(draft: Draft, target: str, lang: str = "en") -> list[str]:
         shown = _zh_name(name, None) if lang == "zh" else name
         if sheet.date_order == "TODO" and sheet.why_date_order is not None:
             undecided.append(f"  {shown}{colon}date_order{colon}{why(sheet.why_date_order, lang, name)}")
+        for source in sheet.columns:
+            if source.todo_for is not None:
+                said = say("column_todo", lang, source.todo_for, _kind(source, lang))
+                undecided.append(f"  {shown}{colon}{_q(source.header)}{colon}{said}")
         for column, guesses in sheet.values.items():
             label = _zh_name(column, name) if lang == "zh" else column
             for guess in guesses:
