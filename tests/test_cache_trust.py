@@ -37,11 +37,11 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def figures(result) -> dict[str, tuple]:  # type: ignore[no-untyped-def,type-arg]
+def figures(result) -> dict[str, tuple]:
     return {k.id: (k.value, k.numerator, k.denominator, k.status) for k in result.kpis}
 
 
-def fresh(data: Path, **kwargs) -> dict[str, tuple]:  # type: ignore[no-untyped-def,type-arg]
+def fresh(data: Path, **kwargs) -> dict[str, tuple]:
     return figures(api.compute(data, month="2024-05", today=TODAY, cache=False, **kwargs))
 
 
@@ -80,7 +80,7 @@ def test_the_result_key_lists_files_at_any_depth(store_a_copy):
     deep.mkdir(parents=True)
     (deep / "wo.csv").write_text("ro_number\nRO1\n", encoding="utf-8")
 
-    def key() -> dict:  # type: ignore[type-arg]
+    def key() -> dict:
         stored = api._result_key(store_a_copy, api.parse_period("2024-05"), None, None, None, None, TODAY)
         assert stored is not None
         return stored[1]
@@ -117,7 +117,7 @@ def test_the_sheet_key_holds_change_time_and_inode(tmp_path):
 # --------------------------------------------------------------------------- sheet entries
 
 
-def _sheet():  # type: ignore[no-untyped-def]
+def _sheet():
     data = typed_sheet(
         "work_orders",
         [
@@ -131,7 +131,7 @@ def _sheet():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def entry(tmp_path: Path) -> tuple[SheetCache, dict, Path, Path]:  # type: ignore[type-arg]
+def entry(tmp_path: Path) -> tuple[SheetCache, dict, Path, Path]:
     source = tmp_path / "data" / "work_orders.csv"
     source.parent.mkdir()
     source.write_text("ro_number\nRO1\n", encoding="utf-8")
@@ -140,7 +140,7 @@ def entry(tmp_path: Path) -> tuple[SheetCache, dict, Path, Path]:  # type: ignor
     assert cache.put(key, _sheet(), [])
     assert cache.get(key) is not None
     table, meta = cache._paths(key)
-    return cache, key, table, meta  # type: ignore[return-value]
+    return cache, key, table, meta
 
 
 def _flip(path: Path, position: int) -> None:

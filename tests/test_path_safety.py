@@ -81,7 +81,7 @@ def outputs(data: Path, tmp_path: Path) -> tuple[int, str]:
     return code, "\n".join(seen)
 
 
-def errors(data: Path) -> list[dict]:  # type: ignore[type-arg]
+def errors(data: Path) -> list[dict]:
     _, out, _ = run("compute", "--data", data, "--month", "2024-05", "--format", "json")
     return [i for i in json.loads(out)["data_issues"] if i["severity"] == "error"]
 
@@ -212,12 +212,12 @@ def test_an_unreadable_file_is_a_data_issue_and_the_rest_computes(store, monkeyp
     target = os.path.realpath(store / "callbacks.csv")
     real_os_open, real_io_open = os.open, io.open
 
-    def refusing_os_open(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def refusing_os_open(path, *args, **kwargs):
         if os.path.realpath(path) == target:
             raise PermissionError(13, "Permission denied", str(path))
         return real_os_open(path, *args, **kwargs)
 
-    def refusing_io_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def refusing_io_open(file, *args, **kwargs):
         if isinstance(file, (str, Path)) and os.path.realpath(file) == target:
             raise PermissionError(13, "Permission denied", str(file))
         return real_io_open(file, *args, **kwargs)
