@@ -22,6 +22,10 @@ class Column:
     aliases: tuple[str, ...] = ()
     # enum columns: canonical value -> accepted spellings (canonical itself is always accepted)
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # number columns: the plausible range (low, high), both included. A value outside it
+    # (1e308 hours) is a data error: the cell is read as empty and its row is unusable for
+    # the KPIs reading the column, never a number in a KPI. See docs/data-checks.md.
+    plausible: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -51,8 +55,19 @@ def _c(
     unique: bool = False,
     aliases: tuple[str, ...] = (),
     values: dict[str, tuple[str, ...]] | None = None,
+    plausible: tuple[float, float] | None = None,
 ) -> Column:
-    return Column(name, zh, type, required, unique, aliases, values or {})
+    return Column(name, zh, type, required, unique, aliases, values or {}, plausible)
+
+
+# Plausible ranges (docs/data-checks.md). Amounts and hours on an order may be negative: a
+# credit note (红冲) reverses an order with negative figures. A technician's day has 24 hours
+# present or clocked at most; hours sold (flat rate) may exceed them, never twice over.
+_AMOUNT = (-10_000_000.0, 10_000_000.0)  # yuan on one order
+_ORDER_HOURS = (-200.0, 200.0)  # labour hours sold on one order
+_QUANTITY = (-10_000.0, 10_000.0)  # parts on one request; negative: returned to the store
+_HOURS = (0.0, 24.0)  # hours of one technician on one day
+_SOLD_HOURS = (0.0, 48.0)
 
 
 STORE = _c("store", "门店", "text", aliases=("门店名称", "经销商", "店名", "store_name"))
@@ -127,10 +142,14 @@ SHEETS: dict[str, Sheet] = {
                 _c("delivered_at", "交车时间", "datetime", aliases=("实际交车时间", "出厂时间")),
                 _c("delivery_explained", "交车解释", "bool", aliases=("解释结算单",)),
                 _c("closed_at", "结账时间", "datetime", aliases=("结算时间", "结算日期", "结账日期")),
-                _c("labor_hours_sold", "销售工时", "number", aliases=("工时数",)),
-                _c("labor_amount", "工时费", "number", aliases=("工时金额", "工时费用")),
+                _c("labor_hours_sold", "销售工时", "number", aliases=("工时数",), plausible=_ORDER_HOURS),
+                _c("labor_amount", "工时费", "number", aliases=("工时金额", "工时费用"), plausible=_AMOUNT),
                 _c(
-                    "parts_amount", "零件金额", "number", aliases=("材料费", "零件费", "配件金额", "材料金额")
+                    "parts_amount",
+                    "零件金额",
+                    "number",
+                    aliases=("材料费", "零件费", "配件金额", "材料金额"),
+                    plausible=_AMOUNT,
                 ),
                 _c("comeback_of", "返修原工单号", "text", aliases=("原工单号",)),
                 STORE,
@@ -146,7 +165,7 @@ SHEETS: dict[str, Sheet] = {
                 _c("ro_number", "工单号", "text", aliases=("委托书号", "维修工单号")),
                 _c("part_number", "零件编号", "text", True, aliases=("零件号", "配件编号")),
                 _c("requested_at", "申领时间", "datetime", True, aliases=("领料时间",)),
-                _c("quantity", "数量", "number"),
+                _c("quantity", "数量", "number", plausible=_QUANTITY),
                 _c("filled_immediately", "即时供应", "bool", True, aliases=("即时满足",)),
                 STORE,
             ),
@@ -158,9 +177,9 @@ SHEETS: dict[str, Sheet] = {
             (
                 _c("date", "日期", "date", True),
                 _c("technician", "技师", "text", True, aliases=("维修技师",)),
-                _c("available_hours", "可用工时", "number", True, aliases=("出勤工时",)),
-                _c("clocked_hours", "打卡工时", "number", True, aliases=("实际工时",)),
-                _c("sold_hours", "销售工时", "number", True, aliases=("派工工时",)),
+                _c("available_hours", "可用工时", "number", True, aliases=("出勤工时",), plausible=_HOURS),
+                _c("clocked_hours", "打卡工时", "number", True, aliases=("实际工时",), plausible=_HOURS),
+                _c("sold_hours", "销售工时", "number", True, aliases=("派工工时",), plausible=_SOLD_HOURS),
                 STORE,
             ),
         ),

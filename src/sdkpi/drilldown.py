@@ -22,7 +22,7 @@ from .dataset import SheetData
 from .definitions import CompiledKpi
 from .engine import KpiEvaluation
 from .errors import ExpressionError
-from .evaluate import Frame, evaluate_mask
+from .evaluate import Frame, evaluate_mask, text_objects
 from .words import column_label, condition_words, failure_words
 
 CONTEXT_COLUMNS = ("store", "advisor", "technician", "customer_id", "plate", "vin")
@@ -154,6 +154,7 @@ class Why:
         self.node = compiled.numerator_where or compiled.numerator_where_all
         self.group_column = num.count_distinct if compiled.numerator_where_all is not None else None
         self._masks: dict[int, np.ndarray] = {}
+        self._group_values: tuple[np.ndarray, np.ndarray | None] | None = None
 
     def mask(self, node: ex.Node) -> np.ndarray:
         if id(node) not in self._masks:
@@ -181,15 +182,25 @@ class Why:
                     return failed
         return node
 
+    def _groups(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """The group column and the store as Python objects (a store's empty cell is ""), made
+        once: a computation's frame holds them as Categoricals, which take no value outside
+        their categories (a `fillna("")` on one is a TypeError)."""
+        if self._group_values is None:
+            assert self.group_column is not None
+            frame = self.sheet.frame
+            stores = text_objects(frame["store"], "") if "store" in frame.columns else None
+            self._group_values = (text_objects(frame[self.group_column]), stores)
+        return self._group_values
+
     def _group_failure(self, position: int) -> str:
         """A `where_all` group: this row passes, another row of its group does not."""
         assert self.node is not None and self.group_column is not None
-        keys = self.sheet.frame[self.group_column]
-        key = keys.iat[position]
-        same = (keys == key).to_numpy()
-        if "store" in self.sheet.frame.columns:
-            stores = self.sheet.frame["store"].fillna("")
-            same = same & (stores == stores.iat[position]).to_numpy()
+        keys, stores = self._groups()
+        key = keys[position]
+        same = (keys == key) & (key is not None)
+        if stores is not None:
+            same = same & (stores == stores[position])
         others = np.flatnonzero(same & ~self.mask(self.node))
         rows = ", ".join(str(int(self.sheet.row_numbers[p])) for p in others[:5])
         condition = condition_words(self.node, self.lang)

@@ -3,7 +3,9 @@
 For every KPI the record sets are built as boolean masks over the whole sheet:
 
     in_period   the period column falls in [start, end)
-    unusable    a column the KPI reads holds a bad value in this row
+    undated     the period column cannot be read (a bad value; or empty, when the contract
+                requires it): the row may belong to any period, so it is unusable in all
+    unusable    undated, or in_period and a column the KPI reads holds a bad value
     excluded    an `exclude` condition holds (first matching exclusion is credited)
     denominator in_period & ~unusable & ~excluded & denominator.where
     numerator   denominator & numerator.where           (a subset, always)
@@ -43,6 +45,7 @@ class KpiEvaluation:
     denominator: np.ndarray | None = None
     numerator: np.ndarray | None = None
     frame: Frame | None = None  # the sheet's typed columns, as the masks were evaluated on
+    undated: np.ndarray | None = None  # rows whose period date cannot be read (in `unusable`)
 
     @property
     def failing(self) -> np.ndarray | None:
@@ -61,6 +64,7 @@ class SheetContext:
         self.frame = Frame(sheet.frame, kinds, SHEETS[sheet.name].key)
         self._period_cache: dict[tuple[str, date, date], np.ndarray] = {}
         self._period_frames: dict[tuple[str, date, date], Frame] = {}
+        self._undated: dict[str, np.ndarray] = {}
 
     def period_mask(self, column: str, period: Period) -> np.ndarray:
         key = (column, period.start, period.end)
@@ -71,6 +75,20 @@ class SheetContext:
             end = np.datetime64(period.end, "ns")
             self._period_cache[key] = (values >= start) & (values < end)
         return self._period_cache[key]
+
+    def undated(self, column: str) -> np.ndarray:
+        """Rows whose period date cannot be read: a bad value, or an empty cell where the
+        contract requires one (an order with no `opened_at`). Such a row may belong to any
+        period: every KPI of the sheet counts it as unusable, in every period, and `explain`
+        lists it; left out silently, it would leave a KPI "met" on the rows that remain.
+        An empty optional date (`closed_at` of an open order) belongs to no period."""
+        if column not in self._undated:
+            undated = self.sheet.bad_mask({column})
+            contract = SHEETS[self.sheet.name].column(column)
+            if contract is not None and contract.required and column not in self.sheet.missing_columns:
+                undated = undated | self.frame.data[column].isna().to_numpy()
+            self._undated[column] = undated
+        return self._undated[column]
 
     def period_frame(self, column: str, period: Period) -> Frame:
         """The sheet's rows in the period: conditions are evaluated on these only."""
@@ -104,7 +122,8 @@ def evaluate_kpi(
         return KpiEvaluation(result, sheet)
 
     in_period = context.period_mask(kpi.period, period)
-    unusable = sheet.bad_mask(compiled.columns) & in_period
+    undated = context.undated(kpi.period)
+    unusable = (sheet.bad_mask(compiled.columns) & in_period) | undated
     # evaluate on the period's rows only (a month of a year's export: a twelfth of the work)
     rows = context.period_frame(kpi.period, period)
     assert rows.rows is not None
@@ -142,6 +161,7 @@ def evaluate_kpi(
         _spread(denominator, rows.rows, n),
         _spread(numerator, rows.rows, n),
         context.frame,
+        undated,
     )
 
 
@@ -231,6 +251,9 @@ def _finish(result: KpiResult, has_target: bool) -> None:
     if not result.denominator:
         result.value = None
         result.status = "no_data"
+        if result.rows_unusable:
+            what = f"{result.rows_unusable} row(s) with an unreadable value or date; see sdkpi check"
+            result.reason = result.reason or f"no usable records in period ({what})"
         result.reason = result.reason or "no records in period"
         return
     result.value = result.numerator / result.denominator

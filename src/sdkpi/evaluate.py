@@ -204,13 +204,13 @@ class Frame:
             keys, refs = self.data[self.key], self.data[column]
             rows = np.flatnonzero(_naming_others(keys, refs))
             stores = (
-                _objects(self.data["store"].iloc[rows], "")
+                text_objects(self.data["store"].iloc[rows], "")
                 if "store" in self.data.columns
                 else np.full(len(rows), "", dtype=object)
             )
             index: dict[tuple[Any, Any], list[Any]] = {}
             for store, ref, key in zip(
-                stores, _objects(refs.iloc[rows]), _objects(keys.iloc[rows]), strict=True
+                stores, text_objects(refs.iloc[rows]), text_objects(keys.iloc[rows]), strict=True
             ):
                 index.setdefault((store, ref), []).append(key)
             self._referrers[column] = index
@@ -396,8 +396,10 @@ def _named_by(frame: Frame, column: str) -> np.ndarray:
         # only the few rows whose key is named at all need the (store, key) check
         rows = np.flatnonzero(found)
         store = frame.data["store"]
-        pairs = pd.MultiIndex.from_arrays([_objects(store[by_other], ""), _objects(refs[by_other])])
-        candidates = pd.MultiIndex.from_arrays([_objects(store.iloc[rows], ""), _objects(keys.iloc[rows])])
+        pairs = pd.MultiIndex.from_arrays([text_objects(store[by_other], ""), text_objects(refs[by_other])])
+        candidates = pd.MultiIndex.from_arrays(
+            [text_objects(store.iloc[rows], ""), text_objects(keys.iloc[rows])]
+        )
         found[rows] = np.asarray(candidates.isin(pairs), dtype=bool)
     return found
 
@@ -439,10 +441,10 @@ def _naming_others(keys: pd.Series, refs: pd.Series) -> np.ndarray:
 
 def _named_keys(keys: pd.Series, names: pd.Series) -> np.ndarray:
     """Where `keys` is one of `names` (Python strings; Arrow strings go `_named_by_arrow`'s way)."""
-    return np.asarray(keys.isin(pd.unique(_objects(names))).to_numpy(), dtype=bool)
+    return np.asarray(keys.isin(pd.unique(text_objects(names))).to_numpy(), dtype=bool)
 
 
-def _objects(series: pd.Series, missing: str | None = None) -> np.ndarray:
+def text_objects(series: pd.Series, missing: str | None = None) -> np.ndarray:
     """Python strings, `missing` where empty (the few rows that need them)."""
     values = series.to_numpy(dtype=object, copy=True)
     values[series.isna().to_numpy()] = missing

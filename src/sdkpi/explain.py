@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .contract import SHEETS
 from .definitions import Aggregate, CompiledKpi, Definitions, load_definitions
 from .drilldown import RecordList, failing_records
 from .engine import Engine, KpiEvaluation
@@ -125,15 +126,21 @@ def explain_evaluation(
 
 
 def unusable_columns(compiled: CompiledKpi, evaluation: KpiEvaluation) -> list[UnusableColumn]:
-    """In-period rows left out because a column this KPI reads holds a bad value."""
+    """Rows left out because a column this KPI reads holds a bad value: in-period rows, and
+    under the period column every row whose period date cannot be read (`engine.undated`)."""
     sheet, in_period = evaluation.sheet, evaluation.in_period
     if sheet is None or in_period is None:
         return []
+    period = compiled.definition.period
     found = []
     for column in sorted(compiled.columns):
-        if column not in sheet.bad:
+        if column == period and evaluation.undated is not None:
+            mask = evaluation.undated
+        elif column in sheet.bad:
+            mask = sheet.bad[column] & in_period
+        else:
             continue
-        positions = np.flatnonzero(sheet.bad[column] & in_period)
+        positions = np.flatnonzero(mask)
         if len(positions):
             rows = [int(sheet.row_numbers[p]) for p in positions[:SAMPLE_ROWS]]
             found.append(UnusableColumn(column, len(positions), rows))
@@ -160,6 +167,11 @@ _EN = {
     "unusable": (
         "Rows with an unreadable value in a column this KPI reads ({columns}) are left out and listed."
     ),
+    "undated": (
+        "Rows whose {period} is unreadable{or_empty} may belong to any period: they are left out of "
+        "every period as unusable, and listed."
+    ),
+    "or_empty": " or empty",
 }
 _ZH = {
     "rows": "{sheet}记录",
@@ -177,6 +189,10 @@ _ZH = {
     "value": "数值 = 分子 / 分母{target}。",
     "target": "; 目标 {target}",
     "unusable": "本指标所读列({columns})中有无法识别的值的记录不计入，并单独列出。",
+    "undated": (
+        "{period}无法识别{or_empty}的记录无法确定属于哪一期，各期都不计入，算作无法使用的记录并单独列出。"
+    ),
+    "or_empty": "或为空",
 }
 
 
@@ -220,6 +236,11 @@ def definition_words(compiled: CompiledKpi, period: Period, lang: str = "en") ->
     sentences.append(words["value"].format(target=target))
     columns = ", ".join(column_label(c, lang, kpi.sheet) for c in sorted(compiled.columns))
     sentences.append(words["unusable"].format(columns=columns))
+    contract = SHEETS[kpi.sheet].column(kpi.period)
+    or_empty = words["or_empty"] if contract is not None and contract.required else ""
+    sentences.append(
+        words["undated"].format(period=column_label(kpi.period, lang, kpi.sheet), or_empty=or_empty)
+    )
     return sentences
 
 

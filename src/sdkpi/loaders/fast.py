@@ -23,7 +23,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .names import FALSE_SPELLINGS, TRUE_SPELLINGS
-from .values import PLACEHOLDERS, SILENT_MISSING, ParsedColumn
+from .values import (
+    CONTROL_CHARACTERS,
+    PLACEHOLDERS,
+    SILENT_MISSING,
+    ParsedColumn,
+    midnight_problem,
+    out_of_range,
+)
 
 # Python's str.strip() whitespace, spelled for RE2 (which the slow path's normalisation removes)
 _SPACE_CLASS = (
@@ -40,6 +47,9 @@ _NOT_VALUE_FIRST_BYTES[[text.encode()[0] for text in _NOT_VALUES.to_pylist()]] =
 # Years safely inside datetime64[ns] and inside the slow path's accepted range.
 _YEAR_MIN, _YEAR_MAX = 1678, 2261
 _DTYPES = {"number": "float64", "bool": "boolean", "datetime": "datetime64[ns]", "date": "datetime64[ns]"}
+# byte -> is it one of the control characters the slow path removes (and reports)
+_CONTROL_BYTES = np.zeros(256, dtype=bool)
+_CONTROL_BYTES[[ord(c) for c in CONTROL_CHARACTERS]] = True
 
 
 #: How a computation's frames hold text: Arrow strings (pandas' "str"), no Python object per cell.
@@ -132,18 +142,26 @@ def parse_column(
     excel: bool = False,
     value_map: Mapping[str, str] | None = None,
     is_id: bool = False,
+    plausible: tuple[float, float] | None = None,
 ) -> ParsedColumn | None:
-    """The parsed column when every cell is empty or canonical; None otherwise."""
+    """The parsed column when every cell is empty or canonical; None otherwise (and when a
+    number lies outside `plausible`, which `values.parse_column` reports)."""
     if excel or value_map or not isinstance(raw.dtype, pd.StringDtype):
         return None
     arrow = raw.array.__arrow_array__()
     if arrow.null_count:
         return None
     empty = pc.equal(pc.binary_length(arrow), 0)
+    problems = []
     if ctype in ("datetime", "date"):
-        values: Any = _datetimes(arrow, date_only=ctype == "date")
+        stamps = _datetimes(arrow, date_only=ctype == "date")
+        values: Any = None if stamps is None else stamps[0]
+        if stamps is not None and stamps[1].any():  # 24:00, read as values.py reads it, said once
+            problems.append(midnight_problem(np.flatnonzero(stamps[1]), raw))
     elif ctype == "number":
         values = _numbers(arrow, empty)
+        if values is not None and out_of_range(values, plausible):
+            return None
     elif ctype == "bool":
         values = _bools(arrow, empty)
     elif ctype == "enum":
@@ -154,7 +172,7 @@ def parse_column(
         return None
     dtype = _DTYPES.get(ctype, "object")
     series = pd.Series(values, index=raw.index, name=raw.name, dtype=dtype, copy=False)
-    return ParsedColumn(series, np.zeros(len(raw), dtype=bool), [])
+    return ParsedColumn(series, np.zeros(len(raw), dtype=bool), problems)
 
 
 def _all(mask: Any) -> bool:
@@ -205,6 +223,8 @@ def empty_cells(raw: pd.Series) -> np.ndarray:
 
 
 def _clean_text(arrow: Any, *, is_id: bool) -> bool:
+    if _has_control(arrow):
+        return False  # the slow path removes control characters and reports them
     first, last = _edge_bytes(arrow)
     if _all(pc.string_is_ascii(arrow)) or _ascii_and_cjk(arrow):
         if _is_ascii_space(first).any() or _is_ascii_space(last).any():
@@ -219,6 +239,19 @@ def _clean_text(arrow: Any, *, is_id: bool) -> bool:
     # an ID in scientific notation starts with a digit or a sign
     could_be_number = ((first >= ord("0")) & (first <= ord("9"))) | (first == ord("+")) | (first == ord("-"))
     return not (is_id and could_be_number.any() and _any(pc.match_substring_regex(arrow, _ID_SCI)))
+
+
+def _has_control(arrow: Any) -> bool:
+    """Does a cell hold a control character `values` removes (NUL ...)? Bytes below 0x20 are
+    rare in text (a tab, a line break): the exact test runs only on a chunk that has some."""
+    for chunk in arrow.chunks:
+        offsets = _offsets(chunk)
+        if len(offsets) < 2 or offsets[-1] == offsets[0]:
+            continue
+        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+        if (np.count_nonzero(data < 0x20) or np.count_nonzero(data == 0x7F)) and _CONTROL_BYTES[data].any():
+            return True
+    return False
 
 
 def _ascii_and_cjk(arrow: Any) -> bool:
@@ -303,23 +336,26 @@ def _numpy_bool(mask: Any) -> np.ndarray:
 # --------------------------------------------------------------------------- datetimes
 
 
-def _datetimes(arrow: Any, *, date_only: bool) -> np.ndarray | None:
-    """'YYYY-MM-DD', 'YYYY-MM-DD HH:MM' or 'YYYY-MM-DD HH:MM:SS' (one width per column)."""
+def _datetimes(arrow: Any, *, date_only: bool) -> tuple[np.ndarray, np.ndarray] | None:
+    """'YYYY-MM-DD', 'YYYY-MM-DD HH:MM' or 'YYYY-MM-DD HH:MM:SS' (one width per column); and
+    where a time was 24:00 (read as the next day's 00:00, `values.MIDNIGHT_24`)."""
     out = np.full(len(arrow), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
+    midnight = np.zeros(len(arrow), dtype=bool)
     position = 0
     chunks = [arrow.combine_chunks()] if arrow.num_chunks > 1 else arrow.chunks  # fewer, larger steps
     for chunk in chunks:
-        stamps = _chunk_datetimes(chunk)
+        stamps = _chunk_datetimes(chunk, midnight[position : position + len(chunk)])
         if stamps is None:
             return None
         out[position : position + len(chunk)] = stamps
         position += len(chunk)
     if date_only:
         out = out.astype("datetime64[D]").astype("datetime64[ns]")
-    return out
+    return out, midnight
 
 
-def _chunk_datetimes(chunk: Any) -> np.ndarray | None:
+def _chunk_datetimes(chunk: Any, midnight: np.ndarray) -> np.ndarray | None:
+    """The chunk's datetimes; its cells written with 24:00 are marked in `midnight`."""
     n = len(chunk)
     out = np.full(n, np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
     if n == 0:
@@ -336,17 +372,17 @@ def _chunk_datetimes(chunk: Any) -> np.ndarray | None:
     width = int(widths[0])
     data = np.frombuffer(buffers[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     cells = data.reshape(-1, width)  # the present cells, back to back, in order
-    stamps = _stamps(cells, width)
-    if stamps is None:
+    stamped = _stamps(cells, width)
+    if stamped is None:
         return None
-    out[present] = stamps
+    out[present], midnight[present] = stamped
     return out
 
 
 _SHAPES = {10: "dddd-dd-dd", 16: "dddd-dd-dd dd:dd", 19: "dddd-dd-dd dd:dd:dd"}
 
 
-def _stamps(cells: np.ndarray, width: int) -> np.ndarray | None:
+def _stamps(cells: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray] | None:
     shape = _SHAPES[width]
     separators = [i for i, ch in enumerate(shape) if ch != "d"]
     expected = np.frombuffer(shape.encode(), dtype=np.uint8)[separators]
@@ -372,10 +408,15 @@ def _stamps(cells: np.ndarray, width: int) -> np.ndarray | None:
     index = (year - _YEAR_MIN) * 12 + month - 1  # into per-month tables: no calendar arithmetic per cell
     if day.min() < 1 or (day > _MONTH_LENGTH[index]).any():
         return None
-    if hour.max() > 23 or minute.max() > 59 or second.max() > 59:
+    # 24:00 (and 24:00:00) is the end of the day: the next day's 00:00, which the sum below
+    # gives as it stands (values.MIDNIGHT_24); any other time past 23:59:59 is the slow path's
+    midnight = (hour == 24) & (minute == 0) & (second == 0)
+    if not (midnight | (hour <= 23)).all():
+        return None
+    if minute.max() > 59 or second.max() > 59:
         return None
     seconds = (_MONTH_START[index] + day - 1) * 86400 + hour * 3600 + minute * 60 + second
-    return (seconds * 1_000_000_000).view("datetime64[ns]")
+    return (seconds * 1_000_000_000).view("datetime64[ns]"), midnight
 
 
 def _month_tables() -> tuple[np.ndarray, np.ndarray]:

@@ -487,6 +487,7 @@ def _parse_columns(
             excel=excel,
             value_map=opts.values.get(column.name),
             is_id=fast.is_id_column(column.name, column.type),
+            plausible=column.plausible,
         ) or values.parse_column(
             series,
             column.type,
@@ -496,6 +497,7 @@ def _parse_columns(
             value_map=opts.values.get(column.name),
             is_id=fast.is_id_column(column.name, column.type),
             date1904=raw.date1904,
+            plausible=column.plausible,
         )
         columns[column.name] = parsed.values.reset_index(drop=True)
         if parsed.bad.any():

@@ -33,7 +33,7 @@ import pyarrow.csv as pacsv
 from ..contract import SHEETS, STORE, Column, Sheet
 from ..dataset import SheetData
 from ..issues import DataIssue
-from . import fast, readers, typed_read
+from . import fast, readers, typed_read, values
 from .names import suffix
 
 # Inside datetime64[ns] and inside the general path's accepted years (fast._YEAR_MIN/_YEAR_MAX).
@@ -288,7 +288,14 @@ def _column_clean(position: int, arrow: Any, column: Column | str, markers: Any,
         first, end = (_FIRST_DAY, _END_DAY) if kind == "date" else (_FIRST_NS, _END_NS)
         return not (low.is_valid and (low.value < first or high.value >= end))
     if kind == "number":
-        return arrow.null_count == len(arrow) or fast._all(pc.is_finite(arrow))
+        if arrow.null_count == len(arrow):
+            return True
+        plausible = column.plausible if isinstance(column, Column) else None
+        if plausible is not None:  # the reference rule, on the column's least and greatest
+            extremes = np.array([v.as_py() for v in pc.min_max(arrow).values()], dtype=np.float64)
+            if values.out_of_range(extremes, plausible):
+                return False
+        return fast._all(pc.is_finite(arrow))
     if kind in ("text", "enum"):
         # empty cells (nulls) pass every check below as they are: no copy without them
         if arrow.null_count == len(arrow):

@@ -31,7 +31,7 @@ __all__ = ["UNCALCULATED", "CellProblem", "ParsedColumn", "parse_column"]
 #: What an Excel reader puts in a cell holding a formula with no cached value.
 UNCALCULATED = "\x00uncalculated-formula"
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "info"]
 DateOrder = Literal["dmy", "mdy"]
 
 
@@ -94,6 +94,15 @@ REASON_CSV_SERIAL = "a number, not a date (Excel serial numbers are read only fr
 REASON_IMPOSSIBLE = "not a real calendar date/time"
 REASON_OUT_OF_RANGE = "date out of the supported range (years 1677-2262)"
 REASON_TIME_ONLY = "a time of day without a date"
+REASON_MIDNIGHT_24 = (
+    "24:00 read as 00:00 of the next day (a form some DMS exports write); "
+    "{count} cell(s) of this column, the first shown"
+)
+REASON_OUT_OF_RANGE_NUMBER = (
+    "outside the plausible range of this column ({low:g} to {high:g}); read as empty, "
+    "the row is left out of the KPIs that read this column"
+)
+REASON_CONTROL = "control characters (such as NUL) removed from the text"
 REASON_ID_SCI = "looks like an ID that Excel turned into scientific notation; digits are lost"
 REASON_ID_BIG_NUMBER = "an ID stored as a number of 16+ digits; Excel keeps only 15, so digits may be lost"
 
@@ -160,6 +169,15 @@ _CHINESE_DATE_MARKS = (
     ("分", ":"),
     ("秒", ""),
 )
+#: The end of a day written as 24:00 (ISO 8601 allows it; some DMS exports write it), once a
+#: value is rewritten towards ISO: read as 00:00 of the next day. The fast lane reads the
+#: same cells with this rule (`fast._stamps`), and says so with `midnight_problem`.
+MIDNIGHT_24 = r"([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}) 24:00(?::00(?:\.0{1,9})?)?"
+#: C0 control characters and DEL (not tab, line feed, carriage return): never part of a name
+#: or a value, they are removed from text before anything else reads it ("SA01\x00" is SA01),
+#: and reported. The fast lane leaves any cell holding one of these bytes to this module.
+CONTROL_CHARACTERS = "".join(chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127))
+_CONTROL = "[" + "".join(f"\\x{ord(c):02x}" for c in CONTROL_CHARACTERS) + "]"
 _NS_MIN = np.datetime64("1677-09-22", "s")
 _NS_MAX = np.datetime64("2262-04-10", "s")
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "s")
@@ -182,12 +200,15 @@ class _Uniques:
     code: np.ndarray  # object: problem code or None
     reason: np.ndarray  # object
     severity: np.ndarray  # object
+    stripped: np.ndarray  # bool: control characters were removed from the text
+    midnight: np.ndarray  # bool: a date/time written with 24:00, read as the next day's 00:00
 
     @classmethod
     def build(cls, source: np.ndarray | pd.Index, kinds: np.ndarray, text: pd.Series) -> _Uniques:
         n = len(kinds)
         none = np.full(n, None, dtype=object)
-        return cls(source, kinds, text, np.zeros(n, bool), np.zeros(n, bool), none, none.copy(), none.copy())
+        no = np.zeros(n, bool)
+        return cls(source, kinds, text, no, no.copy(), none, none.copy(), none.copy(), no.copy(), no.copy())
 
     @property
     def n(self) -> int:
@@ -313,9 +334,13 @@ def _excel_text(value: object) -> str:
 
 
 def _display(value: object) -> str:
+    """A cell as a data issue shows it (control characters spelled out: `SA01\\x00`)."""
     if isinstance(value, str) and value == UNCALCULATED:
         return ""
-    return value if isinstance(value, str) else _excel_text(value)
+    return (value if isinstance(value, str) else _excel_text(value)).translate(_SPELLED_OUT)
+
+
+_SPELLED_OUT = {ord(c): f"\\x{ord(c):02x}" for c in CONTROL_CHARACTERS}
 
 
 def _as_text(value: object) -> str:
@@ -329,6 +354,9 @@ def _prepare(u: _Uniques, value_map: Mapping[str, str] | None) -> None:
     uncalculated = (u.kinds == _STR) & (u.text == UNCALCULATED).to_numpy(dtype=bool)
     if uncalculated.any():
         u.text[uncalculated] = ""
+    u.stripped = u.text.str.contains(_CONTROL, regex=True).to_numpy(dtype=bool)
+    if u.stripped.any():
+        u.text[u.stripped] = u.text[u.stripped].str.replace(_CONTROL, "", regex=True)
     u.text = _normalise(u.text)
     if value_map:
         _apply_value_map(u, value_map, ~uncalculated)
@@ -409,15 +437,30 @@ def _parse_bool(u: _Uniques, *, excel: bool) -> tuple[np.ndarray, np.ndarray]:
     return values, valid & u.todo
 
 
-def _parse_number(u: _Uniques) -> np.ndarray:
+def _parse_number(u: _Uniques, plausible: tuple[float, float] | None = None) -> np.ndarray:
     values = np.full(u.n, np.nan)
     is_str = u.of_kind(_STR)
     values[is_str] = _numbers_from_text(u.text[is_str])
     number = u.of_kind(_INT, _FLOAT)
     values[number] = u.raw[number].astype(float)
     u.flag(~np.isfinite(values), "bad_number", REASON_NUMBER)
+    if plausible is not None:
+        low, high = plausible
+        with np.errstate(invalid="ignore"):
+            outside = (values < low) | (values > high)
+        reason = REASON_OUT_OF_RANGE_NUMBER.format(low=low, high=high)
+        u.flag(outside, "out_of_range", reason, severity="error")
     values[~u.todo] = np.nan
     return values
+
+
+def out_of_range(values: np.ndarray, plausible: tuple[float, float] | None) -> bool:
+    """Does a value lie outside the plausible range (the fast lanes then leave the column to
+    `parse_column`, which reports each such cell)?"""
+    if plausible is None:
+        return False
+    present = values[~np.isnan(values)]
+    return bool(len(present)) and bool(present.min() < plausible[0] or present.max() > plausible[1])
 
 
 def _numbers_from_text(text: pd.Series) -> np.ndarray:
@@ -507,7 +550,14 @@ def _replace_where(text: pd.Series, where: np.ndarray, pattern: str, replacement
 
 
 def _parse_by_shape(u: _Uniques, where: np.ndarray, text: pd.Series, out: np.ndarray, why: str) -> None:
-    """Parse text already rewritten to `YYYY-M-D[ H:MM[:SS[.f]]]`; flag shaped but impossible dates."""
+    """Parse text already rewritten to `YYYY-M-D[ H:MM[:SS[.f]]]`; flag shaped but impossible dates.
+
+    `YYYY-M-D 24:00` is the next day's 00:00 (`MIDNIGHT_24`), marked in `u.midnight`.
+    """
+    midnight = text.str.fullmatch(MIDNIGHT_24).to_numpy(dtype=bool)
+    if midnight.any():
+        text = text.copy()
+        text[midnight] = text[midnight].str.replace("^" + MIDNIGHT_24 + "$", r"\1 00:00", regex=True)
     shaped = np.zeros(len(where), bool)
     for pattern, fmt in _CANONICAL_SHAPES:
         match = text.str.fullmatch(pattern).to_numpy(dtype=bool) & ~shaped
@@ -518,6 +568,10 @@ def _parse_by_shape(u: _Uniques, where: np.ndarray, text: pd.Series, out: np.nda
             break
     failed = shaped & np.isnat(out[where])
     u.flag(_mask(u.n, where[failed]), "bad_datetime", why)
+    if midnight.any():
+        next_day = where[midnight & ~failed]
+        out[next_day] += np.timedelta64(1, "D")
+        u.midnight[next_day] = True
 
 
 def _year_last_to_iso(
@@ -623,11 +677,13 @@ def parse_column(
     value_map: Mapping[str, str] | None = None,
     is_id: bool = False,
     date1904: bool = False,
+    plausible: tuple[float, float] | None = None,
 ) -> ParsedColumn:
     """Parse one raw column into values of `ctype`, reporting every bad or warned cell.
 
     `raw` holds CSV strings ("" for an empty cell) or Excel cell objects. See the
-    module docstring and the data contract for the accepted formats.
+    module docstring and the data contract for the accepted formats. `plausible`: a number
+    column's range (`contract.Column.plausible`); a value outside it is an error, read as empty.
     """
     if ctype not in _DTYPES:
         raise ValueError(f"unknown column type {ctype!r}; expected one of {', '.join(_DTYPES)}")
@@ -642,7 +698,7 @@ def parse_column(
         flags, valid = _parse_bool(u, excel=excel)
         values = pd.arrays.BooleanArray(_spread(flags, codes, False), ~_spread(valid, codes, False))
     elif ctype == "number":
-        values = _spread(_parse_number(u), codes, np.nan)
+        values = _spread(_parse_number(u, plausible), codes, np.nan)
     elif ctype in ("datetime", "date"):
         stamps = _parse_datetime(u, excel=excel, date_order=date_order, date1904=date1904)
         if ctype == "date":
@@ -653,7 +709,28 @@ def parse_column(
     else:
         values = _spread(_parse_text(u, is_id=is_id), codes, None)
     series = pd.Series(values, index=raw.index, name=raw.name, dtype=_DTYPES[ctype], copy=False)
-    return ParsedColumn(series, _spread(u.bad, codes, False), _problems(u, codes))
+    _flag_stripped(u)
+    problems = _problems(u, codes)
+    if u.midnight.any():
+        problems.append(midnight_problem(np.flatnonzero(_spread(u.midnight, codes, False)), raw))
+    return ParsedColumn(series, _spread(u.bad, codes, False), problems)
+
+
+def _flag_stripped(u: _Uniques) -> None:
+    """Text that held control characters: a warning, unless the value has a problem of its own
+    (a cell that held nothing else is reported too, though it reads as empty)."""
+    mask = u.stripped & pd.isna(u.code)
+    u.code[mask] = "control_characters"
+    u.reason[mask] = REASON_CONTROL
+    u.severity[mask] = "warning"
+
+
+def midnight_problem(positions: np.ndarray, raw: pd.Series) -> CellProblem:
+    """One note for the column's cells read with `24:00` (`positions`, 0-based), not one per cell:
+    the first of them, and how many there are."""
+    first = int(positions[0])
+    reason = REASON_MIDNIGHT_24.format(count=len(positions))
+    return CellProblem(first, _display(raw.iloc[first]), reason, "info", "midnight_24")
 
 
 _DTYPES: dict[str, str] = {

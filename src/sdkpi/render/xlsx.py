@@ -40,7 +40,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..atomic import write_atomic
 from ..report import KpiReport, ReportData, generated_label
 from ..results import KpiResult
-from .formatting import format_target, status_text, text
+from .formatting import format_target, starts_like_formula, status_text, text
 
 if TYPE_CHECKING:
     from ..breakdown import GroupRow
@@ -57,7 +57,6 @@ HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 STAGE_FILL = PatternFill("solid", fgColor="D9E1F2")
 THIN = Side(style="thin", color="BFBFBF")
 GRID = Border(bottom=THIN)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 SUMMARY_COLUMNS = ("kpi", "value", "target", "status", "numerator", "denominator", "previous", "change")
@@ -80,7 +79,7 @@ def put(ws: Worksheet, row: int, column: int, value: Any, number_format: str | N
     if isinstance(value, str):
         cell.value = safe_text(value)
         cell.data_type = "s"
-        if value.startswith(FORMULA_START):
+        if starts_like_formula(value):
             cell.quotePrefix = True  # Excel keeps it text even after editing the cell
     else:
         cell.value = value
