@@ -94,12 +94,13 @@ def failing_records(
         return None
     frame = sheet.frame
     columns = record_columns(compiled, frame)
+    mask = failing_mask(evaluation, compiled)
+    assert mask is not None
     if compiled.definition.numerator.measure != "sum":
-        mask = evaluation.denominator & ~evaluation.numerator
         reasons: Any = Why(compiled, sheet, evaluation.frame, lang)
         selection = "not_in_numerator"
     else:
-        mask, reasons = _below_target(evaluation, compiled)
+        reasons = _below_target(evaluation, compiled)[1]
         selection = "below_target"
     positions = np.flatnonzero(mask)
     records = RecordList(
@@ -110,6 +111,15 @@ def failing_records(
         values = {c: display(frame[c].iat[position]) for c in columns}
         records.rows.append(RecordRow(int(sheet.row_numbers[position]), values, reasons(int(position))))
     return records
+
+
+def failing_mask(evaluation: KpiEvaluation, compiled: CompiledKpi) -> np.ndarray | None:
+    """The rows of the sheet that `failing_records` lists: all of them, not only the first `limit`."""
+    if evaluation.sheet is None or evaluation.denominator is None or evaluation.numerator is None:
+        return None
+    if compiled.definition.numerator.measure != "sum":
+        return evaluation.denominator & ~evaluation.numerator
+    return _below_target(evaluation, compiled)[0]
 
 
 def _below_target(evaluation: KpiEvaluation, compiled: CompiledKpi) -> tuple[np.ndarray, Any]:
