@@ -19,6 +19,7 @@ import codecs
 import contextlib
 import errno
 import functools
+import io
 import os
 import re
 import signal
@@ -290,7 +291,8 @@ def prepare_streams() -> None:
     - stdout or stderr in a code page (GBK, cp1252): the symbols sdkpi draws are written as
       look-alikes the code page has (√ ×, else v x), any other missing character as a
       backslash escape (\u5f20): the run writes everything and exits as usual.
-    - stdout's writes that fail (full disk) are an `OutputError`, exit 5.
+    - stdout's writes that fail (full disk) are an `OutputError`, exit 5; unbuffered
+      (PYTHONUNBUFFERED=1) they are first made whole (`whole_writes`).
     """
     for fd in (1, 2):
         try:
@@ -303,12 +305,28 @@ def prepare_streams() -> None:
                     os.close(devnull)
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the process
-    stdout: Any = sys.stdout if sys.stdout is not None else _Closed()
+    stdout: Any = whole_writes(sys.stdout) if sys.stdout is not None else _Closed()
     for stream in (stdout, sys.stderr):
         if not writes_unicode(stream) and hasattr(stream, "reconfigure"):
             with contextlib.suppress(ValueError, LookupError):
                 stream.reconfigure(errors=ENCODE_ERRORS)
     sys.stdout = _Output(stdout)
+
+
+def whole_writes(stream: Any) -> Any:
+    """`stream` (a text stream), such that every write is written whole or fails.
+
+    With PYTHONUNBUFFERED=1 Python writes stdout straight to the file descriptor and keeps
+    no count of what a write left out: on a disk that fills up, the file kept the first
+    8 KB or so, the rest was dropped without an error and the run exited 0. A buffered
+    writer writes the rest or raises; with `line_buffering` each line still goes out at once.
+    """
+    raw = getattr(stream, "buffer", None)
+    if not isinstance(raw, io.RawIOBase) or not isinstance(stream, io.TextIOWrapper):
+        return stream
+    encoding, errors = stream.encoding, stream.errors
+    stream.detach()
+    return io.TextIOWrapper(io.BufferedWriter(raw), encoding=encoding, errors=errors, line_buffering=True)
 
 
 def write_binary_stdout(data: bytes) -> None:
