@@ -405,7 +405,7 @@ def test_a_month_without_rows_anywhere_exits_3_with_the_dates_each_sheet_holds()
 def test_a_month_without_rows_in_chinese_and_in_the_report() -> None:
     code, _, err = run("report", "--data", STORE, "--month", "2030-01", "-o", "r.html", "--lang", "zh")
     assert code == EXIT_INPUT
-    assert "callbacks 在所选期间内没有记录(日期列 due_at);该表的日期范围为 2024-" in err
+    assert "callbacks 在所选期间内没有记录（日期列 due_at）；该表的日期范围为 2024-" in err
     assert "no_rows_in_period" in Path("r.html").read_text(encoding="utf-8")
 
 

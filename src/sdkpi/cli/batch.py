@@ -187,7 +187,7 @@ SUMMARY_WORDS: dict[str, dict[str, Any]] = {
         "error": ("个错误", "个错误"),
         "warning": ("个警告", "个警告"),
         "info": ("条提示", "条提示"),
-        "see": ";运行 `{command}` 查看明细",
+        "see": "；运行 `{command}` 查看明细",
     },
 }
 #: The data issue that says a sheet has no row in the period, and which dates it does cover:
@@ -215,7 +215,7 @@ def summarize_issues(issues: list[DataIssue], quiet: bool, run: Settings | None 
             one, many = words[severity]
             parts.append(f"{n} {one if n == 1 else many}" if lang == "en" else f"{n} {one}")
     top = ", ".join(f"{code} ×{n}" for code, n in by_code.most_common(4))
-    line = words["issues"].format(parts=", ".join(parts))
+    line = words["issues"].format(parts=("，" if lang == "zh" else ", ").join(parts))
     if top:
         line += f" ({top})"
     if all(issue.code == NO_ROWS for issue in issues):  # `check` looks at no period
@@ -231,7 +231,7 @@ def no_rows_line(issue: DataIssue, lang: str) -> str:
         return f"sdkpi: {issue.severity}: {issue.reason}"
     severity = "错误" if issue.severity == "error" else "警告"
     held = f"该表的日期范围为 {issue.value.replace('..', ' 至 ')}" if issue.value else "该表没有可识别的日期"
-    return f"sdkpi: {severity}: {issue.sheet} 在所选期间内没有记录(日期列 {issue.column});{held}"
+    return f"sdkpi: {severity}: {issue.sheet} 在所选期间内没有记录（日期列 {issue.column}）；{held}"
 
 
 def exit_for(issues: list[DataIssue], missed: bool, fail_on_miss: bool) -> int:

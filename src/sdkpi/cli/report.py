@@ -45,15 +45,15 @@ MESSAGES = {
         "write": "cannot write {path}: {reason}; the old file, if any, is unchanged",
     },
     "zh": {
-        "month": "请指定月份:--month 2024-05(或 last 上月、this 本月)",
-        "terminal": "{fmt} 报告不能直接输出到终端:请写入文件(-o report{suffix})"
-        "或管道(-o - > report{suffix}),或改用 --format html",
-        "conflict": "-o {path} 的后缀 {given} 与 {fmt} 格式不符:请改名为 {stem}{suffix},"
-        "或去掉 --format,按后缀决定格式",
-        "unknown": "-o {path}:sdkpi 只能写 {known} 文件,请使用这些后缀之一",
-        "locked": "无法覆盖 {path}:文件正被其他程序(如 Excel)打开,或为只读。"
-        "请关闭该文件后重新运行;原文件未被改动",
-        "write": "无法写入 {path}:{reason};原文件(如有)未被改动",
+        "month": "请指定月份：--month 2024-05（或 last 上月、this 本月）",
+        "terminal": "{fmt} 报告是二进制文件，不能直接输出到终端：请写入文件（-o report{suffix}）"
+        "或管道（-o - > report{suffix}），或改用 --format html",
+        "conflict": "-o {path} 的后缀 {given} 与 {fmt} 格式不符：请改名为 {stem}{suffix}，"
+        "或去掉 --format，按后缀决定格式",
+        "unknown": "-o {path}：sdkpi 只能写 {known} 文件，请使用其中一个后缀",
+        "locked": "无法覆盖 {path}：文件正被其他程序（如 Excel）打开，或为只读。"
+        "请关闭该文件后重新运行；原文件未被改动",
+        "write": "无法写入 {path}：{reason}；原文件（如有）未被改动",
     },
 }
 
