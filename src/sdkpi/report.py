@@ -243,7 +243,7 @@ def build_report(
     With `by` (a column such as advisor or store) each KPI of the month is also split per
     value of that column, from the same row masks as the headline figure (`sdkpi.breakdown`).
     """
-    from .api import columns_shown, load_data, parse_period
+    from .api import columns_shown, load_data, no_rows_issues, parse_period
     from .loaders.group import select_store
 
     if last < 1:
@@ -271,6 +271,7 @@ def build_report(
         definitions=str(definitions) if isinstance(definitions, (str, Path)) else "default",
         store=store_label(dataset, store),
     )
+    result.data_issues.extend(no_rows_issues(dataset, defs, period, result.kpis))  # exit 3 if all
     previous_period = period.previous_month()
     by_month = {period: result.kpis}  # each month evaluated once, on the one engine
     for other in [*trend_months(period, last), previous_period]:
