@@ -18,10 +18,10 @@ sidecar (sheet details and data issues), each renamed into place, carrying the s
 random token so that a table and a sidecar of two different writes are never paired.
 No pickle: a cache file is data that is checked on the way in, in this order:
 
-1. the sidecar's checksum (BLAKE2b of its bytes, `seal`): an edited or damaged sidecar
+1. the sidecar's checksum (SHA-256 of its bytes, `seal`): an edited or damaged sidecar
    is a miss;
 2. its key (the file as it is now, the options, the code) and format;
-3. the table's checksum (BLAKE2b of the Arrow file's bytes, kept in the sidecar), over
+3. the table's checksum (SHA-256 of the Arrow file's bytes, kept in the sidecar), over
    the mapped bytes, before Arrow parses anything: one flipped bit is a miss;
 4. Arrow's full validation of the table (offsets, lengths, UTF-8), before any value is
    read: a table that would make a reader crash is a miss, never a crash;
@@ -86,13 +86,15 @@ def files_fingerprint(root: Path, files: list[Path]) -> str:
 
 # checked in the sidecar, not in the name: a new version of a file takes its old slot
 _VERSION_FIELDS = ("size", "mtime_ns", "ctime_ns", "inode", "sdkpi", "code", "format")
-_SEAL = b"sdkpi-blake2b "
+_SEAL = b"sdkpi-sha256 "
 
 
 def checksum(data: Any) -> str:
-    """BLAKE2b (128 bits) of bytes or any buffer (a memory-mapped Arrow file): ~1 GB/s,
-    without the GIL for big buffers."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    """SHA-256 of bytes or any buffer (a memory-mapped Arrow file), without the GIL for big
+    buffers. SHA-256, not BLAKE2b: with the CPU's SHA instructions (x86 since ~2017-2019,
+    ARMv8) OpenSSL hashes ~2.5x faster (measured here: 178 MB of 1M-order entries, 0.37 s
+    against 0.95 s on a busy 2-core VM)."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def seal(body: bytes) -> bytes:
@@ -424,7 +426,7 @@ class _Hashing:
 
     def __init__(self, handle: IO[bytes]) -> None:
         self.handle = handle
-        self.hash = hashlib.blake2b(digest_size=16)
+        self.hash = hashlib.sha256()
         self.closed = False
 
     def write(self, data: Any) -> int:
