@@ -12,8 +12,11 @@ import pytest
 
 from conftest import CONFORMANCE, TODAY
 from sdkpi import __version__
+from sdkpi.config import StoreIdentity, load_config
+from sdkpi.errors import UsageError
+from sdkpi.issues import DataIssue
 from sdkpi.render import html
-from sdkpi.report import KpiReport, TrendPoint, build_report
+from sdkpi.report import KpiReport, TrendPoint, build_report, issue_kinds
 from sdkpi.results import KpiResult, TargetSpec
 from test_report_xlsx import HOSTILE, hostile_report, store_a
 
@@ -45,9 +48,13 @@ def test_html_matches_the_golden_file(lang):
 
 
 @pytest.fixture(scope="module")
-def page():
-    report = build_report(store_a(), "2024-05", today=TODAY)
-    return html.render_html(report)
+def report_en():
+    return build_report(store_a(), "2024-05", today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def page(report_en):
+    return html.render_html(report_en)
 
 
 def test_page_is_self_contained(page):
@@ -59,11 +66,11 @@ def test_page_is_self_contained(page):
     assert "<style>" in page and "@media print" in page
 
 
-def test_page_holds_the_same_content_as_the_workbook(page):
+def test_page_holds_the_same_content_as_the_workbook(page, report_en):
     for text in ("Proactive customer contact (sales)", "DCRC contact rate", "33.3%", "&gt; 65%", "✗ MISSED"):
         assert text in page
-    assert page.count('class="missed-kpi"') == 12
-    assert "showing 20 of 20" in page  # reminder_rate's failing appointments
+    assert page.count('class="missed-kpi"') == len(report_en.missed) >= 10
+    assert "all 20" in page  # reminder_rate's failing appointments
     assert "Poor communication when booking" in page
     assert "No data issues found." in page
     assert page.count('<svg class="linechart"') == 24 and page.count('<svg class="sparkline"') == 24
@@ -162,14 +169,86 @@ def test_hostile_values_are_listed_in_the_records():
         assert escaped in page, value
 
 
-def test_long_record_lists_show_25_rows_and_fold_the_rest(page):
-    block = page[page.index('id="missed-punctuality_rate"') :]
-    block = block[: block.index("</article>")]
-    first, more = block.split('<tbody class="more">')
-    assert first.count('<td class="why">') == 25 and more.count('<td class="why">') == 54 - 25
-    assert "Show all 54 records" in block
-    short = page[page.index('id="missed-reminder_rate"') :]
-    assert 'class="more"' not in short[: short.index("</article>")]
+def article(page: str, kpi_id: str) -> str:
+    block = page[page.index(f'id="missed-{kpi_id}"') :]
+    return block[: block.index("</article>")]
+
+
+def records_table(block: str) -> str:
+    start = block.index('<table class="records">')
+    return block[start : block.index("</table>", start)]
+
+
+def test_long_record_lists_show_25_rows_and_say_the_rest_is_in_the_workbook(page):
+    """What the page lists is what prints: no folded rows, the count of the rest said."""
+    block = article(page, "punctuality_rate")
+    assert records_table(block).count('<td class="why">') == 25
+    assert "first 25 of 54; all in the workbook" in block
+    assert 'class="more"' not in page and "more-toggle" not in page
+    assert "all 20" in article(page, "reminder_rate")
+
+
+def test_records_beyond_the_workbook_cap_are_counted_honestly():
+    report = build_report(store_a(), "2024-05", today=TODAY, last=1, record_limit=30)
+    block = article(html.render_html(report), "punctuality_rate")
+    assert "first 25 of 54; the first 30 in the workbook" in block
+
+
+def test_missed_kpi_says_who_the_misses_come_from(page, report_en):
+    """Grouped by the sheet's people column: counts add up to the misses, most misses first,
+    each person with their own figure (the breakdown's), and the share of the misses."""
+    for kpi in report_en.missed:
+        who = kpi.who
+        if who is None:
+            continue
+        assert sum(p.misses for p in who.people) == who.total == kpi.records.total
+        assert [p.misses for p in who.people] == sorted((p.misses for p in who.people), reverse=True)
+        assert sum(p.share for p in who.people) == pytest.approx(1.0)
+    kpi = next(k for k in report_en.missed if k.result.id == "reminder_rate")
+    assert kpi.who is None or kpi.who.column in ("advisor", "salesperson", "technician")
+    wo = next(k for k in report_en.missed if k.who is not None and k.who.column == "advisor")
+    split = {g.group: g for g in breakdown_of(wo).groups}
+    for person in wo.who.people:
+        assert person.own.value == split[person.name].value
+        assert person.own.status == split[person.name].status
+    block = article(page, wo.result.id)
+    assert "Who the misses come from" in block and '<th class="name">Advisor</th>' in block
+
+
+def breakdown_of(kpi):
+    from sdkpi.breakdown import breakdown
+
+    result = breakdown(STORE_A, kpi.who.column, month="2024-05", kpis=[kpi.result.id], today=TODAY)
+    return result.kpis[0]
+
+
+def test_utilisation_is_a_view_per_technician_not_technician_days(page, report_en):
+    kpi = next(k for k in report_en.missed if k.result.id == "utilization")
+    assert kpi.who is not None and kpi.who.column == "technician"
+    assert len(kpi.who.people) < kpi.records.total  # a row per technician, not per day
+    block = article(page, "utilization")
+    assert '<table class="records">' not in block  # the days are in the workbook
+    assert f"{kpi.records.total} records fall short of the target on their own: all in the workbook" in block
+    assert "Records below target" in block
+
+
+def test_missed_pages_show_no_paths_no_column_ids_no_data_line(page):
+    missed = page[page.index('<section id="missed">') : page.index('<section id="issues">')]
+    assert str(STORE_A) not in page and "store-a/" not in page
+    assert "Definitions" not in page and ">Data<" not in page
+    headers = re.findall(r"<th[^>]*>([^<]*)</th>", missed)
+    assert headers and not [h for h in headers if "_" in h]
+    cells = re.findall(r"<td>([^<]*)</td>", missed)
+    assert "true" not in cells and "false" not in cells
+
+
+def test_print_css_breaks_pages_and_repeats_headers(page):
+    css = page[page.index("<style>") : page.index("</style>")]
+    printed = css[css.index("@media print") :]
+    assert "thead { display: table-header-group; }" in printed
+    assert ".missed-kpi { break-before: page; }" in printed or "#trend, #issues, .missed-kpi" in printed
+    assert "word-break: keep-all" in css  # Chinese headers do not wrap a character a line
+    assert "@top-left" in css and "counter(page)" in css
 
 
 def test_record_columns_carry_chinese_headers_in_a_chinese_report():
@@ -177,3 +256,96 @@ def test_record_columns_carry_chinese_headers_in_a_chinese_report():
     page = html.render_html(report)
     block = page[page.index('id="missed-reminder_rate"') :]
     assert "<th>预约单号</th>" in block[: block.index("</thead>")]
+
+
+# --------------------------------------------------------------------------- store identity
+
+
+def test_store_identity_from_the_config_file(tmp_path):
+    config = tmp_path / "sdkpi.toml"
+    config.write_text(
+        '[store]\nname = "Nanshan Service"\nbrand = "VW"\naddress = "1 Keyuan Rd"\n'
+        '[stores."深圳南山店"]\nname = "南山服务中心"\n',
+        encoding="utf-8",
+    )
+    loaded = load_config(config)
+    assert loaded.identity == StoreIdentity("Nanshan Service", "VW", "1 Keyuan Rd")
+    assert loaded.stores == {"深圳南山店": StoreIdentity("南山服务中心")}
+    assert loaded.store is None  # a [store] table names the store, it picks none
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['[store]\nnmae = "x"\n', "[store]\nname = 3\n", '[store]\nname = " "\n', 'stores = "x"\n'],
+)
+def test_a_bad_identity_table_is_a_usage_error(tmp_path, text):
+    config = tmp_path / "sdkpi.toml"
+    config.write_text(text, encoding="utf-8")
+    with pytest.raises(UsageError):
+        load_config(config)
+
+
+def test_cover_and_running_head_name_the_store(tmp_path):
+    identity = StoreIdentity("Nanshan <Service> & Co", "VW", "1 Keyuan Rd")
+    report = build_report(store_a(), "2024-05", today=TODAY, last=1, identity=identity)
+    page = html.render_html(report)
+    assert "<h1>Nanshan &lt;Service&gt; &amp; Co</h1>" in page
+    assert "VW · 1 Keyuan Rd" in page
+    head = re.search(r"@top-left \{ content: (\"[^\"]*\")", page)
+    assert head is not None and "<" not in head.group(1) and "\\00003c" in head.group(1)
+    plain = build_report(store_a(), "2024-05", today=TODAY, last=1)
+    assert "<h1>store-a</h1>" in html.render_html(plain)  # the folder name only as fallback
+
+
+def test_a_group_store_is_named_by_its_own_table():
+    from sdkpi.report import pick_identity
+
+    group = {"S1": StoreIdentity("South One"), "store-a": StoreIdentity("Folder A")}
+    report = build_report(store_a(), "2024-05", today=TODAY, last=1)
+    assert pick_identity(report.result, StoreIdentity("Default"), group) == StoreIdentity("Folder A")
+    assert pick_identity(report.result, StoreIdentity("Default"), {}) == StoreIdentity("Default")
+
+
+def test_css_string_cannot_end_the_style_element():
+    text = str(html.css_string('a"b</style><script>\\'))
+    assert text.startswith('"') and text.endswith('"') and text.count('"') == 2
+    assert "<" not in text and ">" not in text and "\\" in text
+
+
+# --------------------------------------------------------------------------- data issues by kind
+
+
+def test_issue_kinds_count_by_code_sheet_and_column_with_three_examples():
+    issues = [
+        DataIssue("warning", "bad_value", "r", "work_orders", "f", i, "opened_at", f"v{i}") for i in range(7)
+    ]
+    issues += [DataIssue("error", "missing_column", "r", "callbacks", "f", None, "result", None)]
+    issues += [DataIssue("warning", "bad_value", "r", "work_orders", "f", 3, "advisor", "x")]
+    kinds = issue_kinds(issues)
+    assert [(k.severity, k.column, k.count) for k in kinds] == [
+        ("error", "result", 1),
+        ("warning", "opened_at", 7),
+        ("warning", "advisor", 1),
+    ]
+    assert [i.row for i in kinds[1].examples] == [0, 1, 2]
+
+
+def test_html_stays_under_1_mb_at_10000_orders_with_thousands_of_issues(tmp_path):
+    """Every bad cell is counted in its kind; the page lists kinds, never every issue."""
+    lines = ["工单号,开单时间,客户类型,服务顾问,约定交车时间,完工时间,交车时间,零件预捡及时"]
+    for i in range(10_000):
+        opened = "not a date" if i % 4 == 0 else f"2024-05-{1 + i % 28:02d} 09:00"
+        prepicked = "maybe" if i % 5 == 0 else "是"
+        lines.append(
+            f"RO{i},{opened},自费,SA{i % 9},2024-05-{1 + i % 28:02d} 17:00,"
+            f"2024-05-{1 + i % 28:02d} 16:00,2024-05-{1 + i % 28:02d} 17:10,{prepicked}"
+        )
+    (tmp_path / "维修工单.csv").write_text("\n".join(lines), encoding="utf-8")
+    report = build_report(tmp_path, "2024-05", today=TODAY, last=2)
+    issues = report.result.data_issues
+    assert len(issues) >= 4_000
+    page = html.render_html(report).encode("utf-8")
+    assert len(page) < 1_000_000, len(page)
+    kinds = report.issue_kinds
+    assert sum(k.count for k in kinds) == len(issues)
+    assert f"{kinds[0].count:,}" in page.decode("utf-8")

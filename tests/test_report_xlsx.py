@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from conftest import CONFORMANCE, TODAY, dataset
 from sdkpi.api import compute, load_data
 from sdkpi.cli import app
+from sdkpi.errors import EXIT_OUTPUT
 from sdkpi.issues import DataIssue
 from sdkpi.render import xlsx
 from sdkpi.report import build_report
@@ -128,15 +129,15 @@ def test_charts_are_native_line_charts_with_a_target_series(report, tmp_path):
 
 def test_a_sheet_per_missed_kpi_with_its_records_and_obstacles(workbook, report):
     missed = report.missed
-    assert len(missed) == 12
-    names = [f"✗ {k.result.name['en']}"[:31] for k in missed]
-    assert all(name in workbook.sheetnames for name in names)
+    assert len(missed) >= 10
+    names = [xlsx.short_name(f"✗ {n} {k.result.name['en']}", 31) for n, k in enumerate(missed, 1)]
+    assert names == workbook.sheetnames[2 : 2 + len(missed)]
     kpi = next(k for k in missed if k.result.id == "reminder_rate")
-    ws = workbook["✗ Appointment reminder rate"]
+    ws = workbook[next(n for n in names if n.endswith("Appointment reminder rate"))]
     texts = [ws.cell(r, 1).value for r in range(1, ws.max_row + 1)]
     assert "•  Poor communication when booking" in texts
     header = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Row")
-    assert ws.cell(header - 2, 1).value == "Records that pulled it down: showing 20 of 20"
+    assert ws.cell(header - 2, 1).value == "Records that pulled it down: all 20"
     listed = [ws.cell(r, 1).value for r in range(header + 1, header + 21)]
     assert listed == [r.row for r in kpi.records.rows]
     why_column = len(kpi.records.columns) + 2
@@ -147,9 +148,10 @@ def test_records_are_capped_and_the_total_is_said(tmp_path):
     report = build_report(store_a(), "2024-05", today=TODAY, record_limit=3)
     path = tmp_path / "r.xlsx"
     xlsx.write_xlsx(report, path)
-    ws = openpyxl.load_workbook(path)["✗ Utilization"]
+    workbook = openpyxl.load_workbook(path)
+    ws = workbook[next(n for n in workbook.sheetnames if n.endswith(" Utilization"))]
     texts = [ws.cell(r, 1).value for r in range(1, ws.max_row + 1)]
-    assert "Records that pulled it down: showing 3 of 174" in texts
+    assert "Records that pulled it down: first 3 of 174" in texts
 
 
 def hostile_report(lang: str = "en"):
@@ -200,16 +202,22 @@ def test_sheet_titles_are_valid_and_unique():
     taken: set[str] = set()
     assert xlsx.sheet_title("a/b:c*d?[e]", taken) == "a b c d  e"
     long = "x" * 40
-    assert xlsx.sheet_title(long, taken) == "x" * 31
+    assert xlsx.sheet_title(long, taken) == "x" * 30 + "…"
     assert xlsx.sheet_title(long, taken) == "x" * 27 + " (2)"
     assert xlsx.sheet_title("a\x07b", taken) == "ab"
+    # cut after a whole word, never inside one (the issue's "✗ Suggestion implementation rat")
+    assert xlsx.sheet_title("✗ 12 Suggestion implementation rate", taken) == "✗ 12 Suggestion implementation…"
+    assert all(len(t) <= 31 for t in taken)
 
 
 def test_chinese_workbook(tmp_path):
     path = tmp_path / "zh.xlsx"
     xlsx.write_xlsx(build_report(store_a(), "2024-05", today=TODAY, lang="zh", last=1), path)
     workbook = openpyxl.load_workbook(path)
-    assert workbook.sheetnames[:2] == ["汇总", "趋势"] and workbook.sheetnames[-1] == "数据问题"
+    assert workbook.sheetnames[:2] == ["汇总", "趋势"] and workbook.sheetnames[-2:] == [
+        "数据问题分类汇总",
+        "数据问题明细",
+    ]
     ws = workbook["汇总"]
     assert ws.cell(rows_by_name(ws)["回访率"], 4).value == "✗ 未达标"
 
@@ -217,13 +225,13 @@ def test_chinese_workbook(tmp_path):
 def test_data_issues_sheet_lists_every_issue(tmp_path):
     path = tmp_path / "issues.xlsx"
     xlsx.write_xlsx(hostile_report(), path)
-    ws = openpyxl.load_workbook(path)["Data issues"]
+    ws = openpyxl.load_workbook(path)["Issue list"]
     header = [ws.cell(4, c).value for c in range(1, 9)]
     assert header == ["Severity", "Code", "Sheet", "File", "Row", "Column", "Value", "Reason"]
     assert [ws.cell(5, c).value for c in range(1, 9)] == [
         "warning",
         "bad_value",
-        "work_orders",
+        "work orders",
         HOSTILE[1],
         7,
         "advisor",
@@ -312,7 +320,7 @@ def test_unreadable_output_path_is_a_usage_error(tmp_path):
     blocker.write_text("x")
     args = ["report", "-d", str(STORE_A), "-m", "2024-05", "--last", "1", "-o", str(blocker / "r.xlsx")]
     result = CliRunner().invoke(app, args)
-    assert result.exit_code == 2
+    assert result.exit_code == EXIT_OUTPUT
     assert "cannot write" in result.stderr
 
 
@@ -338,3 +346,60 @@ def test_page_header_keeps_an_ampersand_in_the_store_name(tmp_path):
     ws = openpyxl.load_workbook(path)["Summary"]
     assert ws.oddHeader.left.text == "A&&B 4S"  # "&" alone starts a header code
     assert "A&B 4S" in ws["A1"].value
+
+
+# --------------------------------------------------------------------------- print
+
+
+def test_every_summary_column_is_titled_and_rows_are_even(workbook):
+    ws = workbook["Summary"]
+    header = [ws.cell(4, c).value for c in range(1, 10)]
+    assert all(header) and header[-1] == "What it measures"
+    kpi_rows = [r for r in range(5, ws.max_row + 1) if ws.cell(r, 4).value]
+    assert {ws.row_dimensions[r].height for r in kpi_rows} == {xlsx.SUMMARY_ROW_HEIGHT}
+    assert ws.print_area is not None and ws.page_setup.fitToHeight == 1
+
+
+def test_trend_header_repeats_on_every_printed_page(workbook):
+    ws = workbook["Trend"]
+    assert ws.print_title_rows == "$4:$4" and ws.cell(4, 1).value == "KPI"
+    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_a_missed_sheet_prints_who_causes_and_the_first_records_only(workbook, report):
+    kpi = next(k for k in report.missed if k.result.id == "on_time_completion_rate")
+    ws = workbook[next(n for n in workbook.sheetnames if n.endswith("On-time completion rate"))]
+    header = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Row")
+    assert ws.print_title_rows == f"${header}:${header}"
+    printed_to = int(ws.print_area[0].split("$")[-1]) if isinstance(ws.print_area, list) else None
+    area = str(ws.print_area)
+    assert area.endswith(f"${header + 25}") or printed_to == header + 25, area
+    assert ws.cell(header + kpi.records.total, 1).value == kpi.records.rows[-1].row  # all kept
+    who = next(r for r in range(1, header) if ws.cell(r, 1).value == "Who the misses come from")
+    assert ws.cell(who + 1, 1).value == "Advisor" and ws.cell(who + 1, 2).value == "Misses"
+    first = kpi.who.people[0]
+    assert [ws.cell(who + 2, c).value for c in (1, 2)] == [first.name, first.misses]
+    assert ws.cell(who + 2, 3).value == pytest.approx(first.share)
+
+
+def test_issue_kinds_sheet_and_the_full_list(tmp_path):
+    path = tmp_path / "issues.xlsx"
+    xlsx.write_xlsx(hostile_report(), path)
+    workbook = openpyxl.load_workbook(path)
+    ws = workbook["Data issues by kind"]
+    header = [ws.cell(5, c).value for c in range(1, 8)]
+    assert header == ["Severity", "Code", "Sheet", "Column", "Count", "Reason", "Examples"]
+    assert [ws.cell(6, c).value for c in (1, 2, 5)] == ["warning", "bad_value", 1]
+    assert ws.cell(6, 7).value == f"Row 7: “{HOSTILE[2]}”"
+
+
+def test_identity_in_the_title_and_page_header(tmp_path):
+    from sdkpi.config import StoreIdentity
+
+    identity = StoreIdentity("Nanshan & Co", "VW", "1 Keyuan Rd")
+    report = build_report(store_a(), "2024-05", today=TODAY, last=1, identity=identity)
+    path = tmp_path / "id.xlsx"
+    xlsx.write_xlsx(report, path)
+    ws = openpyxl.load_workbook(path)["Summary"]
+    assert "Nanshan & Co" in ws.cell(1, 1).value and "VW · 1 Keyuan Rd" in ws.cell(2, 1).value
+    assert ws.oddHeader.left.text == "Nanshan && Co · VW · 1 Keyuan Rd"

@@ -10,25 +10,36 @@ pandas or files.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .breakdown import KpiBreakdown, breakdown_evaluation, check_column
+import numpy as np
+import pandas as pd
+
+from .breakdown import GroupRow, KpiBreakdown, breakdown_evaluation, check_column
+from .config import StoreIdentity
 from .contract import SHEETS
 from .dataset import Dataset
-from .definitions import Definitions, load_definitions
-from .drilldown import RecordList, failing_records
-from .engine import Engine, sheet_infos
+from .definitions import CompiledKpi, Definitions, load_definitions
+from .drilldown import RecordList, RecordRow, failing_mask, failing_records
+from .engine import Engine, KpiEvaluation, sheet_infos
 from .errors import UsageError
+from .issues import DataIssue
 from .render.formatting import HEADINGS
 from .results import ComputeResult, KpiResult, Period, Status
+from .words import column_label as contract_label
+from .words import value_label
 
 if TYPE_CHECKING:
     from .loaders.group import Progress
 
-RECORD_LIMIT = 500  # failing records listed per missed KPI; the total is always given
+RECORD_LIMIT = 2000  # failing records kept per missed KPI (all go in the workbook); the total is always given
+PAGE_RECORDS = 25  # of which the HTML page lists the first ones
+PEOPLE_COLUMNS = ("advisor", "salesperson", "technician")  # who a miss is asked about, in this order
+ISSUE_EXAMPLES = 3  # examples per kind of data issue in a report
 
 _TABLE_HEADINGS = ("period", "kpi", "value", "target", "status", "numerator", "denominator")
 
@@ -60,7 +71,10 @@ WORDS: dict[str, dict[str, str]] = {
         "no_issues": "No data issues found.",
         "provisional": "* provisional: later records can still change it (until {date})",
         "pp": "pts",
-        "counts": "{met} met · {missed} missed · {no_target} report only · {no_data} no data",
+        "counts": (
+            "{met} met · {missed} missed · {no_target} report only · {reference} reference · "
+            "{no_data} no data"
+        ),
         "issue_counts": "{errors} errors · {warnings} warnings · {info} notes",
         "all_met": "No KPI missed its target this month.",
         "back": "back to summary",
@@ -80,6 +94,26 @@ WORDS: dict[str, dict[str, str]] = {
         "not_broken_down": "Not broken down by {column}",
         "distinct": "Distinct counts: the rows need not add up to the total.",
         "no_column": "the {sheet} sheet has no {column} column",
+        "about": "What it measures",
+        "printed_first": "Printed: the first {n}; all {total} here (filter with the header's arrows)",
+        "who": "Who the misses come from",
+        "misses": "Misses",
+        "misses_below": "Records below target",
+        "share": "Share of misses",
+        "own_value": "Own value",
+        "own_parts": "Own numerator / denominator",
+        "first_of": "first {shown} of {total}; all in the workbook",
+        "first_of_capped": "first {shown} of {total}; the first {kept} in the workbook",
+        "all_of": "all {total}",
+        "below_target": "{total} records fall short of the target on their own: all in the workbook",
+        "kinds": "Data issues by kind",
+        "kind_count": "Count",
+        "examples": "Examples",
+        "kinds_note": (
+            "Each kind once, with its first {n} rows; the full list: sdkpi check, "
+            'or the workbook\'s sheet "{sheet}".'
+        ),
+        "issue_list": "Issue list",
     },
     "zh": {
         "title": "售后服务 KPI 月报",
@@ -108,7 +142,9 @@ WORDS: dict[str, dict[str, str]] = {
         "no_issues": "未发现数据问题。",
         "provisional": "* 暂定:之后的记录仍可能改变该值(至 {date})",
         "pp": "百分点",
-        "counts": "{met} 达标 · {missed} 未达标 · {no_target} 仅报告 · {no_data} 无数据",
+        "counts": (
+            "{met} 达标 · {missed} 未达标 · {no_target} 不设目标 · {reference} 参考值 · {no_data} 无数据"
+        ),
         "issue_counts": "{errors} 个错误 · {warnings} 个警告 · {info} 条提示",
         "all_met": "本月没有未达标的指标。",
         "back": "返回汇总",
@@ -127,6 +163,25 @@ WORDS: dict[str, dict[str, str]] = {
         "not_broken_down": "未按{column}分解的指标",
         "distinct": "去重计数:各行之和不必等于合计。",
         "no_column": "「{sheet}」没有{column}列",
+        "about": "指标说明",
+        "printed_first": "打印时只打印前 {n} 条;全部 {total} 条都在本页(可用表头箭头筛选)",
+        "who": "未达标记录出自谁",
+        "misses": "未达标数",
+        "misses_below": "低于目标的记录数",
+        "share": "占未达标比例",
+        "own_value": "本人指标值",
+        "own_parts": "本人分子 / 分母",
+        "first_of": "前 {shown} 条,共 {total} 条;全部记录见 Excel 报表",
+        "first_of_capped": "前 {shown} 条,共 {total} 条;Excel 报表列出前 {kept} 条",
+        "all_of": "共 {total} 条",
+        "below_target": "共 {total} 条记录本身低于目标:全部记录见 Excel 报表",
+        "kinds": "数据问题分类汇总",
+        "kind_count": "条数",
+        "examples": "示例",
+        "kinds_note": (
+            "每类问题只列一次,附前 {n} 条所在行;完整清单请运行 sdkpi check,或查看 Excel 报表的「{sheet}」页。"
+        ),
+        "issue_list": "数据问题明细",
     },
 }
 # The headings the terminal table uses too (render.formatting.HEADINGS): spelled once, there.
@@ -142,14 +197,47 @@ class TrendPoint:
 
 
 @dataclass
+class PersonMisses:
+    """One person's share of a missed KPI: how many of its misses are theirs, and their own figure."""
+
+    name: str | None  # None: records with the person's cell empty
+    misses: int
+    share: float  # of all the KPI's misses
+    own: GroupRow  # the person's own numerator, denominator, value and status
+
+
+@dataclass
+class WhoMissed:
+    """The misses of one KPI by the people its sheet names (advisor, salesperson or technician)."""
+
+    column: str
+    total: int
+    people: list[PersonMisses]  # most misses first
+
+
+@dataclass
+class IssueKind:
+    """Data issues of one code, sheet and column: how many, and the first few."""
+
+    severity: str
+    code: str
+    sheet: str | None
+    column: str | None
+    count: int
+    reason: str
+    examples: list[DataIssue]
+
+
+@dataclass
 class KpiReport:
     """One KPI in the report: this month's result, the month before and its trend."""
 
     result: KpiResult
     previous: float | None
     trend: list[TrendPoint]
-    records: RecordList | None = None  # only for missed KPIs
+    records: RecordList | None = None  # only for missed KPIs, in the report's words
     breakdown: KpiBreakdown | None = None  # only with --by: this month per group, plus the total
+    who: WhoMissed | None = None  # only for missed KPIs whose sheet names people
 
     @property
     def change(self) -> float | None:
@@ -178,6 +266,12 @@ class ReportData:
     record_limit: int = RECORD_LIMIT
     words: dict[str, str] = field(default_factory=dict)
     by: str | None = None  # the --by column, when the report has a breakdown
+    identity: StoreIdentity | None = None  # from sdkpi.toml: display name, brand, address
+    page_records: int = PAGE_RECORDS
+
+    @property
+    def issue_kinds(self) -> list[IssueKind]:
+        return issue_kinds(self.result.data_issues)
 
     @property
     def kpis(self) -> list[KpiReport]:
@@ -189,19 +283,51 @@ class ReportData:
 
     @property
     def store(self) -> str:
+        """The store's display name: sdkpi.toml's, else the store's code, else the data folder's name."""
+        if self.identity is not None and self.identity.name:
+            return self.identity.name
         return self.result.store or Path(self.result.source).name or self.result.source
 
+    @property
+    def store_line(self) -> str:
+        """Brand and address under the store's name ("" when sdkpi.toml gives neither)."""
+        identity = self.identity or StoreIdentity()
+        return " · ".join(part for part in (identity.brand, identity.address) if part)
+
     def column_label(self, sheet: str, column: str) -> str:
-        """A record column's header: the contract's Chinese name in a Chinese report."""
-        known = SHEETS[sheet].column(column) if sheet in SHEETS else None
-        return known.zh if known is not None and self.lang == "zh" else column
+        """A record column's header in the report's language (never a column id)."""
+        return column_title(column, self.lang, sheet)
+
+    def sheet_label(self, sheet: str | None) -> str:
+        """A sheet as the reader knows it: 回访记录 in a Chinese report, its name in English."""
+        if not sheet:
+            return ""
+        if sheet in SHEETS:
+            return SHEETS[sheet].zh if self.lang == "zh" else sheet.replace("_", " ")
+        return sheet
+
+    @property
+    def issue_sheet_title(self) -> str:
+        """The workbook sheet with every data issue (the report itself shows them by kind)."""
+        return self.words["issue_list"]
+
+    def records_note(self, kpi: KpiReport) -> str:
+        """How much of the KPI's record list the page shows, and where the rest is."""
+        records = kpi.records
+        if records is None:
+            return ""
+        shown = min(len(records.rows), self.page_records)
+        if shown >= records.total:
+            return self.words["all_of"].format(total=records.total)
+        key = "first_of" if len(records.rows) >= records.total else "first_of_capped"
+        return self.words[key].format(shown=shown, total=records.total, kept=len(records.rows))
 
     @property
     def by_label(self) -> str:
-        """The --by column as the reader knows it (服务顾问 in a Chinese report)."""
+        """The --by column as the reader knows it, within a sentence ("advisor"; 服务顾问)."""
         by = self.by or ""
         sheet = next((name for name, s in SHEETS.items() if s.column(by) is not None), "")
-        return self.column_label(sheet, by)
+        return contract_label(by, self.lang, sheet)
 
     @property
     def broken_down(self) -> list[KpiReport]:
@@ -237,11 +363,15 @@ def build_report(
     record_limit: int = RECORD_LIMIT,
     progress: Progress | None = None,
     by: str | None = None,
+    identity: StoreIdentity | None = None,
+    stores: Mapping[str, StoreIdentity] | None = None,
 ) -> ReportData:
     """Compute the month, the month before and `last` months of trend from one load of the data.
 
     With `by` (a column such as advisor or store) each KPI of the month is also split per
     value of that column, from the same row masks as the headline figure (`sdkpi.breakdown`).
+    `identity` (sdkpi.toml's [store]) names the store on the cover; `stores` ([stores.<folder>])
+    names a group's stores, looked up by the store picked, else by the data folder's name.
     """
     from .api import columns_shown, load_data, no_rows_issues, parse_period
     from .loaders.group import select_store
@@ -282,11 +412,14 @@ def build_report(
     reports = {}
     for evaluation in evaluations:
         kpi = evaluation.result
-        records = None
+        records, who = None, None
+        compiled = defs.compiled[kpi.id]
         if kpi.status == "missed":
-            records = failing_records(evaluation, defs.compiled[kpi.id], record_limit, lang)
-        split = breakdown_evaluation(evaluation, defs.compiled[kpi.id], by) if by else None
-        reports[kpi.id] = KpiReport(kpi, previous.get(kpi.id), trend[kpi.id], records, split)
+            records = failing_records(evaluation, compiled, record_limit, lang)
+            records = readable_records(records, lang) if records is not None else None
+            who = who_missed(evaluation, compiled)
+        split = breakdown_evaluation(evaluation, compiled, by) if by else None
+        reports[kpi.id] = KpiReport(kpi, previous.get(kpi.id), trend[kpi.id], records, split, who)
     return ReportData(
         result=result,
         previous_period=previous_period,
@@ -297,6 +430,7 @@ def build_report(
         record_limit=record_limit,
         words=WORDS[lang],
         by=by,
+        identity=pick_identity(result, identity, stores or {}),
     )
 
 
@@ -349,3 +483,98 @@ def store_label(dataset: Dataset, store: str | None) -> str | None:
 def generated_label(result: ComputeResult) -> str:
     stamp: datetime = result.generated_at
     return stamp.strftime("%Y-%m-%d %H:%M")
+
+
+def pick_identity(
+    result: ComputeResult, identity: StoreIdentity | None, stores: Mapping[str, StoreIdentity]
+) -> StoreIdentity | None:
+    """[stores.<store>] for the store picked (or the data folder), else [store]."""
+    for code in (result.store, Path(result.source).name):
+        if code and code in stores:
+            return stores[code]
+    return identity
+
+
+# --------------------------------------------------------------------------- who missed
+
+
+def who_missed(evaluation: KpiEvaluation, compiled: CompiledKpi) -> WhoMissed | None:
+    """The KPI's misses (the records `failing_records` lists, all of them) per person of the
+    first people column its sheet fills in; each person with their own figure, most misses first."""
+    sheet = evaluation.sheet
+    mask = failing_mask(evaluation, compiled)
+    if sheet is None or mask is None:
+        return None
+    frame = sheet.frame
+    column = next(
+        (
+            c
+            for c in PEOPLE_COLUMNS
+            if c in frame.columns and c not in sheet.missing_columns and frame[c].notna().any()
+        ),
+        None,
+    )
+    total = int(mask.sum())
+    if column is None or total == 0:
+        return None
+    codes, labels = pd.factorize(frame[column], use_na_sentinel=True)
+    counts = np.bincount(codes[mask] + 1, minlength=len(labels) + 1)  # slot 0: empty cells
+    own = {g.group: g for g in breakdown_evaluation(evaluation, compiled, column).groups}
+    people = []
+    for slot in np.flatnonzero(counts).tolist():
+        name = None if slot == 0 else str(labels[slot - 1])
+        figures = own.get(name) or GroupRow(name, 0, 0, None, "no_data")
+        people.append(PersonMisses(name, int(counts[slot]), int(counts[slot]) / total, figures))
+    people.sort(key=lambda p: (-p.misses, p.name is None, p.name or ""))
+    return WhoMissed(column, total, people)
+
+
+# --------------------------------------------------------------------------- readable records
+
+
+def column_title(column: str, lang: str, sheet: str | None = None) -> str:
+    """A column as a table header: its label (`sdkpi.words`), starting with a capital."""
+    label = contract_label(column, lang, sheet)
+    return label[:1].upper() + label[1:]
+
+
+def readable_records(records: RecordList, lang: str) -> RecordList:
+    """The records with flags and enum values in the report's words (yes/no, 是/否, 成功 ...):
+    `failing_records` gives cells as the data holds them ("true", "reached")."""
+    sheet = records.sheet
+    known = {c: SHEETS[sheet].column(c) if sheet in SHEETS else None for c in records.columns}
+    flags = {c for c, k in known.items() if k is not None and k.type == "bool"}
+    enums = {c for c, k in known.items() if k is not None and k.type == "enum"}
+
+    def cell(column: str, value: str) -> str:
+        if column in flags and value in ("true", "false"):
+            return value_label(value == "true", column, lang, sheet)
+        if column in enums:
+            return value_label(value, column, lang, sheet)
+        return value
+
+    rows = [RecordRow(r.row, {c: cell(c, v) for c, v in r.values.items()}, r.why) for r in records.rows]
+    return RecordList(
+        records.kpi, records.sheet, records.file, records.columns, rows, records.total, records.selection
+    )
+
+
+# --------------------------------------------------------------------------- data issues by kind
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def issue_kinds(issues: list[DataIssue], examples: int = ISSUE_EXAMPLES) -> list[IssueKind]:
+    """The issues by (severity, code, sheet, column): errors first, then the largest kinds."""
+    kinds: dict[tuple[str, str, str | None, str | None], IssueKind] = {}
+    for issue in issues:
+        key = (issue.severity, issue.code, issue.sheet, issue.column)
+        kind = kinds.get(key)
+        if kind is None:
+            kind = kinds[key] = IssueKind(
+                issue.severity, issue.code, issue.sheet, issue.column, 0, issue.reason, []
+            )
+        kind.count += 1
+        if len(kind.examples) < examples:
+            kind.examples.append(issue)
+    return sorted(kinds.values(), key=lambda k: (_SEVERITY_ORDER.get(k.severity, 3), -k.count, k.code))

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from ..atomic import write_text_atomic
-from ..report import KpiReport, ReportData, TrendPoint, generated_label
+from ..report import KpiReport, ReportData, TrendPoint, WhoMissed, generated_label
 from ..results import KpiResult
 from .formatting import (
     STATUS_LABELS,
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
 CHART_W, CHART_H = 320, 150
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 46, 10, 10, 22
 SPARK_W, SPARK_H = 84, 22
+PAGE_PEOPLE = 12  # people listed per missed KPI on the page (all of them in the workbook)
+# cells the page leaves to the workbook: they identify a customer or car, not who or why
+PAGE_LEFT_OUT = ("customer_id", "vin")
 
 
 @dataclass
@@ -49,13 +53,25 @@ class Chart:
 
 
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("sdkpi", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["css_string"] = css_string
+    return env
+
+
+def css_string(value: str) -> Markup:
+    """Text as a quoted CSS string (the printed page header): every character but letters,
+    digits and spaces as a hex escape, so nothing from the data can end the string or the
+    <style> element."""
+    escaped = "".join(
+        ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):06x}" for ch in value
+    )
+    return Markup(f'"{escaped}"')
 
 
 def render_html(report: ReportData) -> str:
@@ -81,6 +97,10 @@ def context(report: ReportData) -> dict[str, Any]:
         "w": report.words,
         "lang": lang,
         "store": report.store,
+        "store_line": report.store_line,
+        "running_head": f"{report.store} · {report.words['title']} · {result.period.label}",
+        "issue_kinds": [issue_kind(kind, report) for kind in report.issue_kinds],
+        "kinds_note": report.words["kinds_note"].format(n=3, sheet=report.issue_sheet_title),
         "period": result.period.label,
         "period_range": period_range(report),
         "generated": generated_label(result),
@@ -145,6 +165,8 @@ def change_text(kpi: KpiReport, report: ReportData) -> str:
     if change is None:
         return "–"
     unit = kpi.result.unit
+    if abs(change) < (0.0005 if unit == "percent" else 0.005):
+        change = 0.0  # a change that rounds to nothing is not "-0.0"
     if unit == "percent":
         return f"{change * 100:+.1f} {report.words['pp']}"
     if unit == "hours":
@@ -174,6 +196,11 @@ def missed_block(kpi: KpiReport, report: ReportData) -> dict[str, Any]:
     result = kpi.result
     lang = report.lang
     records = kpi.records
+    columns = []
+    if records is not None:
+        key = records.columns[:1]
+        columns = [c for c in records.columns if c in key or c not in PAGE_LEFT_OUT]
+    listed = records is not None and records.selection == "not_in_numerator"
     return {
         "id": result.id,
         "name": text(result.name, lang),
@@ -184,10 +211,67 @@ def missed_block(kpi: KpiReport, report: ReportData) -> dict[str, Any]:
         "denominator": format_part(result.denominator, "number", report.currency),
         "obstacles": [text(o, lang) for o in result.obstacles],
         "records": records,
-        "labels": [report.column_label(records.sheet, c) for c in records.columns] if records else [],
-        "showing": (
-            report.words["showing"].format(shown=len(records.rows), total=records.total) if records else ""
+        "rows": records.rows[: report.page_records] if records and listed else [],
+        "columns": columns,
+        "labels": [report.column_label(records.sheet, c) for c in columns] if records else [],
+        "showing": report.records_note(kpi),
+        "below_target": (
+            report.words["below_target"].format(total=records.total) if records and not listed else ""
         ),
+        "who": who_block(kpi.who, kpi.result, report, listed) if kpi.who else None,
+    }
+
+
+def who_block(who: WhoMissed, result: KpiResult, report: ReportData, listed: bool) -> dict[str, Any]:
+    """The people behind a miss, most misses first: their count, share and own figure."""
+    lang, currency = report.lang, report.currency
+    people = [
+        {
+            "name": person.name,
+            "misses": f"{person.misses:,}",
+            "share": f"{person.share:.0%}",
+            "bar": round(person.share * 60),
+            "value": format_number(person.own.value, result.unit, currency),
+            "parts": (
+                f"{format_part(person.own.numerator, part_unit(result), currency)} / "
+                f"{format_part(person.own.denominator, 'number', currency)}"
+            ),
+            "status": person.own.status,
+            "status_text": status_text(person.own.status, lang),
+        }
+        for person in who.people[:PAGE_PEOPLE]
+    ]
+    shown = len(people)
+    note = ""
+    if shown < len(who.people):
+        note = report.words["first_of"].format(shown=shown, total=len(who.people))
+    return {
+        "column": report.column_label(result.sheet, who.column),
+        "misses": report.words["misses" if listed else "misses_below"],
+        "people": people,
+        "note": note,
+    }
+
+
+def issue_kind(kind: Any, report: ReportData) -> dict[str, Any]:
+    """A kind of data issue: where, how many, and its first rows ("row 12: 'abc'")."""
+    from .issues import reason_of_kind
+
+    examples = []
+    for issue in kind.examples:
+        where = f"{report.words['row']} {issue.row}" if issue.row is not None else ""
+        shown = str(issue.value or "")
+        value = f"“{shown[:40]}{'…' if len(shown) > 40 else ''}”" if shown else ""
+        said = reason_of_kind(issue.code, issue.reason, report.lang)
+        examples.append(": ".join(part for part in (where, value) if part) or said)
+    return {
+        "severity": kind.severity,
+        "code": kind.code,
+        "sheet": report.sheet_label(kind.sheet),
+        "column": report.column_label(kind.sheet or "", kind.column) if kind.column else "",
+        "count": f"{kind.count:,}",
+        "reason": reason_of_kind(kind.code, kind.reason, report.lang),
+        "examples": examples,
     }
 
 

@@ -40,7 +40,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..atomic import write_atomic
 from ..report import KpiReport, ReportData, generated_label
 from ..results import KpiResult
-from .formatting import format_target, starts_like_formula, status_text, text
+from .formatting import format_part, format_target, starts_like_formula, status_text, text
 
 if TYPE_CHECKING:
     from ..breakdown import GroupRow
@@ -60,7 +60,8 @@ GRID = Border(bottom=THIN)
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 SUMMARY_COLUMNS = ("kpi", "value", "target", "status", "numerator", "denominator", "previous", "change")
-SUMMARY_WIDTHS = (38, 13, 16, 15, 14, 14, 13, 14, 48)
+SUMMARY_WIDTHS = (38, 13, 16, 15, 14, 14, 13, 14, 60)
+SUMMARY_ROW_HEIGHT = 24  # points: two lines of the 8 pt note
 
 
 def font(**style: Any) -> Font:
@@ -141,14 +142,25 @@ def paint_status(cell: Cell, status: str, bold: bool = True) -> None:
 
 
 def sheet_title(name: str, taken: set[str]) -> str:
-    """A valid, unique worksheet name (31 characters, none of []:*?/\\)."""
-    base = SHEET_NAME_BAD.sub(" ", safe_text(name)).strip("' ")[:31] or "KPI"
+    """A valid, unique worksheet name (31 characters, none of []:*?/\\), cut at a word."""
+    base = short_name(SHEET_NAME_BAD.sub(" ", safe_text(name)).strip("' "), 31) or "KPI"
     title, n = base, 2
     while title.lower() in taken:
         suffix = f" ({n})"
         title, n = base[: 31 - len(suffix)] + suffix, n + 1
     taken.add(title.lower())
     return title
+
+
+def short_name(name: str, limit: int) -> str:
+    """`name` within `limit` characters: cut after the last whole word, with "…" (Chinese,
+    without spaces, is cut between characters)."""
+    if len(name) <= limit:
+        return name
+    cut = name[: limit - 1]
+    if " " in cut and name[limit - 1] != " ":
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ·-") + "…"
 
 
 def header_footer(ws: Worksheet, report: ReportData) -> None:
@@ -165,7 +177,7 @@ def header_footer(ws: Worksheet, report: ReportData) -> None:
         return safe_text(value).replace("&", "&&")[:80]
 
     words = report.words
-    ws.oddHeader.left.text = escape(report.store)
+    ws.oddHeader.left.text = escape(" · ".join(p for p in (report.store, report.store_line) if p))
     ws.oddHeader.center.text = escape(f"{words['title']} · {report.result.period.label}")
     ws.oddHeader.right.text = escape(f"{words['generated']} {generated_label(report.result)}")
     ws.oddFooter.left.text = escape(ws.title)
@@ -181,6 +193,8 @@ def title_block(ws: Worksheet, report: ReportData, title: str, width: int) -> in
         f"{words['store']}: {report.store}   ·   {words['period']}: {period_text(report)}   ·   "
         f"{words['generated']}: {generated_label(result)}"
     )
+    if report.store_line:
+        line += f"   ·   {report.store_line}"
     put(ws, 2, 1, line).font = font(color="595959")
     for row in (1, 2):
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
@@ -223,7 +237,7 @@ def summary_sheet(ws: Worksheet, report: ReportData) -> None:
     ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=width)
     labels = [words[c] for c in SUMMARY_COLUMNS]
     labels[6] = f"{words['previous']}\n{report.previous_period.label}"
-    header_row(ws, row, [*labels, ""])
+    header_row(ws, row, [*labels, words["about"]])
     ws.freeze_panes = ws.cell(row=row + 1, column=2)
     ws.print_title_rows = f"{row}:{row}"
     for stage in report.stages:
@@ -235,13 +249,16 @@ def summary_sheet(ws: Worksheet, report: ReportData) -> None:
         for kpi in stage.kpis:
             row += 1
             summary_row(ws, row, kpi, report)
+    last = row
     notes = [k.result for k in report.kpis if k.result.provisional_until]
     if notes:
         date_text = max(k.provisional_until for k in notes if k.provisional_until).isoformat()
         put(ws, row + 2, 1, words["provisional"].format(date=date_text)).font = font(italic=True)
+        last = row + 2
     set_widths(ws, SUMMARY_WIDTHS)
     header_footer(ws, report)
     ws.page_setup.fitToHeight = 1  # the summary is one page
+    ws.print_area = f"A1:{get_column_letter(width)}{last}"
 
 
 def summary_row(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -> None:
@@ -263,10 +280,10 @@ def summary_row(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -> 
     put(ws, row, 8, change_value(kpi), change_format(result.unit, currency, report.words["pp"]))
     note = result.reason if result.status == "no_data" else text(result.description, lang)
     note_cell = put(ws, row, 9, note or "")
-    note_cell.font = font(color="7F7F7F", size=9)
-    lines = text_lines(note or "", SUMMARY_WIDTHS[-1] * 1.3)  # 9 pt fits ~30% more than the width
-    if lines > 1:
-        ws.row_dimensions[row].height = 12 * lines + 2  # rows do not grow by themselves in every client
+    note_cell.font = font(color="7F7F7F", size=8)
+    # every KPI row as high as two lines of the note: even rows, and rows do not grow by
+    # themselves in every client (a longer note is cut in print, whole in the cell)
+    ws.row_dimensions[row].height = SUMMARY_ROW_HEIGHT
     for column in range(1, 10):
         cell = ws.cell(row=row, column=column)
         cell.border = GRID
@@ -392,6 +409,7 @@ def trend_sheet(ws: Worksheet, report: ReportData) -> None:
     assert row == TREND_HEADER_ROW
     header_row(ws, row, [words["kpi"], *months])
     ws.freeze_panes = ws.cell(row=row + 1, column=2)
+    ws.print_title_rows = f"{row}:{row}"
     series_rows: list[tuple[KpiReport, int, int | None]] = []
     for stage in report.stages:
         row += 1
@@ -513,11 +531,12 @@ def column_px(ws: Worksheet, column: int) -> float:
 
 
 def missed_sheet(ws: Worksheet, kpi: KpiReport, report: ReportData) -> None:
-    """The obstacles and the records in the denominator that are not in the numerator."""
+    """Who the misses come from, the possible causes, then every record behind the miss
+    (the page prints the first ones: the rest is a list to filter, not to print)."""
     words, lang, result = report.words, report.lang, kpi.result
     records = kpi.records
     columns = records.columns if records else []
-    width = max(len(columns) + 2, 6)
+    width = max(len(columns) + 2, len(WHO_WIDTHS))
     heading = f"{text(result.name, lang)} · {status_text(result.status, lang)}"
     row = title_block(ws, report, heading, width)
     ws.cell(row=1, column=1).font = font(bold=True, size=15, color=STATUS_COLOURS["missed"][1])
@@ -526,6 +545,8 @@ def missed_sheet(ws: Worksheet, kpi: KpiReport, report: ReportData) -> None:
     if result.description:
         put(ws, row, 1, text(result.description, lang)).font = font(italic=True, color="595959")
         row += 2
+    if kpi.who is not None:
+        row = who_table(ws, row, kpi, report) + 1
     if result.obstacles:
         put(ws, row, 1, words["obstacles"]).font = font(bold=True, color="1F3864")
         for obstacle in result.obstacles:
@@ -533,8 +554,56 @@ def missed_sheet(ws: Worksheet, kpi: KpiReport, report: ReportData) -> None:
             put(ws, row, 1, f"•  {text(obstacle, lang)}")
         row += 2
     row = records_table(ws, row, kpi, report)
-    set_widths(ws, [9, *record_widths(kpi, report), 60])
+    widths = [9, *record_widths(kpi, report), 60]
+    set_widths(ws, [max(w, WHO_WIDTHS[i]) if i < len(WHO_WIDTHS) else w for i, w in enumerate(widths)])
     header_footer(ws, report)
+
+
+WHO_WIDTHS = (14, 14, 14, 14, 22, 14)
+
+
+def who_table(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -> int:
+    """One row per person, most misses first: misses, share, own value, own parts, status."""
+    who, result, words = kpi.who, kpi.result, report.words
+    assert who is not None
+    currency = report.currency
+    put(ws, row, 1, words["who"]).font = font(bold=True, color="1F3864")
+    row += 1
+    listed = kpi.records is None or kpi.records.selection == "not_in_numerator"
+    labels = [
+        report.column_label(result.sheet, who.column),
+        words["misses" if listed else "misses_below"],
+        words["share"],
+        words["own_value"],
+        words["own_parts"],
+        words["status"],
+    ]
+    header_row(ws, row, labels)
+    for person in who.people:
+        row += 1
+        name = put(ws, row, 1, person.name if person.name is not None else words["empty_group"])
+        if person.name is None:
+            name.font = font(italic=True, color="7F7F7F")
+        put(ws, row, 2, person.misses, "#,##0")
+        put(ws, row, 3, person.share, "0%")
+        value = put(ws, row, 4, person.own.value, value_format(result.unit, currency))
+        if person.own.status == "missed":
+            value.font = font(bold=True, color=STATUS_COLOURS["missed"][1])
+        parts = (
+            f"{format_part(person.own.numerator, part_unit(result.unit), currency)} / "
+            f"{format_part(person.own.denominator, 'number', currency)}"
+        )
+        put(ws, row, 5, parts).alignment = Alignment(horizontal="right")
+        status = put(ws, row, 6, status_text(person.own.status, report.lang))
+        paint_status(status, person.own.status, bold=False)
+        status.alignment = Alignment(horizontal="center")
+        for column in range(1, 7):
+            ws.cell(row=row, column=column).border = GRID
+    return row + 1
+
+
+def part_unit(unit: str) -> str:
+    return unit if unit in ("hours", "currency") else "number"
 
 
 def record_widths(kpi: KpiReport, report: ReportData) -> list[float]:
@@ -555,7 +624,7 @@ def text_width(value: str) -> int:
 
 
 def figures_line(kpi: KpiReport, report: ReportData) -> str:
-    from .formatting import format_number, format_part
+    from .formatting import format_number
 
     result = kpi.result
     words = report.words
@@ -575,15 +644,25 @@ def records_table(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -
     if records is None or records.total == 0:
         put(ws, row, 1, words["no_records"]).font = font(italic=True)
         return row + 1
-    title = f"{words['records']}: {words['showing'].format(shown=len(records.rows), total=records.total)}"
-    put(ws, row, 1, title).font = font(bold=True, color="1F3864")
+    kept = len(records.rows)
+    shown = words["all_of"] if kept >= records.total else words["first_of_capped"]
+    note = shown.format(total=records.total, shown=kept, kept=kept).split(";")[0]
+    put(ws, row, 1, f"{words['records']}: {note}").font = font(bold=True, color="1F3864")
     if records.file:
-        put(ws, row + 1, 1, f"{words['file']}: {records.file}").font = font(color="7F7F7F", size=9)
+        place = f"{words['file']}: {Path(records.file).name}"
+        put(ws, row + 1, 1, place).font = font(color="7F7F7F", size=9)
+    printed = min(kept, report.page_records)
+    if printed < kept:
+        put(ws, row + 1, 4, words["printed_first"].format(n=printed, total=kept)).font = font(
+            italic=True, color="7F7F7F", size=9
+        )
     row += 2
     labels = [report.column_label(records.sheet, c) for c in records.columns]
+    last_column = get_column_letter(len(records.columns) + 2)
     header_row(ws, row, [words["row"], *labels, words["why"]])
-    ws.auto_filter.ref = f"A{row}:{get_column_letter(len(records.columns) + 2)}{row + len(records.rows)}"
+    ws.auto_filter.ref = f"A{row}:{last_column}{row + kept}"
     ws.print_title_rows = f"{row}:{row}"
+    ws.print_area = f"A1:{last_column}{row + printed}"
     for record in records.rows:
         row += 1
         put(ws, row, 1, record.row).alignment = Alignment(horizontal="center")
@@ -600,16 +679,76 @@ ISSUE_WIDTHS = (10, 20, 16, 32, 8, 28, 20, 70)
 SEVERITY_STATUS = {"error": "missed", "warning": "no_data", "info": "no_target"}
 
 
-def issues_sheet(ws: Worksheet, report: ReportData) -> None:
-    words = report.words
+KIND_COLUMNS = ("severity", "code", "sheet", "column", "kind_count", "reason", "examples")
+KIND_WIDTHS = (10, 20, 16, 22, 9, 60, 44)
+PRINTED_ISSUES = 40  # rows of the full list a printout holds; the workbook keeps them all
+
+
+def issue_counts(report: ReportData) -> str:
     issues = report.result.data_issues
-    row = title_block(ws, report, f"{words['issues']} · {report.store}", len(ISSUE_COLUMNS))
     summary = report.result.summary()
     infos = sum(1 for i in issues if i.severity == "info")
-    counts = words["issue_counts"].format(
+    return report.words["issue_counts"].format(
         errors=summary["data_errors"], warnings=summary["data_warnings"], info=infos
     )
-    put(ws, 3, 1, counts).font = font(bold=True)
+
+
+def kinds_sheet(ws: Worksheet, report: ReportData) -> None:
+    """The data issues by kind (code x sheet x column): how many, the reason, the first rows."""
+    words = report.words
+    row = title_block(ws, report, f"{words['kinds']} · {report.store}", len(KIND_COLUMNS))
+    put(ws, 3, 1, issue_counts(report)).font = font(bold=True)
+    set_widths(ws, KIND_WIDTHS)
+    header_footer(ws, report)
+    kinds = report.issue_kinds
+    if not kinds:
+        put(ws, row, 1, words["no_issues"]).font = font(italic=True)
+        return
+    note = put(ws, row, 1, words["kinds_note"].format(n=3, sheet=report.issue_sheet_title))
+    note.font = font(italic=True, color="7F7F7F", size=9)
+    row += 1
+    header_row(ws, row, [words[c] for c in KIND_COLUMNS])
+    ws.freeze_panes = ws.cell(row=row + 1, column=1)
+    ws.print_title_rows = f"{row}:{row}"
+    from .issues import reason_of_kind
+
+    for kind in kinds:
+        row += 1
+        examples = "\n".join(example_text(issue, report) for issue in kind.examples)
+        cells = [
+            kind.severity,
+            kind.code,
+            report.sheet_label(kind.sheet),
+            report.column_label(kind.sheet or "", kind.column) if kind.column else "",
+            kind.count,
+            reason_of_kind(kind.code, kind.reason, report.lang),
+            examples,
+        ]
+        for column, value in enumerate(cells, start=1):
+            cell = put(ws, row, column, value, "#,##0" if column == 5 else None)
+            cell.alignment = Alignment(vertical="top", wrap_text=column in (6, 7))
+            cell.border = GRID
+        paint_status(ws.cell(row=row, column=1), SEVERITY_STATUS.get(kind.severity, "no_data"), bold=False)
+        lines = max(len(kind.examples), text_lines(kind.reason, KIND_WIDTHS[5]))
+        ws.row_dimensions[row].height = 15 * max(1, lines) + 2
+
+
+def example_text(issue: Any, report: ReportData) -> str:
+    where = f"{report.words['row']} {issue.row}" if issue.row is not None else ""
+    shown = str(issue.value or "")
+    value = f"“{shown[:40]}{'…' if len(shown) > 40 else ''}”" if shown else ""
+    from .issues import reason_of_kind
+
+    said = reason_of_kind(issue.code, issue.reason, report.lang)
+    return ": ".join(part for part in (where, value) if part) or said
+
+
+def issues_sheet(ws: Worksheet, report: ReportData) -> None:
+    """Every data issue, one a row (a list to filter: a printout holds the first ones)."""
+    words = report.words
+    issues = report.result.data_issues
+    row = title_block(ws, report, f"{report.issue_sheet_title} · {report.store}", len(ISSUE_COLUMNS))
+    put(ws, 3, 1, issue_counts(report)).font = font(bold=True)
     set_widths(ws, ISSUE_WIDTHS)
     header_footer(ws, report)
     if not issues:
@@ -618,10 +757,16 @@ def issues_sheet(ws: Worksheet, report: ReportData) -> None:
     header_row(ws, row, [words[c] for c in ISSUE_COLUMNS])
     ws.freeze_panes = ws.cell(row=row + 1, column=1)
     ws.print_title_rows = f"{row}:{row}"
-    ws.auto_filter.ref = f"A{row}:{get_column_letter(len(ISSUE_COLUMNS))}{row + len(issues)}"
+    last_column = get_column_letter(len(ISSUE_COLUMNS))
+    ws.auto_filter.ref = f"A{row}:{last_column}{row + len(issues)}"
+    if len(issues) > PRINTED_ISSUES:
+        ws.print_area = f"A1:{last_column}{row + PRINTED_ISSUES}"
+        note = words["printed_first"].format(n=PRINTED_ISSUES, total=len(issues))
+        put(ws, 3, 4, note).font = font(italic=True, color="7F7F7F", size=9)
     for issue in issues:
         row += 1
-        values = [issue.severity, issue.code, issue.sheet, issue.file, issue.row, issue.column]
+        file = Path(issue.file).name if issue.file else None
+        values = [issue.severity, issue.code, report.sheet_label(issue.sheet), file, issue.row, issue.column]
         for column, value in enumerate([*values, issue.value, issue.reason], start=1):
             put(ws, row, column, "" if value is None else value)
         paint_status(ws.cell(row=row, column=1), SEVERITY_STATUS.get(issue.severity, "no_data"), bold=False)
@@ -640,10 +785,11 @@ def build_workbook(report: ReportData) -> Workbook:
         by_title = sheet_title(report.words["by_sheet"].format(column=report.by_label), taken)
         breakdown_sheet(workbook.create_sheet(by_title), report)
     trend_sheet(workbook.create_sheet(sheet_title(report.words["trend"], taken)), report)
-    for kpi in report.missed:
-        name = f"✗ {text(kpi.result.name, report.lang)}"
+    for number, kpi in enumerate(report.missed, start=1):
+        name = f"✗ {number} {text(kpi.result.name, report.lang)}"
         missed_sheet(workbook.create_sheet(sheet_title(name, taken)), kpi, report)
-    issues_sheet(workbook.create_sheet(sheet_title(report.words["issues"], taken)), report)
+    kinds_sheet(workbook.create_sheet(sheet_title(report.words["kinds"], taken)), report)
+    issues_sheet(workbook.create_sheet(sheet_title(report.issue_sheet_title, taken)), report)
     workbook.properties.title = safe_text(f"{report.words['title']} {report.result.period.label}")
     workbook.properties.creator = "sdkpi"
     return workbook
