@@ -29,7 +29,15 @@ from sdkpi import atomic
 from sdkpi.api import month_named, parse_period
 from sdkpi.cli import app
 from sdkpi.cli.report import output_target
-from sdkpi.errors import EXIT_BROKEN_PIPE, EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, UsageError
+from sdkpi.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_USAGE,
+    UsageError,
+)
 from sdkpi.render.formats import FORMATS
 from sdkpi.results import Period
 from sdkpi.safety import ENCODE_ERRORS, whole_writes
@@ -247,16 +255,17 @@ class _FillingDisk(io.RawIOBase):
 
 def test_unbuffered_stdout_on_a_filling_disk_fails_instead_of_dropping_the_rest() -> None:
     text = "x" * 50_000 + "\n"
-    unbuffered = io.TextIOWrapper(_FillingDisk(8192), encoding="utf-8", write_through=True)  # type: ignore[type-var]
+    full: Any = _FillingDisk(8192)
+    unbuffered = io.TextIOWrapper(full, encoding="utf-8", write_through=True)
     unbuffered.write(text)  # what Python does with PYTHONUNBUFFERED=1: no error, data lost
-    assert len(unbuffered.buffer.data) < len(text)
-    disk = _FillingDisk(8192)
-    stream = whole_writes(io.TextIOWrapper(disk, encoding="utf-8", write_through=True))  # type: ignore[type-var]
+    assert len(full.data) < len(text)
+    disk: Any = _FillingDisk(8192)
+    stream = whole_writes(io.TextIOWrapper(disk, encoding="utf-8", write_through=True))
     with pytest.raises(OSError, match="No space left"):
         stream.write(text)
         stream.flush()
-    roomy = _FillingDisk(10**6)
-    stream = whole_writes(io.TextIOWrapper(roomy, encoding="utf-8", write_through=True))  # type: ignore[type-var]
+    roomy: Any = _FillingDisk(10**6)
+    stream = whole_writes(io.TextIOWrapper(roomy, encoding="utf-8", write_through=True))
     stream.write(text)
     stream.flush()
     assert roomy.data == text.encode()  # short writes completed
@@ -449,3 +458,17 @@ def test_a_custom_period_hint_uses_from_and_to() -> None:
     code, out, _ = run("compute", "--data", STORE, "--from", "2024-05-03", "--to", "2024-05-20")
     assert code == EXIT_OK
     assert f"--data {STORE} --from 2024-05-03 --to 2024-05-20" in out.replace("\n", "")
+
+
+# --------------------------------------------------------------------------- exit 1 is "missed"
+
+
+def test_an_exit_with_a_message_is_not_exit_1() -> None:
+    """SystemExit("message") exits 1 in Python: in sdkpi that would read as "a KPI missed"."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from sdkpi.safety import exit_now; exit_now('stopped')"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stderr.strip()) == (EXIT_INTERNAL, "stopped")

@@ -66,6 +66,7 @@ def exit_cleanly_on_sigterm() -> None:
 
     Python's default is to die on the spot; as an exception it unwinds, so
     `atomic_path` removes its temporary file and the old report stays as it was.
+    (Ctrl-C unwinds as KeyboardInterrupt, which typer ends with 130.)
     """
     if sys.platform != "win32":
         signal.signal(signal.SIGTERM, _terminate)
@@ -118,9 +119,9 @@ def exit_now(code: object) -> NoReturn:
         status = 0
     elif isinstance(code, int):
         status = code
-    else:  # SystemExit("message"): Python prints it and exits 1
+    else:  # SystemExit("message"): Python would print it and exit 1, which means "missed"
         print(code, file=sys.stderr)
-        status = 1
+        status = EXIT_INTERNAL
     try:
         if sys.stdout is not None:
             sys.stdout.flush()
