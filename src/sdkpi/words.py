@@ -12,6 +12,7 @@ has no phrase falls back to the expression text with its columns so labelled.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -200,6 +201,42 @@ def display(value: Any, column: str | None = None, lang: str | None = None, shee
         return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:g}"
+    return str(value)
+
+
+_SETTING_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(min|s|h|cd|d|w)$")
+SETTING_UNITS = {
+    "en": {"s": "s", "min": "min", "h": "h", "d": "days", "cd": "calendar days", "w": "weeks"},
+    "zh": {"s": "秒", "min": "分钟", "h": "小时", "d": "天", "cd": "个自然日", "w": "周"},
+}
+NO_LIMIT = {"en": "no limit", "zh": "不限"}
+#: the column whose values a list setting holds (payers left out of a KPI)
+LIST_SETTING_COLUMN = "customer_type"
+
+
+def setting_value(value: Any, unit: str, lang: str) -> str:
+    """A named setting's value as a manager reads it: "30分钟", "90个自然日", "内部、保险", "不限"."""
+    lang = "zh" if lang == "zh" else "en"
+    units = SETTING_UNITS[lang]
+    if value is None:
+        return NO_LIMIT[lang]
+    if isinstance(value, bool):
+        return YES_NO[lang][0 if value else 1]
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "无" if lang == "zh" else "none"
+        return _w(lang, "list").join(value_label(v, LIST_SETTING_COLUMN, lang) for v in value)
+    if isinstance(value, str):
+        duration = _SETTING_DURATION.match(value.strip())
+        if duration is None:
+            return value
+        number, letters = duration.groups()
+        return f"{number}{units[letters]}" if lang == "zh" else f"{number} {units[letters]}"
+    if isinstance(value, (int, float)):
+        shown = f"{value:g}"
+        if unit in units:
+            return f"{shown}{units[unit]}" if lang == "zh" else f"{shown} {units[unit]}"
+        return shown
     return str(value)
 
 

@@ -71,6 +71,7 @@ WORDS = {
         "rows_read": "rows read",
         "rows_usable": "rows usable",
         "missing_columns": "missing columns",
+        "not_found": "sheet missing",
         "header_mapping": "Header mapping (file header → column)",
         "headers_renamed": "headers read under another name",
         "blocked": "KPIs that will have no data",
@@ -106,6 +107,7 @@ WORDS = {
         "rows_read": "读取行数",
         "rows_usable": "可用行数",
         "missing_columns": "缺少的列",
+        "not_found": "未找到",
         "header_mapping": "表头对应(文件表头 → 标准列名)",
         "headers_renamed": "按别名识别的表头",
         "blocked": "将没有数据的指标",
@@ -144,6 +146,7 @@ ISSUE_WORDS_ZH = {
     "duplicate_key": "单号重复",
     "empty_file": "文件为空",
     "extra_cells": "行内单元格多于表头",
+    "folders_read": "读取的文件夹",
     "id_lost_digits": "编号丢了位数(被表格软件当成数字)",
     "lines_disagree": "明细行与工单汇总不一致",
     "lines_not_declared": "明细行未说明如何汇总",
@@ -174,6 +177,36 @@ def _sheet(name: str, lang: str) -> str:
     return sheet_label(name, lang) if lang == "zh" else name
 
 
+#: Reasons whose details matter (which stores were read), in Chinese with those details.
+_ISSUE_REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), words)
+    for pattern, words in (
+        (
+            r"^read as a dealer group of (?P<n>\d+) store folders: (?P<names>.*?)(?P<rest>; not read .*)?$",
+            "按集团读取，共 {n} 个门店文件夹：{names}{rest}",
+        ),
+        (
+            r"^read as one store's month folders: (?P<names>.*?) "
+            r"\(a key in two months counts once, the later\)(?P<rest>; not read .*)?$",
+            "按同一门店的各月文件夹读取：{names}(同一单号出现在两个月份时只计一次，以较晚的为准){rest}",
+        ),
+        (r"^no sheet files in this folder(?P<rest>; not read .*)?$", "此文件夹中没有数据表文件{rest}"),
+    )
+)
+_NOT_READ = re.compile(r"^; not read \(no sheet files\): (?P<names>.*)$")
+
+
+def _issue_reason_zh(reason: str) -> str | None:
+    for pattern, words in _ISSUE_REASONS_ZH:
+        found = pattern.match(reason)
+        if found:
+            parts = {k: v or "" for k, v in found.groupdict().items()}
+            rest = _NOT_READ.match(parts.get("rest", ""))
+            parts["rest"] = f"；未读取(没有数据表文件)：{rest.group('names')}" if rest else ""
+            return words.format(**parts)
+    return None
+
+
 def _words(lang: str) -> dict[str, str]:
     return WORDS["zh" if lang == "zh" else "en"]
 
@@ -188,9 +221,18 @@ def issue_kind(code: str, lang: str) -> str:
 
 
 def issue_reason(issue: DataIssue, lang: str) -> str:
-    if lang == "zh" and issue.code in ISSUE_WORDS_ZH:
-        return ISSUE_WORDS_ZH[issue.code]
-    return issue.reason
+    return reason_of_kind(issue.code, issue.reason, lang)
+
+
+def reason_of_kind(code: str, reason: str, lang: str) -> str:
+    """A data issue's reason in the reader's language (every renderer says it so): in Chinese
+    its details where we know their form, else what its kind means, else the reason itself."""
+    if lang != "zh":
+        return reason
+    detailed = _issue_reason_zh(reason)
+    if detailed is not None:
+        return detailed
+    return ISSUE_WORDS_ZH.get(code, reason)
 
 
 _HEADER_AND_NAME = re.compile(r"^(.+) \((\w+)\)$")
@@ -267,7 +309,10 @@ def sheets_table(sheets: list[SheetInfo], source: str = "", lang: str = "en") ->
         sheet = _sheet(info.sheet, lang)
         if info.status != "ok":
             style = "dim" if info.status == "missing" else "red"
-            table.add_row(sheet, Text(info.reason or info.status, style=style), "", "", "", "", "")
+            reason = reason_text(info.reason or info.status, lang, info.sheet)
+            if lang == "zh" and info.reason == "sheet missing":
+                reason = w["not_found"]
+            table.add_row(sheet, Text(reason, style=style), "", "", "", "", "")
             continue
         file = Text(_relative(info.file or "", source))
         if info.worksheet:

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..words import column_label
+from ..words import column_label, setting_value
 from .formatting import (
     STATUS_STYLES,
     format_number,
@@ -67,6 +67,11 @@ WORDS = {
         "not_distinct": "distinct counts: groups need not add up to the total",
         "row": "row",
         "why": "why",
+        "settings": "Settings used",
+        "setting": "{meaning}: {value} ({name}, {source})",
+        "from_definitions": "default",
+        "from_file": "set in {source}",
+        "target_source": "target set in {source}",
         "by": "by {column}",
         "per_group": "Per {column}, lowest first: an average is not judged record by record",
         "records_count": "records",
@@ -107,6 +112,11 @@ WORDS = {
         "not_distinct": "去重计数：各组之和不必等于合计",
         "row": "行号",
         "why": "原因",
+        "settings": "所用设置",
+        "setting": "{meaning}：{value}({name}，{source})",
+        "from_definitions": "默认值",
+        "from_file": "在 {source} 中设定",
+        "target_source": "目标在 {source} 中设定",
         "by": "按{column}",
         "per_group": "按{column}分列(由低到高)：平均值不按单张记录判断",
         "records_count": "记录数",
@@ -156,6 +166,8 @@ def render_explanation(exp: Any, console: Console, lang: str = "en", currency: s
     if kpi.status == "no_data" and kpi.reason:
         line.append(f" ({reason_text(kpi.reason, lang, kpi.sheet)})", style="dim")
     console.print(line)
+    _print_target_notes(kpi, console, lang)
+    _print_settings(getattr(kpi, "settings", None) or [], console, lang)
     _print_left_out(exp, console, lang)
     _print_records(exp.records, console, lang)
     _print_groups(getattr(exp, "groups", None), console, lang, currency)
@@ -164,6 +176,37 @@ def render_explanation(exp: Any, console: Console, lang: str = "en", currency: s
             console.print(Text(title, style="bold underline"))
             for item in items:
                 console.print(f"  - {item}", markup=False, highlight=False)
+
+
+def _print_target_notes(kpi: Any, console: Console, lang: str) -> None:
+    """Where the target comes from when not from the definitions; why it is not judged."""
+    target = kpi.target
+    if target is None:
+        return
+    source = getattr(target, "source", "definitions")
+    if source and source != "definitions":
+        console.print(Text(f"  {_w(lang)['target_source'].format(source=source)}", style="dim"))
+    not_judged = target.not_judged_text(lang) if hasattr(target, "not_judged_text") else None
+    if not_judged:
+        console.print(Text(f"  {not_judged}", style="dim"))
+
+
+def _print_settings(settings: list[dict[str, Any]], console: Console, lang: str) -> None:
+    """The named settings this KPI was computed with, and where each value came from."""
+    if not settings:
+        return
+    w = _w(lang)
+    console.print(Text(w["settings"], style="bold underline"))
+    for setting in settings:
+        source = setting.get("source") or "definitions"
+        where = w["from_definitions"] if source == "definitions" else w["from_file"].format(source=source)
+        line = w["setting"].format(
+            meaning=text(setting.get("meaning"), lang),
+            value=setting_value(setting.get("value"), setting.get("unit", ""), lang),
+            name=setting.get("name", ""),
+            source=where,
+        )
+        console.print(f"  {line}", markup=False, highlight=False)
 
 
 def _print_left_out(exp: Any, console: Console, lang: str) -> None:
