@@ -411,6 +411,12 @@ def test_a_month_without_rows_anywhere_exits_3_with_the_dates_each_sheet_holds()
     assert "sdkpi: error: callbacks: no row dated in 2030-01 (due_at); its dates run from 2024-" in err
 
 
+def test_a_month_without_rows_per_advisor_too() -> None:
+    code, out, _ = run("compute", "--data", STORE, "--month", "2030-01", "--by", "advisor", "-f", "json")
+    assert code == EXIT_INPUT
+    assert "no_rows_in_period" in {i["code"] for i in json.loads(out)["data_issues"]}
+
+
 def test_a_month_without_rows_in_chinese_and_in_the_report() -> None:
     code, _, err = run("report", "--data", STORE, "--month", "2030-01", "-o", "r.html", "--lang", "zh")
     assert code == EXIT_INPUT

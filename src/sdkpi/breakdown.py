@@ -114,7 +114,7 @@ def breakdown(
     progress: Progress | None = None,
 ) -> BreakdownResult:
     """Every KPI (or those asked for) per value of column `by` (library entry point)."""
-    from .api import columns_shown, load_data, parse_period
+    from .api import columns_shown, load_data, no_rows_issues, parse_period
 
     period = parse_period(month, start, end)
     defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
@@ -127,6 +127,7 @@ def breakdown(
     engine = Engine(defs, dataset)
     result = breakdown_all(engine, period, by, kpis, today)
     result.source, result.store = dataset.source, store
+    result.data_issues.extend(no_rows_issues(dataset, defs, period, [k.kpi for k in result.kpis]))
     return result
 
 
