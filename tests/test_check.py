@@ -107,7 +107,7 @@ def test_missing_sheet_and_column_name_the_kpis_without_data(tmp_path: Path) -> 
     assert blocked["suggestion_implementation_rate"] == "suggestions: sheet missing"
     assert "appointment_rate" not in blocked
     work_orders = next(s for s in result.sheets if s.sheet == "work_orders")
-    assert work_orders.missing_columns == ["walkaround"]
+    assert work_orders.missing_columns == ["repair_type", "walkaround"]  # repair_type: optional, no KPI
     code, out, _ = run("--data", folder)
     assert code == EXIT_OK  # an optional column or an absent sheet is no read error
     assert "KPIs that will have no data" in out and "walkaround_rate" in out

@@ -221,6 +221,8 @@ def columns_read(definitions: Definitions, kpis: list[str] | None = None) -> dic
     for kpi_id, compiled in definitions.compiled.items():
         if not kpis or kpi_id in kpis:
             wanted[compiled.definition.sheet].update(compiled.columns)
+            if compiled.definition.roster is not None:  # divides by the staff roster
+                wanted["staff"].update(("name", "role", "from", "to", "fte"))
     return wanted
 
 

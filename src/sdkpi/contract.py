@@ -255,6 +255,31 @@ SHEETS: dict[str, Sheet] = {
             ),
             key="suggestion_id",
         ),
+        # optional: the staff roster. When given, per-advisor and per-technician KPIs divide by
+        # the people of that role on it in the period (服务专员总人数), not by the names on orders
+        Sheet(
+            "staff",
+            "人员名单",
+            ("人员名单", "员工名单", "花名册"),
+            (
+                _c("name", "姓名", "text", True, aliases=("员工姓名", "人员")),
+                _c(
+                    "role",
+                    "岗位",
+                    "enum",
+                    True,
+                    aliases=("职位", "职务"),
+                    values={
+                        "advisor": ("服务顾问", "服务专员", "服务接待", "接待员"),
+                        "technician": ("技师", "维修技师", "机修工"),
+                    },
+                ),
+                _c("from", "入职日期", "date", aliases=("起始日期", "开始日期", "上岗日期")),
+                _c("to", "离职日期", "date", aliases=("结束日期", "离岗日期")),
+                _c("fte", "折算人数", "number", aliases=("FTE", "工作量系数", "出勤系数")),
+                STORE,
+            ),
+        ),
     )
 }
 
