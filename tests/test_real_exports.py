@@ -312,7 +312,7 @@ def test_lines_that_disagree_are_reported_naming_both_rows(tmp_path: Path) -> No
 
 def test_existing_mapping_files_keep_working() -> None:
     root = Path(__file__).parent.parent / "examples"
-    for path in (root / "sdkpi-mapping.yaml", root / "dms-export" / "sdkpi-mapping.yaml"):
+    for path in (root / "mapping-reference.yaml", *root.glob("*/sdkpi-mapping.yaml")):
         parse_mapping(path.read_text(encoding="utf-8"), source=str(path))
 
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .dataset import Dataset, SheetData
     from .definitions import Definitions
     from .issues import DataIssue
+    from .loaders.discover import Layout
     from .loaders.group import Progress
 
 # pandas, pydantic and the engine are imported where they are needed, not here: a re-run
@@ -118,25 +119,33 @@ def load_data(
     from .safety import require_defused_xml
 
     require_defused_xml()  # before a reader is imported: a clear error, never a plain XML parser
-    from .loaders.group import load_group, select_store, store_folders
+    from .loaders.discover import layout
+    from .loaders.group import load_group, select_store
 
     folder = Path(data)
-    stores = store_folders(folder)
-    if stores:
+    found = layout(folder)
+    if found.kind == "group":
 
         def one(sub: Path) -> Dataset:
-            return _load_one(sub, mapping, folder, cache=cache, columns=columns, background=write_behind)
+            return _load_store(sub, mapping, folder, cache=cache, columns=columns, background=write_behind)
 
-        dataset = load_group(folder, stores, one, progress)
+        dataset = load_group(folder, found.parts, one, progress)
+    elif found.kind == "months":
+        dataset = _load_months(
+            folder, found.parts, mapping, None, cache=cache, columns=columns, background=write_behind
+        )
     else:
         dataset = _load_one(
             folder, mapping, cache=cache, columns=columns, background=write_behind, on_sheet=on_sheet
         )
+    _say_layout(dataset, folder, found)
     if not dataset.sheets and all(reason == "sheet missing" for reason in dataset.missing.values()):
+        unread = ", ".join(p.name + "/" for p in found.ignored)
         raise InputError(
             "no record sheets found",
             file=str(folder),
-            hint="expected files such as work_orders.csv or 维修工单.xlsx (see `sdkpi check` and the README)",
+            hint="expected files such as work_orders.csv or 维修工单.xlsx (see `sdkpi check` and the README)"
+            + (f"; sub-folders without sheet files, not read: {unread}" if unread else ""),
         )
     return select_store(dataset, store) if store else dataset
 
@@ -165,6 +174,73 @@ def _load_one(
     return load_dataset(
         folder, options=options, cache=sheet_cache, columns=columns, on_sheet=on_sheet, root=group
     )
+
+
+def _load_store(
+    folder: Path,
+    mapping: str | Path | None,
+    group: Path,
+    *,
+    cache: bool,
+    columns: Mapping[str, Collection[str]] | None,
+    background: bool,
+) -> Dataset:
+    """One store folder of a dealer group: its sheets, or its month folders."""
+    from .loaders.discover import month_folders
+
+    months = month_folders(folder)
+    if months:
+        return _load_months(
+            folder, months, mapping, group, cache=cache, columns=columns, background=background
+        )
+    return _load_one(folder, mapping, group, cache=cache, columns=columns, background=background)
+
+
+def _load_months(
+    folder: Path,
+    months: list[Path],
+    mapping: str | Path | None,
+    group: Path | None,
+    *,
+    cache: bool,
+    columns: Mapping[str, Collection[str]] | None,
+    background: bool,
+) -> Dataset:
+    """One store kept as a folder per month (`exports/2024-04/`, `exports/2024-05/`): read
+    together, a key in two months' exports once (the later). A month folder is read with its
+    own mapping file, else the given one, else the store folder's (else the group's)."""
+    from .contract import SHEETS
+    from .loaders.group import merge_periods
+
+    fallback = mapping_file(folder, mapping, group)
+    if columns is not None:  # each sheet's key too: a key in two months' exports is settled on it
+        columns = {
+            name: {*wanted, *([SHEETS[name].key] if SHEETS[name].key else [])}
+            for name, wanted in columns.items()
+        }
+    parts = [
+        (month.name, _load_one(month, fallback, folder, cache=cache, columns=columns, background=background))
+        for month in months
+    ]
+    return merge_periods(str(folder), parts)
+
+
+def _say_layout(dataset: Dataset, folder: Path, found: Layout) -> None:
+    """What a folder without sheet files of its own was read as: which stores or months, and
+    which sub-folders were not read (an info note, shown by check and on stderr)."""
+    from .issues import DataIssue
+
+    if found.kind == "store" and not found.ignored:
+        return
+    names = ", ".join(p.name for p in found.parts)
+    said = {
+        "group": f"read as a dealer group of {len(found.parts)} store folders: {names}",
+        "months": f"read as one store's month folders: {names} (a key in two months counts once, the later)",
+        "store": "no sheet files in this folder",
+    }[found.kind]
+    if found.ignored:
+        said += "; not read (no sheet files): " + ", ".join(p.name + "/" for p in found.ignored)
+    dataset.issues.insert(0, DataIssue("info", "folders_read", said, None, str(folder)))
 
 
 def mapping_file(folder: Path, mapping: str | Path | None, group: Path | None = None) -> Path | None:

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..contract import SHEETS
+from ..contract import SHEETS, Sheet
 from ..dataset import Dataset, SheetData
-from ..errors import InputError, UsageError
+from ..errors import UsageError
 from ..evaluate import did_you_mean
 from ..issues import DataIssue
 
@@ -27,18 +27,12 @@ Progress = Callable[[str, int, int], None]  # (store, done, total)
 
 
 def store_folders(folder: Path) -> list[Path]:
-    """The store subfolders of a dealer-group folder; [] when `folder` holds sheets itself."""
-    from . import readers
+    """The store subfolders of a dealer-group folder; [] when `folder` is one store (it holds
+    sheets itself, or month folders: see `discover.layout`)."""
+    from .discover import layout
 
-    if not folder.is_dir():
-        return []
-    try:
-        if readers.discover(folder):
-            return []
-    except InputError:
-        return []  # sheet files of its own, in conflict: reading them says so (or the mapping file decides)
-    subfolders = [p for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith((".", "_"))]
-    return [p for p in subfolders if readers.discover(p)]
+    found = layout(folder)
+    return found.parts if found.kind == "group" else []
 
 
 def load_group(
@@ -68,8 +62,9 @@ def fill_store(dataset: Dataset, store: str) -> None:
         sheet.missing_columns.discard("store")
 
 
-def merge_datasets(source: str, parts: list[tuple[str, Dataset]]) -> Dataset:
-    """Stack per-store datasets; a sheet or column one store lacks is reported, not fatal."""
+def merge_datasets(source: str, parts: list[tuple[str, Dataset]], *, months: bool = False) -> Dataset:
+    """Stack per-store (or, `months`, one store's per-month) datasets; a sheet or column one
+    part lacks is reported, not fatal."""
     merged = Dataset(source=source)
     for _store, dataset in parts:
         merged.issues.extend(dataset.issues)
@@ -81,14 +76,67 @@ def merge_datasets(source: str, parts: list[tuple[str, Dataset]]) -> Dataset:
             continue
         for store, dataset in parts:
             if name not in dataset.sheets:
-                merged.issues.append(_absent_sheet_issue(name, store, dataset.missing.get(name)))
-        merged.sheets[name] = merge_sheets(name, present, merged.issues)
+                merged.issues.append(_absent_sheet_issue(name, store, dataset.missing.get(name), months))
+        merged.sheets[name] = merge_sheets(name, present, merged.issues, months=months)
     return merged
 
 
-def merge_sheets(name: str, parts: list[tuple[str, SheetData]], issues: list[DataIssue]) -> SheetData:
-    """One sheet of several stores. A column some stores lack makes their rows unusable for
-    the KPIs that read it (as a bad value would), instead of silently counting them as empty."""
+def merge_periods(source: str, parts: list[tuple[str, Dataset]]) -> Dataset:
+    """One store's month folders (oldest first) as one dataset. A key exported in two months'
+    folders (an order opened in April and closed in May is in both exports) counts once: the
+    later export's row, the earlier one reported (info, with its file and row)."""
+    merged = merge_datasets(source, parts, months=True)
+    for name, sheet in merged.sheets.items():
+        _keep_latest(sheet, SHEETS[name], [(label, d.sheets.get(name)) for label, d in parts], merged.issues)
+    return merged
+
+
+def _keep_latest(
+    data: SheetData, sheet: Sheet, parts: list[tuple[str, SheetData | None]], issues: list[DataIssue]
+) -> None:
+    from .lines import key_codes
+
+    key = sheet.key
+    if key is None or key in data.missing_columns or not len(data.frame):
+        return
+    present = [(label, part) for label, part in parts if part is not None]
+    sizes = [len(part.frame) for _, part in present]
+    part_of = np.repeat(np.arange(len(present)), sizes)
+    codes = key_codes(data, key)
+    earlier = pd.Series(codes).duplicated(keep="last").to_numpy() & (codes >= 0)
+    if not earlier.any():
+        return
+    last_at = dict(zip(codes[~earlier], np.flatnonzero(~earlier), strict=False))
+    for position in np.flatnonzero(earlier):
+        later = last_at[codes[position]]
+        label, part = present[part_of[position]]
+        later_label, later_part = present[part_of[later]]
+        issues.append(
+            DataIssue(
+                "info",
+                "key_in_two_months",
+                f"{key} {data.frame[key].iloc[position]} is also in the {later_label} export "
+                f"({later_part.file}, row {int(data.row_numbers[later])}): the later export counts, "
+                f"this row of {label} is skipped",
+                sheet.name,
+                part.file,
+                int(data.row_numbers[position]),
+                key,
+                str(data.frame[key].iloc[position]),
+            )
+        )
+    keep = ~earlier
+    data.frame = data.frame[keep].reset_index(drop=True)
+    data.row_numbers = data.row_numbers[keep]
+    data.bad = {c: m[keep] for c, m in data.bad.items()}
+
+
+def merge_sheets(
+    name: str, parts: list[tuple[str, SheetData]], issues: list[DataIssue], *, months: bool = False
+) -> SheetData:
+    """One sheet of several stores (or months). A column some stores lack makes their rows
+    unusable for the KPIs that read it (as a bad value would), instead of silently counting
+    them as empty."""
     missing_everywhere = set.intersection(*(sheet.missing_columns for _, sheet in parts))
     frame = pd.concat([sheet.frame for _, sheet in parts], ignore_index=True)
     sizes = [len(sheet.frame) for _, sheet in parts]
@@ -100,7 +148,7 @@ def merge_sheets(name: str, parts: list[tuple[str, SheetData]], issues: list[Dat
         for (store, sheet), size in zip(parts, sizes, strict=True):
             if column in sheet.missing_columns:
                 pieces.append(np.ones(size, dtype=bool))
-                issues.append(_absent_column_issue(name, store, column, sheet.file))
+                issues.append(_absent_column_issue(name, store, column, sheet.file, months))
             else:
                 pieces.append(sheet.bad.get(column, np.zeros(size, dtype=bool)))
         bad[column] = np.concatenate(pieces) if pieces else np.zeros(0, dtype=bool)
@@ -118,7 +166,19 @@ def merge_sheets(name: str, parts: list[tuple[str, SheetData]], issues: list[Dat
         header_row=first.header_row,
         rows_in_file=sum(sheet.rows_in_file for _, sheet in parts),
         header_map=dict(first.header_map),
+        column_reasons=_reasons([sheet for _, sheet in parts], missing_everywhere),
     )
+
+
+def _reasons(sheets: list[SheetData], missing_everywhere: set[str]) -> dict[str, str]:
+    """A column in doubt in one part is in doubt in the whole (amounts that differ); one a part
+    does not export only when no part does (else its rows are left out, as said above)."""
+    reasons: dict[str, str] = {}
+    for sheet in sheets:
+        for column, reason in sheet.column_reasons.items():
+            if column not in sheet.missing_columns or column in missing_everywhere:
+                reasons.setdefault(column, reason)
+    return reasons
 
 
 def select_store(dataset: Dataset, store: str) -> Dataset:
@@ -160,7 +220,19 @@ def _same(values: list[str | None]) -> str | None:
     return distinct.pop() if len(distinct) == 1 else ("mixed" if distinct else None)
 
 
-def _absent_sheet_issue(sheet: str, store: str, reason: str | None) -> DataIssue:
+def _absent_sheet_issue(sheet: str, store: str, reason: str | None, months: bool = False) -> DataIssue:
+    if months:
+        return DataIssue(
+            "warning",
+            "month_sheet_missing",
+            f"month folder {store!r} has no {sheet} sheet ({reason or 'sheet missing'}); "
+            "the KPIs on this sheet count the other months' exports only",
+            sheet,
+            None,
+            None,
+            None,
+            store,
+        )
     return DataIssue(
         "warning",
         "store_sheet_missing",
@@ -174,11 +246,14 @@ def _absent_sheet_issue(sheet: str, store: str, reason: str | None) -> DataIssue
     )
 
 
-def _absent_column_issue(sheet: str, store: str, column: str, file: str | None) -> DataIssue:
+def _absent_column_issue(
+    sheet: str, store: str, column: str, file: str | None, months: bool = False
+) -> DataIssue:
+    what = f"month folder {store!r}" if months else f"store {store!r}"
     return DataIssue(
         "warning",
-        "store_column_missing",
-        f"store {store!r} has no {column} column; its rows are left out of the KPIs that read it",
+        "month_column_missing" if months else "store_column_missing",
+        f"{what} has no {column} column; its rows are left out of the KPIs that read it",
         sheet,
         file,
         None,

@@ -49,6 +49,7 @@ from ..contract import SHEETS
 from ..errors import InputError
 from ..issues import DataIssue
 from . import paths
+from .discover import sheet_for_file as _sheet_for_file
 from .names import normalize_header
 from .names import sheet_for_name as _sheet_for_name
 from .names import stem as _stem
@@ -184,7 +185,8 @@ def discover(data: Path, named: Collection[str] = (), root: Path | None = None) 
     not collected here (so two candidate files for such a sheet are no conflict).
 
     A folder: one file per sheet, named `<sheet>.csv|.xlsx|.tsv|.txt` or by a Chinese
-    sheet name (matched after NFKC, case-insensitive); dotfiles, `~$` Excel lock files
+    sheet name (matched after NFKC, case-insensitive), or starting with one followed by a
+    date or a suffix (`discover.sheet_for_file`); dotfiles, `~$` Excel lock files
     and other files are ignored. A folder with no per-sheet file but a workbook: the
     workbook's worksheets named like sheets. A sheet with no file is absent.
 
@@ -210,7 +212,7 @@ def discover(data: Path, named: Collection[str] = (), root: Path | None = None) 
         if entry.name.startswith((".", "~$")):
             continue
         ext = _suffix(entry)
-        sheet = _sheet_for_name(_stem(entry))
+        sheet = _sheet_for_file(_stem(entry))
         if not entry.is_file():
             known = ext in TEXT_EXTENSIONS or ext in WORKBOOK_EXTENSIONS or ext in OLD_EXCEL_EXTENSIONS
             if known and sheet is not None and sheet not in named:
@@ -251,7 +253,7 @@ def discover(data: Path, named: Collection[str] = (), root: Path | None = None) 
 def _discover_file(path: Path, named: Collection[str] = ()) -> dict[str, SheetSource]:
     paths.check_data_file(path, None)  # the user's own choice, but a regular file
     ext = _suffix(path)
-    stem_sheet = _sheet_for_name(_stem(path))
+    stem_sheet = _sheet_for_file(_stem(path))
     kind = _sniff(path)
     if ext in OLD_EXCEL_EXTENSIONS:
         _raise_wrong_format(path, stem_sheet, kind, "xls")

@@ -1,0 +1,130 @@
+"""Which file is which sheet, and what the folders of a data folder are.
+
+File names: a file named after a sheet (`work_orders.csv`, `维修工单.xlsx`) is that sheet, and
+so is one whose name starts with a sheet's name followed by a date or a suffix after a
+separator (`维修工单_2024年5月.csv`, `维修工单2024-05.csv`, `work_orders-2024-05.csv`,
+`work_orders (1).csv`); `维修工单明细.csv` is not (another word follows). Two candidates for
+one sheet are an error naming both (`readers.discover`).
+
+Folders (`layout`): a folder holding sheet files is one store. A folder without sheet files
+of its own is read from its sub-folders:
+
+- sub-folders named like a month (`2024-05`, `202405`, `2024年5月`, `2024-05-xxx`) are
+  periods of ONE store, read together (`group.merge_periods`: a key exported in two
+  months' folders counts once, the later export's row);
+- other sub-folders holding sheet files or a mapping file of their own (or month
+  sub-folders that do) are the stores of a dealer group;
+- a sub-folder with no sheet files (a downloads folder's clutter) is not read, and said.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from .names import _SHEET_NAMES, normalize_header, sheet_for_name
+
+#: what may follow a sheet's name in a file name: a separator, or a date's first digit
+_AFTER_NAME = re.compile(r"[\s_\-.(\[—–~+#@,，、]|\d")
+#: sheet names longest first: "客户问题记录及解决报告" before "客户问题记录"
+_BY_LENGTH = sorted(_SHEET_NAMES.items(), key=lambda item: len(item[0]), reverse=True)
+
+_MONTH = re.compile(
+    r"^(?P<y>(?:19|20)\d\d)\s*(?:[-_./]\s*(?P<m1>1[0-2]|0?[1-9])|(?P<m2>0[1-9]|1[0-2]))"
+    r"(?:\d\d)?(?:$|[-_.\s(（\[].*$)"
+)
+_MONTH_ZH = re.compile(r"^(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>1[0-2]|0?[1-9])\s*月")
+
+
+def sheet_for_file(stem: str) -> str | None:
+    """The sheet a file's name (without extension) stands for: its whole name, or a sheet's
+    name followed by a date or a suffix."""
+    exact = sheet_for_name(stem)
+    if exact is not None:
+        return exact
+    name = normalize_header(stem)
+    for sheet_name, sheet in _BY_LENGTH:
+        if name.startswith(sheet_name) and _AFTER_NAME.match(name, len(sheet_name)):
+            return sheet
+    return None
+
+
+def period_of(name: str) -> tuple[int, int] | None:
+    """(year, month) of a folder named like a month, else None."""
+    text = normalize_header(name)
+    match = _MONTH_ZH.match(text)
+    if match:
+        return int(match["y"]), int(match["m"])
+    match = _MONTH.match(text)
+    if match:
+        return int(match["y"]), int(match["m1"] or match["m2"])
+    return None
+
+
+@dataclass
+class Layout:
+    """What `folder` is: one store, one store's month folders, or a dealer group's stores."""
+
+    kind: Literal["store", "months", "group"]
+    parts: list[Path] = field(default_factory=list)  # month folders (oldest first) or store folders
+    ignored: list[Path] = field(default_factory=list)  # sub-folders not read: no sheet files
+
+
+def holds_sheets(folder: Path) -> bool:
+    """Does this folder hold sheet files of its own (two candidates for one sheet count)?"""
+    from ..errors import InputError
+    from . import readers
+
+    try:
+        return bool(readers.discover(folder))
+    except InputError:
+        return True  # sheet files, in conflict: reading them says so
+
+
+def layout(folder: Path) -> Layout:
+    if not folder.is_dir() or holds_sheets(folder):
+        return Layout("store")
+    subs = _subfolders(folder)
+    months = sorted((p for p in subs if period_of(p.name) and _readable(p)), key=_month_order)
+    stores = [p for p in subs if not period_of(p.name) and (_readable(p) or has_months(p))]
+    if stores:
+        return Layout("group", stores, [p for p in subs if p not in stores])
+    if months:
+        return Layout("months", months, [p for p in subs if p not in months])
+    return Layout("store", [], subs)
+
+
+def month_folders(folder: Path) -> list[Path]:
+    """A store folder's month sub-folders holding sheet files, oldest first ([] when the
+    folder holds sheet files itself)."""
+    if holds_sheets(folder):
+        return []
+    return sorted((p for p in _subfolders(folder) if period_of(p.name) and _readable(p)), key=_month_order)
+
+
+def _readable(folder: Path) -> bool:
+    """A sub-folder sdkpi reads: it holds sheet files, or a mapping file of its own (which
+    names files the file names alone do not make sheets: `RO_DETAIL_*.csv`)."""
+    from ..api import MAPPING_FILE_NAME
+
+    return holds_sheets(folder) or (folder / MAPPING_FILE_NAME).is_file()
+
+
+def has_months(folder: Path) -> bool:
+    return bool(month_folders(folder))
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return []
+    return [p for p in entries if not p.name.startswith((".", "_")) and p.is_dir()]
+
+
+def _month_order(path: Path) -> tuple[int, int, str]:
+    period = period_of(path.name)
+    assert period is not None
+    return (*period, path.name)
