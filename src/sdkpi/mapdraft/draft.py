@@ -23,8 +23,7 @@ is data (`Draft`); `render` writes it as YAML.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -289,19 +288,27 @@ def _header_index(grid: Grid, known: set[str]) -> int:
 
 @dataclass
 class _Rows:
-    """The data rows of a sheet's files below their header: where they are and their cells."""
+    """The data rows of a sheet's files below their header, total rows left out.
 
-    where: list[tuple[str, int]]  # (file name, row number)
-    cells: list[list[Any]]
-    page_headers: list[int]  # indexes of rows repeating the header
+    raw: the cells as read (CSV text, workbook values), one column per header position;
+    text: the same as stripped text ("" for empty); page: rows repeating the header.
+    """
 
-    def column(self, position: int, skip: set[int]) -> pd.Series:
-        values = [
-            (row[position] if position < len(row) else None)
-            for i, row in enumerate(self.cells)
-            if i not in skip
-        ]
-        return pd.Series(values, dtype=object)
+    files: np.ndarray  # file name per row
+    lines: np.ndarray  # row number per row, as the user sees it
+    raw: pd.DataFrame
+    text: pd.DataFrame
+    page: np.ndarray
+
+    def column(self, position: int) -> pd.Series:
+        """A column's raw values that hold a value (not empty, not a word the value parser
+        reads as missing such as NULL or #N/A), page headers left out."""
+        text = self.text[position]
+        keep = ~self.page & ~text.isin(SILENT_MISSING | PLACEHOLDERS).to_numpy()
+        return self.raw[position][keep].reset_index(drop=True)
+
+    def where(self, index: int) -> tuple[str, int]:
+        return str(self.files[index]), int(self.lines[index])
 
 
 def _draft_sheet(
@@ -324,7 +331,7 @@ def _draft_sheet(
     header_row = lines.pop() if len(lines) == 1 else None
     if header_row is None:
         notes.append(Note(Why("header_rows_differ", (sheet.name,))))
-    rows = _data_rows(same, norm_headers)
+    rows = _data_rows(same, norm_headers, len(headers))
     for grid in grids:
         if grid.truncated:
             notes.append(Note(Why("truncated", (str(MAX_ROWS),)), grid.path.name))
@@ -336,17 +343,13 @@ def _draft_sheet(
         why_sheet,
         [],
     )
-    skip = set(rows.page_headers)
-    columns = [
-        _profile(h, i, rows.column(i, skip), excel=grids[0].file_format == "xlsx")
-        for i, h in enumerate(headers)
-        if h
-    ]
+    excel = grids[0].file_format == "xlsx"
+    columns = [_profile(h, i, rows.column(i), excel=excel) for i, h in enumerate(headers) if h]
     draft.columns = columns
     _choose_targets(sheet, columns, notes)
-    _date_order(draft, rows, skip)
+    _date_order(draft, rows)
     _combine(draft, notes)
-    _values(draft, rows, skip)
+    _values(draft, rows)
     _skip_rows(draft, rows, headers)
     _lines(draft, rows, notes)
     mapped = {c.target for c in columns if c.target} | set(draft.combine)
@@ -379,48 +382,81 @@ def _common(names: list[str]) -> str:
     return first[:n]
 
 
-def _data_rows(found: list[tuple[Grid, int, Why, int]], norm_headers: list[str]) -> _Rows:
+def _per_distinct(values: pd.Series, convert: Any) -> np.ndarray:
+    """`convert` applied once per distinct value, spread back to every row."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return np.array([convert(u) for u in uniques], dtype=object)[codes]
+
+
+def _data_rows(found: list[tuple[Grid, int, Why, int]], norm_headers: list[str], width: int) -> _Rows:
     """Rows below the header, total rows left out (the readers skip them: 合计, Total)."""
-    rows = _Rows([], [], [])
-    named = [i for i, h in enumerate(norm_headers) if h]
     markers = readers._Markers.build(readers.ReadOptions().total_markers)
+    files, lines, raws = [], [], []
     for grid, index, _, _ in found:
-        for line, cells in grid.rows[index + 1 :]:
-            first = next((c for c in cells if not readers._is_blank_cell(c)), None)
-            if any(markers.cell(c) for c in [*cells[:3], first]):
-                continue
-            texts = [normalize_header(grid.text(c)) for c in cells]
-            same = sum(1 for i in named if i < len(texts) and texts[i] == norm_headers[i])
-            if 2 * same > len(named):
-                rows.page_headers.append(len(rows.cells))
-            rows.where.append((grid.path.name, line))
-            rows.cells.append(cells)
-    return rows
-
-
-def _nonblank(series: pd.Series) -> pd.Series:
-    """The cells that hold a value: not empty, not a word the value parser reads as missing."""
-    texts = series.map(lambda v: readers._cell_text(v).strip())
-    return series[~texts.isin(SILENT_MISSING | PLACEHOLDERS)]
+        below = grid.rows[index + 1 :]
+        raw = pd.DataFrame([cells for _, cells in below], dtype=object)
+        raws.append(raw.reindex(columns=range(width)))
+        files += [grid.path.name] * len(below)
+        lines += [line for line, _ in below]
+    raw = pd.concat(raws, ignore_index=True) if raws else pd.DataFrame(columns=range(width), dtype=object)
+    cell_text = found[0][0].text
+    text = pd.DataFrame(
+        {i: _per_distinct(raw[i], lambda v: "" if v is None or v is np.nan else cell_text(v)) for i in raw},
+        dtype=object,
+    )
+    first = text.replace("", np.nan).bfill(axis=1).iloc[:, 0].fillna("") if width else pd.Series(dtype=object)
+    total = np.zeros(len(raw), dtype=bool)
+    for values in [*(text[i] for i in range(min(3, width))), first]:
+        total |= _per_distinct(values, markers.match).astype(bool)
+    named = [i for i, h in enumerate(norm_headers) if h]
+    same = np.zeros(len(raw), dtype=int)
+    for i in named:
+        same += (_per_distinct(text[i], normalize_header) == norm_headers[i]).astype(int)
+    keep = ~total
+    return _Rows(
+        np.array(files, dtype=object)[keep],
+        np.array(lines, dtype=np.int64)[keep],
+        raw[keep].reset_index(drop=True),
+        text[keep].reset_index(drop=True),
+        (2 * same > len(named))[keep],
+    )
 
 
 def _profile(header: str, position: int, series: pd.Series, *, excel: bool) -> SourceColumn:
-    """What a column's values look like: dates, times, numbers, yes/no, codes or text."""
-    values = _nonblank(series)
-    samples = list(dict.fromkeys(readers._cell_text(v).strip() for v in values))
-    column = SourceColumn(header, position, "empty", samples[:3])
+    # series: the cells that hold a value (`_Rows.column`)
+    """What a column's values look like: dates, times, numbers, yes/no, codes or text.
+
+    Each distinct value is read once, a few hundred first: a column of names is known
+    not to be dates without parsing all of it.
+    """
+    values = series
+    column = SourceColumn(header, position, "empty", [])
     if values.empty:
         return column
-    date_kind = _date_kind(values, excel)
-    if date_kind:
-        column.kind = date_kind
-        return column
-    for kind, ctype in (("number", "number"), ("bool", "bool")):
-        if _parses(values, ctype, excel=excel):
-            column.kind = kind
+    distinct = pd.Series(pd.unique(values.to_numpy(dtype=object)), dtype=object)
+    column.samples = list(dict.fromkeys(readers._cell_text(v).strip() for v in distinct[:10]))[:3]
+    parts = (distinct[:_SAMPLE], distinct) if len(distinct) > _SAMPLE else (distinct,)
+    for kind in ("date", "number", "bool"):
+        found: str | None = None
+        for part in parts:
+            found = (
+                _date_kind(part, excel)
+                if kind == "date"
+                else kind
+                if _parses(part, kind, excel=excel)
+                else None
+            )
+            if found is None:
+                break
+        if found is not None:
+            column.kind = found
             return column
-    column.kind = "codes" if len(samples) <= MAX_CODES and len(samples) < len(values) else "text"
+    column.kind = "codes" if len(distinct) <= MAX_CODES and len(distinct) < len(values) else "text"
     return column
+
+
+#: distinct values read first, before all of them
+_SAMPLE = 300
 
 
 def _parses(values: pd.Series, ctype: Any, *, excel: bool, **kw: Any) -> bool:
@@ -444,6 +480,8 @@ def _date_kind(values: pd.Series, excel: bool) -> str | None:
             return "datetime" if has_time else "date"
         if parsed.problems and all(p.reason == REASON_TIME_ONLY for p in parsed.problems):
             return "time"
+        if not any(p.code == "ambiguous_date_order" for p in parsed.problems):
+            return None  # not a question of the order: not dates
     return None
 
 
@@ -512,12 +550,12 @@ def _year_last(values: pd.Series) -> list[tuple[int, int, str]]:
     return out
 
 
-def _date_order(draft: SheetDraft, rows: _Rows, skip: set[int]) -> None:
+def _date_order(draft: SheetDraft, rows: _Rows) -> None:
     """date_order when the dates are written 03/05/2024: the order the values prove, else TODO."""
     found: list[tuple[int, int, str]] = []
     for column in draft.columns:
         if column.target and column.kind in ("date", "datetime"):
-            found += _year_last(rows.column(column.position, skip))
+            found += _year_last(pd.Series(pd.unique(rows.column(column.position).to_numpy(dtype=object))))
     if not found:
         return
     day_first = next((v for a, b, v in found if a > 12 and b <= 12), None)
@@ -568,15 +606,14 @@ def _date_partner(
     return next((c for c in dates if c.position == time_column.position - 1), None)
 
 
-def _values(draft: SheetDraft, rows: _Rows, skip: set[int]) -> None:
+def _values(draft: SheetDraft, rows: _Rows) -> None:
     """Codes of enum (and yes/no) columns the contract does not spell: a guess or a TODO."""
     for column in draft.columns:
         target = draft.sheet.column(column.target) if column.target else None
         if target is None or target.type not in ("enum", "bool"):
             continue
-        series = _nonblank(rows.column(column.position, skip))
-        texts = series.map(lambda v: readers._cell_text(v).strip())
-        counts = Counter(texts)
+        texts = rows.text[column.position][~rows.page]
+        counts = texts[~texts.isin(SILENT_MISSING | PLACEHOLDERS)].value_counts()
         guesses = []
         for code, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             one = pd.Series([code], dtype=object)
@@ -584,7 +621,7 @@ def _values(draft: SheetDraft, rows: _Rows, skip: set[int]) -> None:
                 continue
             if target.type == "bool" and _parses(one, "bool", excel=False):
                 continue
-            guesses.append(_guess(target, code, count))
+            guesses.append(_guess(target, str(code), int(count)))
         if guesses:
             draft.values[target.name] = guesses
 
@@ -622,30 +659,19 @@ def _skip_rows(draft: SheetDraft, rows: _Rows, headers: list[str]) -> None:
     if key is None:
         return
     name, column = key
-    if rows.page_headers:
+    pages = np.flatnonzero(rows.page)
+    if len(pages):
         literal = _quoted(headers[column.position])
         if literal is not None:
-            file, line = rows.where[rows.page_headers[0]]
-            draft.skip_rows.append(
-                SkipRule(
-                    f"{name} == {literal}", len(rows.page_headers), Why("page_headers", (file, str(line)))
-                )
-            )
-    skip = set(rows.page_headers)
-    blank = [
-        i
-        for i, cells in enumerate(rows.cells)
-        if i not in skip
-        and (column.position >= len(cells) or readers._cell_text(cells[column.position]).strip() == "")
-    ]
-    if blank:
-        file, line = rows.where[blank[0]]
-        first = next(
-            (readers._cell_text(c).strip() for c in rows.cells[blank[0]] if readers._cell_text(c).strip()), ""
-        )
-        draft.skip_rows.append(
-            SkipRule(f"{name} is null", len(blank), Why("blank_key", (file, str(line), first[:40])))
-        )
+            file, line = rows.where(int(pages[0]))
+            reason = Why("page_headers", (file, str(line)))
+            draft.skip_rows.append(SkipRule(f"{name} == {literal}", len(pages), reason))
+    blank = np.flatnonzero(~rows.page & (rows.text[column.position] == "").to_numpy())
+    if len(blank):
+        file, line = rows.where(int(blank[0]))
+        first = next((t for t in rows.text.iloc[int(blank[0])] if t), "")
+        reason = Why("blank_key", (file, str(line), first[:40]))
+        draft.skip_rows.append(SkipRule(f"{name} is null", len(blank), reason))
 
 
 def _key_column(draft: SheetDraft) -> tuple[str, SourceColumn] | None:
@@ -663,15 +689,9 @@ def _lines(draft: SheetDraft, rows: _Rows, notes: list[Note]) -> None:
     if key is None or found is None or found[0] != key:
         return
     _, key_column = found
-    skip = set(rows.page_headers)
-    keep = [
-        i
-        for i, cells in enumerate(rows.cells)
-        if i not in skip
-        and key_column.position < len(cells)
-        and readers._cell_text(cells[key_column.position]).strip()
-    ]
-    keys = pd.Series([readers._cell_text(rows.cells[i][key_column.position]).strip() for i in keep])
+    key_text = rows.text[key_column.position]
+    keep = np.flatnonzero(~rows.page & (key_text != "").to_numpy())
+    keys = key_text.iloc[keep].reset_index(drop=True)
     repeated = keys.duplicated(keep=False).to_numpy()
     if not repeated.any():
         return
@@ -681,7 +701,7 @@ def _lines(draft: SheetDraft, rows: _Rows, notes: list[Note]) -> None:
     frame = pd.DataFrame({"key": keys})
     for column in numbers:
         name = str(column.target)
-        raw = pd.Series([_cell(rows.cells[i], column.position) for i in keep], dtype=object)
+        raw = rows.raw[column.position].iloc[keep].reset_index(drop=True)
         frame[name] = parse_column(raw, "number").values.to_numpy()
         spread = frame.groupby("key")[name].nunique(dropna=False)
         if (spread > 1).any():
@@ -689,26 +709,22 @@ def _lines(draft: SheetDraft, rows: _Rows, notes: list[Note]) -> None:
             if example is None:
                 first_key = spread[spread > 1].index[0]
                 where = np.flatnonzero((keys == first_key).to_numpy())[:2]
-                example = (first_key, keep[where[0]], keep[where[1]])
+                example = (first_key, int(keep[where[0]]), int(keep[where[1]]))
     count = int(keys[repeated].nunique())
     if not differing or example is None:
         notes.append(Note(Why("identical_duplicates", (str(count), key)), sheet=draft.sheet.name))
         return
     draft.lines = (key, [str(c.target) for c in numbers])
-    (f1, l1), (f2, l2) = rows.where[example[1]], rows.where[example[2]]
+    (f1, l1), (f2, l2) = rows.where(example[1]), rows.where(example[2])
     draft.why_lines = Why("lines", (str(count), key, example[0], f1, f"{l1}, {l2}" if f1 == f2 else str(l1)))
     for column in draft.columns:
         if not column.target or column.target in differing or column in numbers:
             continue
-        texts = pd.Series([readers._cell_text(_cell(rows.cells[i], column.position)).strip() for i in keep])
+        texts = rows.text[column.position].iloc[keep].reset_index(drop=True)
         varying = pd.DataFrame({"key": keys, "v": texts}).groupby("key")["v"].nunique()
         if (varying > 1).any():
             reason = Why("lines_disagree", (column.header, str(int((varying > 1).sum())), key))
             notes.append(Note(reason, sheet=draft.sheet.name))
-
-
-def _cell(cells: Sequence[Any], position: int) -> Any:
-    return cells[position] if position < len(cells) else None
 
 
 def _contract_type(draft: SheetDraft, name: str) -> str | None:
