@@ -66,9 +66,9 @@ def test_completion_minutes_come_from_the_datetime_comparison(definitions: Defin
     assert records is not None
     why = {r.values["ro_number"]: r.why for r in records.rows}
     assert why == {
-        "R1": "work_completed_at 12 min before promised_at; needs at least 30 min before",
-        "R3": "work_completed_at 25 min after promised_at; needs at least 30 min before",
-        "R4": "work_completed_at is empty; needs work_completed_at at least 30 min before promised_at",
+        "R1": "completion time 12 min before promised time; needs at least 30 min before",
+        "R3": "completion time 25 min after promised time; needs at least 30 min before",
+        "R4": "completion time is empty; needs completion time at least 30 min before promised time",
     }
 
 
@@ -85,17 +85,17 @@ def test_between_and_zero_offset_reasons(definitions: Definitions) -> None:
     reminder = evaluate(definitions, "reminder_rate", appointments=bookings)
     rows = failing_records(reminder, definitions.compiled["reminder_rate"])
     assert rows is not None
-    assert rows.rows[0].why == "reminded_at 6 h before appointment_time; needs 12 h to 24 h before"
+    assert rows.rows[0].why == "reminder time 6 h before appointment time; needs 12 h to 24 h before"
     punctual = evaluate(definitions, "punctuality_rate", appointments=bookings)
     rows = failing_records(punctual, definitions.compiled["punctuality_rate"])
     assert rows is not None
-    assert rows.rows[0].why == "arrived_at 10 min after appointment_time; needs within 5 min before"
+    assert rows.rows[0].why == "arrived 10 min late; needs arrival at most 5 min early, not late"
     invoice = evaluate(
         definitions, "invoice_timeliness_rate", work_orders=[_order(invoiced_at="2024-05-02 17:40")]
     )
     rows = failing_records(invoice, definitions.compiled["invoice_timeliness_rate"])
     assert rows is not None
-    assert rows.rows[0].why == "invoiced_at 40 min after promised_at; needs no later than promised_at"
+    assert rows.rows[0].why == "invoice time 40 min after promised time; needs no later than promised time"
 
 
 def test_comeback_reason_names_the_comeback_order(definitions: Definitions) -> None:
@@ -103,7 +103,7 @@ def test_comeback_reason_names_the_comeback_order(definitions: Definitions) -> N
     evaluation = evaluate(definitions, "first_time_fix_rate", work_orders=rows)
     records = failing_records(evaluation, definitions.compiled["first_time_fix_rate"])
     assert records is not None and [r.values["ro_number"] for r in records.rows] == ["R1"]
-    assert records.rows[0].why == "named in comeback_of by ro_number R9 (a comeback)"
+    assert records.rows[0].why == "RO number R9 names it in comeback of RO (a comeback)"
 
 
 def test_a_resolved_fault_of_an_unresolved_problem_says_which_row_failed(definitions: Definitions) -> None:
@@ -115,8 +115,8 @@ def test_a_resolved_fault_of_an_unresolved_problem_says_which_row_failed(definit
     evaluation = evaluate(definitions, "problem_resolution_rate", customer_issues=issues)
     records = failing_records(evaluation, definitions.compiled["problem_resolution_rate"])
     assert records is not None and [r.row for r in records.rows] == [2, 3]
-    assert records.rows[0].why == "another record of issue_id I1 (row 3) fails: resolved is true"
-    assert records.rows[1].why == "resolved = false; needs resolved is true"
+    assert records.rows[0].why == "another record of issue ID I1 (row 3) fails: resolved is yes"
+    assert records.rows[1].why == "resolved is no; needs resolved is yes"
 
 
 def test_exclusions_and_unusable_rows_are_counted_with_their_columns(definitions: Definitions) -> None:
@@ -132,7 +132,11 @@ def test_exclusions_and_unusable_rows_are_counted_with_their_columns(definitions
     evaluation = Engine(definitions, data).evaluate("appointment_rate", MAY, TODAY)
     exp = explain_evaluation(definitions.compiled["appointment_rate"], evaluation, MAY)
     assert exp.excluded == [
-        {"reason": "internal customer order", "condition": "customer_type is 'internal'", "count": 1}
+        {
+            "reason": "payer left out (by default internal customers)",
+            "condition": "customer type is internal",
+            "count": 1,
+        }
     ]
     assert [(u.column, u.count, u.rows) for u in exp.unusable] == [("appointment_id", 1, [5])]
     assert exp.records is not None and [r.row for r in exp.records.rows] == [4]
@@ -143,13 +147,13 @@ def test_exclusions_and_unusable_rows_are_counted_with_their_columns(definitions
 def test_definition_words_follow_the_definitions_file() -> None:
     shipped = load_definitions()
     text = " ".join(definition_words(shipped.compiled["on_time_completion_rate"], MAY))
-    assert "work_completed_at at least 30 min before promised_at" in text
+    assert "completion time at least 30 min before promised time" in text
     assert "target > 80%" in text
     yaml_text = default_definitions_path().read_text(encoding="utf-8")
-    yaml_text = yaml_text.replace("promised_at - 30min", "promised_at - 45min")
+    yaml_text = yaml_text.replace("promised_at - margin", "promised_at - 45min")
     edited = parse_definitions(yaml_text)
     text = " ".join(definition_words(edited.compiled["on_time_completion_rate"], MAY))
-    assert "work_completed_at at least 45 min before promised_at" in text
+    assert "completion time at least 45 min before promised time" in text
     assert "at least 30 min" not in text  # (the label is the file's own text, not generated)
 
 
@@ -168,7 +172,7 @@ def test_ratio_of_sums_lists_records_below_the_target(definitions: Definitions) 
     records = failing_records(evaluation, definitions.compiled["utilization"])
     assert records is not None and records.selection == "below_target"
     assert [r.values["technician"] for r in records.rows] == ["T1"]
-    assert records.rows[0].why == "clocked_hours/available_hours = 50% < 85%"
+    assert records.rows[0].why == "clocked hours / available hours = 50% < 85%"
 
 
 def test_explain_library_call_and_unknown_kpi() -> None:

@@ -137,6 +137,26 @@ UNIT_WORDS = {"zh": {"s": "秒", "min": "分钟", "h": "小时", "d": "天"}}
 ARRIVALS = {("arrived_at", "appointment_time")}
 #: English words for the few parts of a column name that are not read as plain words
 EN_PARTS = {"ro": "RO", "id": "ID", "vin": "VIN", "dcrc": "DCRC"}
+#: English names of the time columns, which their ids ("opened_at") do not read as
+EN_LABELS = {
+    "opened_at": "opening time",
+    "closed_at": "closing time",
+    "promised_at": "promised time",
+    "work_completed_at": "completion time",
+    "invoiced_at": "invoice time",
+    "delivered_at": "delivery time",
+    "booked_at": "booking time",
+    "reminded_at": "reminder time",
+    "arrived_at": "arrival time",
+    "due_at": "due date",
+    "called_at": "call time",
+    "raised_at": "time raised",
+    "resolved_at": "resolution time",
+    "requested_at": "request time",
+    "first_service_contact_at": "first service contact",
+    "reviewed_at": "review date",
+    "comeback_of": "comeback of RO",
+}
 YES_NO = {"en": ("yes", "no"), "zh": ("是", "否")}
 
 
@@ -162,6 +182,8 @@ def column_label(name: str, lang: str, sheet: str | None = None) -> str:
         return name
     if lang == "zh":
         return column.zh
+    if name in EN_LABELS:
+        return EN_LABELS[name]
     return " ".join(EN_PARTS.get(part, part) for part in name.split("_") if part)
 
 

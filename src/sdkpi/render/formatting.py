@@ -142,6 +142,13 @@ _REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^the (?P<sheet>\w+) sheet has no (?P<columns>\w+) column$", "{sheet}中没有“{columns}”列"),
         (r"^figures out of range \((?P<figures>[^)]*)\).*$", "数值超出可计算的范围，请检查数据中的异常值"),
         (r"^no data$", "无数据"),
+        # columns in doubt (SheetData.column_reasons): not exported, or a line-level export
+        (r"^(?P<columns>[\w, ]+): not in this export$", "本导出不含“{columns}”"),
+        (
+            r"^(?P<columns>[\w, ]+): (?P<key>\w+) repeated with different amounts.*$",
+            "同一单号多行“{columns}”不同，需在映射文件设置 lines:",
+        ),
+        (r"^(?:\w+: )?unreadable: ", "{sheet_of}的文件无法读取(原因见数据问题列表)"),
     )
 )
 

@@ -135,7 +135,7 @@ SEVERITY_WORDS = {
 #: What each kind of data issue means, in Chinese; the English reason of each issue (with
 #: its details) stays in the JSON. A kind not listed here shows its English reason.
 ISSUE_WORDS_ZH = {
-    "absent_column": "该门店的表缺少此列",
+    "absent_column": "本导出不含此列(映射文件中已注明 absent)，相关指标无数据",
     "ambiguous_date_order": "日期的月、日顺序无法确定",
     "bad_bool": "是/否值无法识别",
     "bad_datetime": "日期时间无法识别",
@@ -146,13 +146,17 @@ ISSUE_WORDS_ZH = {
     "duplicate_key": "单号重复",
     "empty_file": "文件为空",
     "extra_cells": "行内单元格多于表头",
+    "file_column_missing": "同一张表的其中一个文件缺少此列，该文件的行不计入用到此列的指标",
     "folders_read": "读取的文件夹",
     "id_lost_digits": "编号丢了位数(被表格软件当成数字)",
+    "key_in_two_months": "同一单号出现在两个月份的导出中，只按较晚的一次计算",
     "lines_disagree": "明细行与工单汇总不一致",
     "lines_not_declared": "明细行未说明如何汇总",
     "lines_summed": "明细行已按工单汇总",
     "missing_column": "缺少必需的列",
     "missing_required": "必填项为空",
+    "month_column_missing": "该月份文件夹的表缺少此列，这些行不计入用到此列的指标",
+    "month_sheet_missing": "该月份文件夹缺少此表",
     "no_rows_in_period": "所选期间内没有记录(见该表的日期范围)",
     "out_of_range": "数值超出合理范围",
     "placeholder": "占位值(如 #N/A)，按空值处理",
@@ -191,6 +195,18 @@ _ISSUE_REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "按同一门店的各月文件夹读取：{names}(同一单号出现在两个月份时只计一次，以较晚的为准){rest}",
         ),
         (r"^no sheet files in this folder(?P<rest>; not read .*)?$", "此文件夹中没有数据表文件{rest}"),
+        # files refused before they are read (loaders.paths)
+        (
+            r"^not read: this file leads outside the data folder",
+            "未读取：该文件(符号链接)指向数据文件夹以外的位置；请把文件本身复制到数据文件夹中",
+        ),
+        (
+            r"^not read: this is (a FIFO|a socket|a device)",
+            "未读取：这不是普通文件(而是管道、套接字或设备)；请重新导出该表",
+        ),
+        (r"^this is a folder, not a sheet file", "这是一个文件夹，不是数据表文件；请移走或改名"),
+        (r"^a link to nothing", "该链接指向的文件不存在"),
+        (r"^cannot (?:read|open) the file: (?P<why>[^(]*)", "无法读取该文件(请检查文件权限)：{why}"),
     )
 )
 _NOT_READ = re.compile(r"^; not read \(no sheet files\): (?P<names>.*)$")

@@ -64,6 +64,10 @@ WORDS = {
         "before": "A",
         "after": "B",
         "moved": "{n} KPI(s) moved",
+        "records_moved": "{kpi}: {n} record(s) changed their role",
+        "pp": " pp",
+        "every_month": "every month",
+        "every_week": "every week",
         "not_distinct": "distinct counts: groups need not add up to the total",
         "row": "row",
         "why": "why",
@@ -109,6 +113,10 @@ WORDS = {
         "before": "A",
         "after": "B",
         "moved": "{n} 个指标有变化",
+        "records_moved": "{kpi}：{n} 条记录的归属有变化",
+        "pp": " 个百分点",
+        "every_month": "按月",
+        "every_week": "按周",
         "not_distinct": "去重计数：各组之和不必等于合计",
         "row": "行号",
         "why": "原因",
@@ -136,11 +144,11 @@ def value_text(value: float | None, unit: str, currency: str) -> str:
     return format_number(value, unit if unit in ("percent", "hours", "currency") else "number", currency)
 
 
-def change_text(change: float | None, unit: str, currency: str) -> str:
+def change_text(change: float | None, unit: str, currency: str, lang: str = "en") -> str:
     if change is None:
         return ""
     if unit == "percent":
-        return f"{change * 100:+.1f} pp"
+        return f"{change * 100:+.1f}{_w(lang)['pp']}"
     sign = "+" if change >= 0 else "-"
     return sign + value_text(abs(change), unit, currency)
 
@@ -216,6 +224,8 @@ def _print_left_out(exp: Any, console: Console, lang: str) -> None:
         console.print(f"  {w['none']}")
     for entry in exp.excluded:
         line = w["left_out"].format(n=entry["count"], reason=entry["reason"], condition=entry["condition"])
+        if not entry["condition"]:  # counted once per key (`once_per`): no condition to show
+            line = line.replace(" ()", "").replace("()", "")
         console.print(f"  {line}", markup=False)
     console.print(Text(w["unusable"], style="bold underline"))
     if not exp.unusable:
@@ -364,7 +374,7 @@ def render_trend(result: Any, console: Console, lang: str = "en", currency: str 
     room = console.width - 60 - len(result.periods)  # name, sparkline, change and status first
     shown = result.periods[-max(1, min(6, room // 11)) :]
     first, last = result.periods[0].label, result.periods[-1].label
-    title = f"sdkpi · {first} … {last} · every {result.every}"
+    title = f"sdkpi · {first} … {last} · {_w(lang)['every_' + result.every]}"
     if result.store:
         title += f" · {result.store}"
     table = Table(title=title, title_justify="left", header_style="bold")
@@ -383,7 +393,7 @@ def render_trend(result: Any, console: Console, lang: str = "en", currency: str 
             text(kpi.name, lang),
             sparkline(kpi.values()),
             *cells,
-            change_text(latest.change, kpi.unit, currency),
+            change_text(latest.change, kpi.unit, currency, lang),
             status_cell(latest.status, lang),
         )
     console.print(table)
@@ -418,7 +428,7 @@ def render_diff(result: Any, console: Console, lang: str = "en", currency: str =
             text((a or b).name, lang),
             value_text(a.value, unit, currency) if a else "",
             value_text(b.value, unit, currency) if b else "",
-            change_text(kpi.change, unit, currency),
+            change_text(kpi.change, unit, currency, lang),
             _arrow(a and a.numerator, b and b.numerator, currency),
             _arrow(a and a.denominator, b and b.denominator, currency),
         )
@@ -426,13 +436,30 @@ def render_diff(result: Any, console: Console, lang: str = "en", currency: str =
     for kpi in moved:
         if not kpi.records:
             continue
-        console.print(Text(f"{kpi.id}: {kpi.records_total} {w['record']}(s)", style="bold"))
+        console.print(Text(w["records_moved"].format(kpi=kpi.id, n=kpi.records_total), style="bold"))
         for change in kpi.records:
-            console.print(
-                f"  {change.record}: {change.before} → {change.after}", markup=False, highlight=False
-            )
+            before, after = _role(change.before, lang), _role(change.after, lang)
+            console.print(f"  {change.record}: {before} → {after}", markup=False, highlight=False)
         if kpi.records_total > len(kpi.records):
             console.print(w["more"].format(n=kpi.records_total - len(kpi.records)))
+
+
+#: a record's role in a KPI (`compare.record_roles`), in Chinese
+ROLES_ZH = {
+    "": "未计入",
+    "unusable": "无法使用",
+    "denominator only": "仅在分母",
+    "numerator": "分子和分母",
+    "numerator only": "仅在分子",
+}
+
+
+def _role(role: str, lang: str) -> str:
+    if lang != "zh":
+        return role or "not counted"
+    if role.startswith("excluded"):
+        return "排除" + role[len("excluded") :].replace(" (", "(")
+    return ROLES_ZH.get(role, role)
 
 
 def _arrow(before: float | int | None, after: float | int | None, currency: str) -> str:
