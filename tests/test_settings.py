@@ -439,3 +439,22 @@ ALL_TARGETED = [
     "dcrc_contact_rate",
     "suggestion_implementation_rate",
 ]
+
+
+def test_comeback_window_setting(definitions: Definitions, tmp_path: Path) -> None:
+    rows = [
+        wo("R1", opened_at="2024-05-02 10:00"),
+        wo("R2", opened_at="2024-05-03 10:00"),
+        wo("R3", opened_at="2024-05-12 10:00", comeback_of="R1"),  # 10 days later
+        wo("R4", opened_at="2024-06-20 10:00", comeback_of="R2"),  # 48 days later
+        wo("R5", opened_at="2024-05-20 10:00", comeback_of="R9"),  # names an order not in the export
+    ]
+    default = evaluate(definitions, "first_time_fix_rate", work_orders=rows)
+    assert counts(default)[:2] == (2, 4)  # no window: both comebacks count against May
+    mine = store(definitions, tmp_path, "[settings]\nfirst_time_fix_rate.comeback_window = 30\n")
+    windowed = evaluate(mine, "first_time_fix_rate", work_orders=rows)
+    assert counts(windowed)[:2] == (3, 4)  # R2's comeback came after 48 days: not a comeback
+    exact = store(definitions, tmp_path, '[settings]\nfirst_time_fix_rate.comeback_window = "10d"\n')
+    assert counts(evaluate(exact, "first_time_fix_rate", work_orders=rows))[:2] == (3, 4)  # day 10 counts
+    short = store(definitions, tmp_path, '[settings]\nfirst_time_fix_rate.comeback_window = "239h"\n')
+    assert counts(evaluate(short, "first_time_fix_rate", work_orders=rows))[:2] == (4, 4)

@@ -59,6 +59,11 @@ def infer(node: ex.Node, column_kinds: Mapping[str, str]) -> str:
     if isinstance(node, ex.Call):
         if _column_kind(node.column, column_kinds) != TEXT:
             raise ExpressionError(f"named_by() needs a text column, {node.column!r} is not")
+        if node.within is not None:
+            if _column_kind(node.within[0], column_kinds) != DATETIME:
+                raise ExpressionError(f"named_by(): {node.within[0]!r} is not a date or time column")
+            if infer(node.within[1], column_kinds) != DURATION:
+                raise ExpressionError("named_by(): the window must be a duration like 30d")
         return BOOL
     if isinstance(node, ex.Arith):
         return _arith_kind(node.op, infer(node.left, column_kinds), infer(node.right, column_kinds))
@@ -183,10 +188,16 @@ class Frame:
     def subset(self, rows: np.ndarray) -> Frame:
         return Frame(self.data, self.kinds, self.key, rows=rows, parent=self)
 
-    def named_by(self, column: str) -> np.ndarray:
-        """Rows whose key another row of the whole sheet names in `column`."""
+    def named_by(self, column: str, within: tuple[str, ex.Node] | None = None) -> np.ndarray:
+        """Rows whose key another row of the whole sheet names in `column` (with `within`:
+        a row whose time column is at most the window after this row's)."""
         if self.parent is not None:
-            return self.parent.named_by(column)[self.rows]
+            return self.parent.named_by(column, within)[self.rows]
+        if within is not None:
+            name = f"{column}\0{within[0]}\0{ex.to_text(within[1])}"
+            if name not in self._named:
+                self._named[name] = _named_by(self, column) & _named_within(self, column, within)
+            return self._named[name]
         if column not in self._named:
             self._named[column] = _named_by(self, column)
         return self._named[column]
@@ -291,7 +302,7 @@ def _eval(node: ex.Node, frame: Frame) -> Vec:
     if isinstance(node, ex.Column):
         return frame.column(node.name)
     if isinstance(node, ex.Call):
-        return Vec(BOOL, frame.named_by(node.column), False)
+        return Vec(BOOL, frame.named_by(node.column, node.within), False)
     if isinstance(node, ex.Arith):
         return _eval_arith(node, frame)
     if isinstance(node, ex.Negate):
@@ -431,6 +442,40 @@ def _named_by_arrow(frame: Frame, keys: pd.Series, refs: pd.Series) -> np.ndarra
         named = pc.index_in(pc.take(key, pa.array(rows, pa.int64())), value_set=value_set)
         candidates = codes[rows] * size + np.asarray(named.to_numpy(zero_copy_only=False))
         found[rows] = np.isin(candidates, pairs)
+    return found
+
+
+def _named_within(frame: Frame, column: str, within: tuple[str, ex.Node]) -> np.ndarray:
+    """Rows named in `column` by another row whose `within[0]` time is on or after this row's
+    and at most the window later (a comeback within the comeback window). Only with a window."""
+    assert frame.key is not None
+    data = frame.data
+    window = _eval(within[1], frame).data
+    keys, refs = data[frame.key], data[column]
+    naming = np.flatnonzero(_naming_others(keys, refs))
+    times = data[within[0]].to_numpy(dtype="datetime64[ns]")
+    stores = frame.store_codes()
+    store = np.zeros(len(data), dtype=np.int64) if stores is None else stores.astype(np.int64)
+    by = pd.DataFrame(
+        {
+            "key": refs.iloc[naming].astype("string").to_numpy(dtype=object),
+            "store": store[naming],
+            "at": times[naming],
+        }
+    )
+    named = pd.DataFrame(
+        {
+            "key": keys.astype("string").to_numpy(dtype=object),
+            "store": store,
+            "since": times,
+            "row": np.arange(len(data)),
+        }
+    )
+    pairs = by.merge(named[keys.notna().to_numpy()], on=["key", "store"])
+    gap = pairs["at"].to_numpy() - pairs["since"].to_numpy()
+    close = (gap >= np.timedelta64(0, "ns")) & (gap <= window)  # NaT compares false
+    found = np.zeros(len(data), dtype=bool)
+    found[pairs["row"].to_numpy()[close]] = True
     return found
 
 

@@ -112,6 +112,11 @@ def explain_evaluation(
         }
         for entry, (_exclusion, node) in zip(evaluation.result.excluded, compiled.exclusions, strict=False)
     ]
+    # after the exclusions: the earlier records of a key counted once (`once_per`), no condition
+    excluded += [
+        {"reason": entry["reason"].get(lang) or entry["reason"]["en"], "condition": "", "count": entry["count"]}
+        for entry in evaluation.result.excluded[len(compiled.exclusions) :]
+    ]
     return Explanation(
         period=period,
         kpi=evaluation.result,

@@ -31,7 +31,8 @@ Named settings: a KPI's ``parameters`` are substituted at parse time as typed li
 (`parse(text, params)`): a duration, number, text, yes/no, or a list of texts after ``in``.
 The tree then holds literals only, and `fold` settles what they decide (``false or x``
 is ``x``), so every evaluator and the words of ``explain`` see the condition in force.
-The one function, ``named_by(column)``, is true for a row whose key (e.g.
+The one function, ``named_by(column)`` (or ``named_by(column, time, window)``: only by a
+row whose ``time`` is at most ``window`` after this row's), is true for a row whose key (e.g.
 ``ro_number``) is named in ``column`` by another row of the same sheet (a comeback
 order naming the order whose repair failed).
 """
@@ -137,6 +138,9 @@ class Negate:
 class Call:
     name: str
     column: str
+    # named_by(column, time, window): only a row whose `time` is at most `window` after this
+    # row's (a comeback within the comeback window); the window may be a setting left empty
+    within: tuple[str, Node] | None = None
 
 
 Node = Union[Literal, Duration, Column, Compare, IsNull, InList, Between, BoolOp, Not, Arith, Negate, Call]  # noqa: UP007
@@ -431,8 +435,14 @@ class _Parser:
                 raise _error(self.text, tok.pos, f"calls are not allowed except {allowed}: {tok.text!r}")
             self._take()
             arg = self._expect("NAME")
+            within = None
+            if self._is("OP", ","):
+                self._take()
+                time = self._expect("NAME")
+                self._expect("OP", ",")
+                within = (time.text, self.sum_expr())
             self._expect("OP", ")")
-            return Call(tok.text, arg.text)
+            return Call(tok.text, arg.text, within)
         return Column(tok.text)
 
 
@@ -494,6 +504,11 @@ def fold(node: Node) -> Node:
         return InList(fold(node.operand), node.values, node.negated)
     if isinstance(node, Between):
         return Between(fold(node.operand), fold(node.low), fold(node.high))
+    if isinstance(node, Call) and node.within is not None:
+        window = fold(node.within[1])
+        if isinstance(window, Literal) and window.value is None:
+            return Call(node.name, node.column)  # no window: any later comeback counts
+        return Call(node.name, node.column, (node.within[0], window))
     if isinstance(node, Arith):
         left, right = fold(node.left), fold(node.right)
         if node.op in "+-" and isinstance(right, Duration) and not right.value and not right.calendar:
@@ -524,6 +539,8 @@ def columns(node: Node) -> set[str]:
             found.add(child.name)
         elif isinstance(child, Call):
             found.add(child.column)
+            if child.within is not None:
+                found.add(child.within[0])
     return found
 
 
@@ -575,4 +592,6 @@ def to_text(node: Node) -> str:
         return f"not ({inner})" if isinstance(node.operand, (BoolOp, Compare)) else f"not {inner}"
     if isinstance(node, Negate):
         return f"-{to_text(node.operand)}"
+    if node.within is not None:
+        return f"{node.name}({node.column}, {node.within[0]}, {to_text(node.within[1])})"
     return f"{node.name}({node.column})"
