@@ -280,3 +280,20 @@ def test_a_long_cell_is_echoed_cut_in_every_output(store):
     assert any(v.startswith("ZZZ") for v in values)
     assert max(len(v) for v in values) <= ECHO_CHARS
     assert "Z" * (ECHO_CHARS + 1) not in out
+
+
+# --------------------------------------------------------------------------- in Chinese
+
+
+def test_a_refused_file_is_said_in_chinese(store, outside):
+    (store / "callbacks.csv").unlink()
+    (store / "callbacks.csv").symlink_to(outside / "secret.csv")
+    (store / "suggestions.csv").unlink()
+    (store / "suggestions.csv").mkdir()
+    code, out, _ = run("check", "--data", store, "--lang", "zh")
+    assert code == EXIT_INPUT
+    assert "指向数据文件夹以外" in out and "这是一个文件夹" in out
+    assert "leads outside" not in out and "hunter2" not in out
+    code, out, _ = run("compute", "--data", store, "--month", "2024-05", "--lang", "zh")
+    assert code == EXIT_INPUT
+    assert "文件无法读取" in out and "unreadable" not in out
