@@ -33,7 +33,8 @@ class SheetData:
     rows_in_file: int = 0
     header_map: dict[str, str] = field(default_factory=dict)  # file header -> canonical name
     # column -> why its values cannot be trusted or are not exported (the mapping's `absent`,
-    # amounts that differ between a key's rows): a KPI reading it has no data, with this reason
+    # amounts that differ between a key's rows): a KPI reading it has no data, the engine
+    # saying "<columns>: <reason>"
     column_reasons: dict[str, str] = field(default_factory=dict)
 
     @property

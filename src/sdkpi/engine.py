@@ -115,7 +115,10 @@ def evaluate_kpi(
     sheet = context.sheet
     unsure = sorted(compiled.columns & set(sheet.column_reasons))
     if unsure:  # not exported, or amounts sdkpi cannot add up: no number rather than a wrong one
-        result.reason = "; ".join(dict.fromkeys(sheet.column_reasons[c] for c in unsure))
+        said: dict[str, list[str]] = {}
+        for column in unsure:
+            said.setdefault(sheet.column_reasons[column], []).append(column)
+        result.reason = "; ".join(f"{', '.join(columns)}: {why}" for why, columns in said.items())
         return KpiEvaluation(result, sheet)
     absent = sorted(compiled.columns & sheet.missing_columns)
     if absent:
@@ -130,7 +133,10 @@ def evaluate_kpi(
     assert rows.rows is not None
     remaining = ~unusable[rows.rows]
     excluded: list[np.ndarray] = []
-    earlier = _earlier_records(kpi.once_per.key, kpi.period, rows, remaining) if kpi.once_per else None
+    earlier = None
+    if kpi.once_per is not None and compiled.once_per_on:
+        prefer = _where(compiled.once_per_prefer, rows)
+        earlier = _earlier_records(kpi.once_per.key, kpi.period, rows, remaining, kpi.once_per.by_day, prefer)
     if earlier is not None:
         remaining = remaining & ~earlier
     for exclusion, node in compiled.exclusions:
@@ -166,9 +172,17 @@ def evaluate_kpi(
     )
 
 
-def _earlier_records(key: str, period_column: str, frame: Frame, usable: np.ndarray) -> np.ndarray:
+def _earlier_records(
+    key: str,
+    period_column: str,
+    frame: Frame,
+    usable: np.ndarray,
+    by_day: bool = False,
+    prefer: np.ndarray | bool = True,
+) -> np.ndarray:
     """Usable rows that are not their key's latest in the period (`once_per`): a suggestion
-    reviewed every week counts once, as its latest review decided. Ties: the later row."""
+    reviewed every week counts once, as its latest review decided. Ties: the later row.
+    `by_day`: once per key and calendar day (a visit); `prefer`: rows kept before others."""
     vec = frame.column(key)
     keyed = usable & ~np.asarray(vec.null, dtype=bool)
     positions = np.flatnonzero(keyed)
@@ -177,9 +191,13 @@ def _earlier_records(key: str, period_column: str, frame: Frame, usable: np.ndar
         return earlier
     ids = _scoped(frame.store_codes(), np.asarray(vec.data))[positions]
     times = np.asarray(frame.column(period_column).data)[positions]
-    # sort by (id, time, position): the last row of each id is its latest record
-    codes = pd.factorize(pd.Series(ids))[0]
-    order = np.lexsort((positions, times, codes))
+    codes = pd.factorize(pd.Series(ids))[0].astype(np.int64)
+    if by_day:  # the key and the day together
+        days = times.astype("datetime64[D]").astype(np.int64)
+        codes = pd.factorize(pd.Series(codes * 1_000_003 + days))[0].astype(np.int64)
+    preferred = np.broadcast_to(np.asarray(prefer, dtype=bool), (frame.n,))[positions]
+    # sort by (id, preferred, time, position): the last row of each id is the one kept
+    order = np.lexsort((positions, times, preferred, codes))
     last = np.ones(len(order), dtype=bool)
     last[:-1] = codes[order][1:] != codes[order][:-1]
     earlier[positions[order[~last]]] = True

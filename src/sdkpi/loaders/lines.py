@@ -140,9 +140,10 @@ def differing_amounts(
             str(example),
         )
     )
-    because = f"{key} repeated with different amounts (a line-level export? declare `lines:`)"
     for name in differ:
-        data.column_reasons[name] = f"{name}: {because}"
+        data.column_reasons[name] = (
+            f"{key} repeated with different amounts (a line-level export? declare `lines:`)"
+        )
     return differ
 
 

@@ -330,7 +330,7 @@ def _mark_absent(data: SheetData, sheet: Sheet, opts: SheetOptions, issues: list
     if not absent:
         return
     for name in absent:
-        data.column_reasons[name] = f"{name}: not in this export"
+        data.column_reasons[name] = "not in this export"
     issues.append(
         DataIssue(
             "info",
