@@ -176,7 +176,8 @@ def test_compute_summarises_the_same_issues_on_stderr_and_in_json() -> None:
     )
     assert result.exit_code == EXIT_OK
     assert result.stderr.strip() == (
-        "sdkpi: data issues: 1 warning, 4 infos (placeholder ×1); run `sdkpi check` for the list"
+        "sdkpi: data issues: 1 warning, 4 notes (placeholder ×1); "
+        f"run `sdkpi check --data {example}` for the list"
     )
     issues = json.loads(result.stdout)["data_issues"]
     assert issues == check(example).to_dict()["data_issues"]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..api import NO_ROWS  # said in full on stderr, per sheet, not only counted
 from ..config import Config, StoreIdentity, load_config, pick
 from ..errors import EXIT_INPUT, EXIT_MISSED, EXIT_OK, SdkpiError
 from .common import Lang, fail
@@ -190,9 +191,6 @@ SUMMARY_WORDS: dict[str, dict[str, Any]] = {
         "see": "；运行 `{command}` 查看明细",
     },
 }
-#: The data issue that says a sheet has no row in the period, and which dates it does cover:
-#: printed in full on stderr, not only counted (`api.no_rows_issues`).
-NO_ROWS = "no_rows_in_period"
 
 
 def summarize_issues(issues: list[DataIssue], quiet: bool, run: Settings | None = None) -> None:
