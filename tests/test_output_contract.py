@@ -417,6 +417,13 @@ def test_a_month_without_rows_per_advisor_too() -> None:
     assert "no_rows_in_period" in {i["code"] for i in json.loads(out)["data_issues"]}
 
 
+def test_a_month_without_rows_in_explain() -> None:
+    code, out, _ = run("explain", "callback_rate", "--data", STORE, "--month", "2030-01", "-f", "json")
+    assert code == EXIT_INPUT
+    [issue] = [i for i in json.loads(out)["data_issues"] if i["code"] == "no_rows_in_period"]
+    assert (issue["sheet"], issue["severity"]) == ("callbacks", "error")
+
+
 def test_a_month_without_rows_in_chinese_and_in_the_report() -> None:
     code, _, err = run("report", "--data", STORE, "--month", "2030-01", "-o", "r.html", "--lang", "zh")
     assert code == EXIT_INPUT
