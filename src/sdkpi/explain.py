@@ -82,7 +82,7 @@ def explain(
     progress: Progress | None = None,
 ) -> Explanation:
     """Explain one KPI of one period from a data folder (library entry point)."""
-    from .api import columns_shown, load_data, parse_period
+    from .api import columns_shown, load_data, no_rows_issues, parse_period
 
     period = parse_period(month, start, end)
     defs = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
@@ -91,7 +91,7 @@ def explain(
     dataset = load_data(data, mapping, store=store, progress=progress, columns=shown)
     evaluation = Engine(defs, dataset).evaluate(kpi_id, period, today)
     explanation = explain_evaluation(defs.compiled[kpi_id], evaluation, period, lang, limit)
-    explanation.data_issues = list(dataset.issues)
+    explanation.data_issues = [*dataset.issues, *no_rows_issues(dataset, defs, period, [evaluation.result])]
     return explanation
 
 
