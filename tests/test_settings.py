@@ -458,3 +458,22 @@ def test_comeback_window_setting(definitions: Definitions, tmp_path: Path) -> No
     assert counts(evaluate(exact, "first_time_fix_rate", work_orders=rows))[:2] == (3, 4)  # day 10 counts
     short = store(definitions, tmp_path, '[settings]\nfirst_time_fix_rate.comeback_window = "239h"\n')
     assert counts(evaluate(short, "first_time_fix_rate", work_orders=rows))[:2] == (4, 4)
+
+
+def test_appointment_rate_counted_by_visit(definitions: Definitions, tmp_path: Path) -> None:
+    rows = [
+        wo("R1", vin="V1", opened_at="2024-05-10 09:00"),
+        wo("R2", vin="V1", opened_at="2024-05-10 11:00", appointment_id="A1"),  # same visit as R1
+        wo("R3", vin="V1", opened_at="2024-05-11 09:00"),  # next day: another visit
+        wo("R4", vin="V2", opened_at="2024-05-10 09:00", appointment_id="A2"),
+        wo("R5", vin="V2", opened_at="2024-05-10 10:00"),  # same visit as R4
+        wo("R6", opened_at="2024-05-10 10:00"),  # no VIN: a visit of its own
+    ]
+    by_ro = evaluate(definitions, "appointment_rate", work_orders=rows)
+    assert counts(by_ro)[:2] == (2, 6)
+    mine = store(definitions, tmp_path, '[settings]\nappointment_rate.counting_unit = "visit"\n')
+    by_visit = evaluate(mine, "appointment_rate", work_orders=rows)
+    assert counts(by_visit)[:2] == (2, 4)  # visits: V1 10th (appointment), V1 11th, V2 10th (appointment), R6
+    assert by_visit.result.excluded[-1]["count"] == 2
+    with pytest.raises(UsageError, match="'shop' is not one of ro, visit"):
+        store(definitions, tmp_path, '[settings]\nappointment_rate.counting_unit = "shop"\n')

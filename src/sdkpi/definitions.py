@@ -200,8 +200,15 @@ def param_node(value: Any, unit: str) -> ex.ParamValue:
 
 
 class OncePer(Model):
+    """Each value of `key` counts once in the period (once a day with `by_day`): its latest
+    record, or its latest where `prefer` holds. `when`: a condition on the KPI's settings
+    (e.g. "counting_unit == 'visit'") that switches it on; absent, it is always on."""
+
     key: str
-    reason: Text  # why the earlier records are left out, shown with their count
+    reason: Text  # why the other records are left out, shown with their count
+    by_day: bool = False
+    prefer: str | None = None
+    when: str | None = None
 
 
 class Roster(Model):
@@ -388,6 +395,8 @@ class CompiledKpi:
     currency: str = "CNY"  # the store's money
     catalog_currency: str = "CNY"  # the definitions file's
     provisional_days: int | None = None
+    once_per_prefer: ex.Node | None = None  # once_per.prefer, parsed
+    once_per_on: bool = False  # once_per applies with the settings in force
 
     def setting(self, name: str) -> Any:
         return next(s.value for s in self.settings if s.name == name)
@@ -521,7 +530,26 @@ def compile_kpi(
         currency,
         catalog_currency,
         _provisional_days(kpi, settings),
+        *_once_per(kpi, kinds, params, used),
     )
+
+
+def _once_per(
+    kpi: KpiDefinition, kinds: dict[str, str], params: dict[str, ex.ParamValue], used: set[str]
+) -> tuple[ex.Node | None, bool]:
+    once = kpi.once_per
+    if once is None:
+        return None, False
+    if once.when is not None:
+        switch = ex.fold(ex.parse(once.when, params))
+        if not (isinstance(switch, ex.Literal) and isinstance(switch.value, bool)):
+            raise DefinitionError("once_per.when: must be a condition on the KPI's settings only")
+        if not switch.value:
+            return None, False
+    prefer = _parse_checked(once.prefer, "once_per.prefer", kinds, params)
+    if prefer is not None:
+        used |= ex.columns(prefer)
+    return prefer, True
 
 
 def _provisional_days(kpi: KpiDefinition, settings: tuple[SettingUsed, ...]) -> int | None:
