@@ -43,7 +43,7 @@ MonthOpt = Annotated[
     typer.Option(
         "--month",
         "-m",
-        help="Reporting month: YYYY-MM, or last (the previous calendar month) or this.",
+        help="Reporting month: YYYY-MM, last (the previous calendar month) or this (the current one).",
         callback=_month_word,
     ),
 ]

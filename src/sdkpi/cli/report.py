@@ -74,7 +74,8 @@ def report_command(
         typer.Option(
             "--output",
             "-o",
-            help="File to write (default: sdkpi-report-YYYY-MM.xlsx|html); - for standard output.",
+            help="File to write (default: sdkpi-report-YYYY-MM and the format's suffix); "
+            "- for standard output.",
         ),
     ] = None,
     last: Annotated[
