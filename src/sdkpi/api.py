@@ -275,6 +275,8 @@ def check(
         sheet = dataset.sheets.get(sheet_name)
         if sheet is None:
             reason = f"{sheet_name}: {dataset.missing.get(sheet_name, 'sheet missing')}"
+        elif unsure := sorted(compiled.columns & set(sheet.column_reasons)):
+            reason = "; ".join(f"{c}: {sheet.column_reasons[c]}" for c in unsure)  # as compute says it
         elif absent := sorted(compiled.columns & sheet.missing_columns):
             reason = f"{sheet_name}: column {', '.join(absent)} missing"
         else:
