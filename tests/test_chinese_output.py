@@ -190,3 +190,18 @@ def test_check_speaks_chinese_with_lang_and_from_the_config_file(tmp_path: Path)
         app, ["check", "-d", str(STORE), "--no-cache", "--config", str(config), "--lang", "en"]
     )
     assert "Sheets" in overridden.stdout  # the command line wins over the file
+
+
+def test_no_record_is_listed_as_missing_an_average(tmp_path: Path) -> None:
+    """A store target on parts sales per advisor: the report and the records list never compare
+    one RO with a per-advisor figure (the bug: 269 ROs 'below target')."""
+    from sdkpi.api import load_data
+    from sdkpi.drilldown import failing_mask, failing_records
+    from sdkpi.engine import Engine
+
+    definitions = load_definitions()
+    evaluation = Engine(definitions, load_data(STORE)).evaluate("parts_sales_per_advisor", MAY)
+    compiled = definitions.compiled["parts_sales_per_advisor"]
+    assert failing_mask(evaluation, compiled) is None and failing_records(evaluation, compiled) is None
+    utilization = Engine(definitions, load_data(STORE)).evaluate("utilization", MAY)
+    assert failing_records(utilization, definitions.compiled["utilization"]) is not None

@@ -129,7 +129,7 @@ SHEETS: dict[str, Sheet] = {
                 _c("pre_inspection_form", "使用预检表", "bool", aliases=("预检表",)),
                 _c("walkaround", "互动预检", "bool", aliases=("陪客预检", "环车检查")),
                 _c("menu_priced", "目录报价", "bool", aliases=("目录式报价",)),
-                _c("parts_prepicked_on_time", "零件预捡及时", "bool", aliases=("零件预拣及时", "预拣及时")),
+                _c("parts_prepicked_on_time", "零件预拣及时", "bool", aliases=("零件预捡及时", "预拣及时")),
                 _c(
                     "promised_at",
                     "约定交车时间",

@@ -17,13 +17,14 @@ import numpy as np
 import pandas as pd
 
 from . import expr as ex
+from .breakdown import is_average
 from .contract import SHEETS
 from .dataset import SheetData
 from .definitions import CompiledKpi
 from .engine import KpiEvaluation
 from .errors import ExpressionError
 from .evaluate import Frame, evaluate_mask, text_objects
-from .words import column_label, condition_words, failure_words
+from .words import column_label, condition_words, display, failure_words
 
 CONTEXT_COLUMNS = ("store", "advisor", "technician", "customer_id", "plate", "vin")
 
@@ -92,15 +93,16 @@ def failing_records(
         or evaluation.numerator is None
     ):
         return None
+    mask = failing_mask(evaluation, compiled)
+    if mask is None:  # an average: no record of its own misses it (`breakdown.average_groups`)
+        return None
     frame = sheet.frame
     columns = record_columns(compiled, frame)
-    mask = failing_mask(evaluation, compiled)
-    assert mask is not None
     if compiled.definition.numerator.measure != "sum":
         reasons: Any = Why(compiled, sheet, evaluation.frame, lang)
         selection = "not_in_numerator"
     else:
-        reasons = _below_target(evaluation, compiled)[1]
+        reasons = _below_target(evaluation, compiled, lang)[1]
         selection = "below_target"
     positions = np.flatnonzero(mask)
     records = RecordList(
@@ -108,7 +110,7 @@ def failing_records(
     )
     shown = positions if limit is None else positions[:limit]
     for position in shown:
-        values = {c: display(frame[c].iat[position]) for c in columns}
+        values = {c: display(frame[c].iat[position], c, lang, sheet.name) for c in columns}
         records.rows.append(RecordRow(int(sheet.row_numbers[position]), values, reasons(int(position))))
     return records
 
@@ -117,12 +119,16 @@ def failing_mask(evaluation: KpiEvaluation, compiled: CompiledKpi) -> np.ndarray
     """The rows of the sheet that `failing_records` lists: all of them, not only the first `limit`."""
     if evaluation.sheet is None or evaluation.denominator is None or evaluation.numerator is None:
         return None
+    if is_average(compiled):  # parts sales per RO or per advisor: one RO is not an average
+        return None
     if compiled.definition.numerator.measure != "sum":
         return evaluation.denominator & ~evaluation.numerator
     return _below_target(evaluation, compiled)[0]
 
 
-def _below_target(evaluation: KpiEvaluation, compiled: CompiledKpi) -> tuple[np.ndarray, Any]:
+def _below_target(
+    evaluation: KpiEvaluation, compiled: CompiledKpi, lang: str = "en"
+) -> tuple[np.ndarray, Any]:
     """Ratio of sums: a record pulls the KPI down when its own ratio is short of the target."""
     kpi = compiled.definition
     assert evaluation.denominator is not None and evaluation.sheet is not None
@@ -137,14 +143,14 @@ def _below_target(evaluation: KpiEvaluation, compiled: CompiledKpi) -> tuple[np.
     with np.errstate(all="ignore"):
         ratio = np.where(denominator > 0, numerator / denominator, np.inf)
     mask = evaluation.denominator & (ratio < target)
-    label = kpi.numerator.sum
+    label = column_label(kpi.numerator.sum, lang, kpi.sheet)
     percent = kpi.unit == "percent"
 
     def why(pos: int) -> str:
         if kpi.denominator.sum is None:
             return f"{label} {numerator[pos]:g} < {target:g}"
         shown = f"{ratio[pos]:.0%} < {target:.0%}" if percent else f"{ratio[pos]:.2f} < {target:g}"
-        return f"{label}/{kpi.denominator.sum} = {shown}"
+        return f"{label} / {column_label(kpi.denominator.sum, lang, kpi.sheet)} = {shown}"
 
     return mask, why
 
@@ -213,22 +219,8 @@ class Why:
             same = same & (stores == stores[position])
         others = np.flatnonzero(same & ~self.mask(self.node))
         rows = ", ".join(str(int(self.sheet.row_numbers[p])) for p in others[:5])
-        condition = condition_words(self.node, self.lang)
+        condition = condition_words(self.node, self.lang, self.sheet.name)
+        label = column_label(self.group_column, self.lang, self.sheet.name)
         if self.lang == "zh":
-            label = column_label(self.group_column, "zh", self.sheet.name)
-            return f"同一{label} {key} 的其他记录(第 {rows} 行)不满足: {condition}"
-        return f"another record of {self.group_column} {key} (row {rows}) fails: {condition}"
-
-
-def display(value: Any) -> str:
-    """A cell as a person reads it: empty for missing, minutes for datetimes."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    if isinstance(value, pd.Timestamp):
-        with_time = value.hour or value.minute or value.second
-        return value.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+            return f"同一{label} {key} 的其他记录(第 {rows} 行)不符合：{condition}"
+        return f"another record of {label} {key} (row {rows}) fails: {condition}"

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .breakdown import KpiBreakdown, average_groups
 from .contract import SHEETS
 from .definitions import Aggregate, CompiledKpi, Definitions, load_definitions
 from .drilldown import RecordList, failing_records
 from .engine import Engine, KpiEvaluation
 from .issues import DataIssue
 from .results import KpiResult, Period
-from .words import column_label, condition_words
+from .words import column_label, condition_words, sheet_label
 
 if TYPE_CHECKING:
     from .loaders.group import Progress
@@ -51,6 +52,8 @@ class Explanation:
     notes: list[str] = field(default_factory=list)
     lang: str = "en"
     data_issues: list[DataIssue] = field(default_factory=list)
+    # an average (parts sales per advisor, per RO) is listed per person instead of per record
+    groups: KpiBreakdown | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +63,7 @@ class Explanation:
             "excluded": self.excluded,
             "unusable": [u.__dict__ for u in self.unusable],
             "records": self.records.to_dict() if self.records else None,
+            "groups": self.groups.to_dict() if self.groups else None,
             "obstacles": self.obstacles,
             "notes": self.notes,
             "data_issues": [issue.to_dict() for issue in self.data_issues],
@@ -117,13 +121,15 @@ def explain_evaluation(
         {"reason": entry["reason"].get(lang) or entry["reason"]["en"], "condition": "", "count": entry["count"]}
         for entry in evaluation.result.excluded[len(compiled.exclusions) :]
     ]
+    groups = average_groups(evaluation, compiled)
     return Explanation(
         period=period,
         kpi=evaluation.result,
         definition=definition_words(compiled, period, lang),
         excluded=excluded,
         unusable=unusable_columns(compiled, evaluation),
-        records=failing_records(evaluation, compiled, limit, lang),
+        records=None if groups is not None else failing_records(evaluation, compiled, limit, lang),
+        groups=groups,
         obstacles=[o.get(lang) for o in kpi.obstacles],
         notes=[n.get(lang) for n in kpi.notes],
         lang=lang,
@@ -161,7 +167,7 @@ _EN = {
     "distinct": "the number of distinct {column} values among {what}",
     "distinct_all": "the number of distinct {column} values whose every record has {cond}",
     "period": "{sheet} rows whose {period} falls in {label}",
-    "where": "{what} where {cond}",
+    "period_where": "{sheet} rows whose {period} falls in {label} where {cond}",
     "den": "Denominator ({label}): {text}.",
     "num": "Numerator ({label}): {text}.",
     "subset": "the denominator's records where {cond}",
@@ -180,19 +186,19 @@ _EN = {
 }
 _ZH = {
     "rows": "{sheet}记录",
-    "count": "{what}的条数",
+    "count": "{what}条数",
     "sum": "{what}的{column}之和",
     "distinct": "{what}中不同{column}的个数",
-    "distinct_all": "所有记录都满足“{cond}”的不同{column}的个数",
-    "period": "{period}在{label}内的{sheet}记录",
-    "where": "{what}中{cond}的",
-    "den": "分母({label}): {text}。",
-    "num": "分子({label}): {text}。",
-    "subset": "分母记录中{cond}者",
-    "same": "分母的记录",
-    "exclude": "不计入分子分母: {reason}({cond})。",
+    "distinct_all": "所有记录都符合“{cond}”的不同{column}的个数",
+    "period": "{sheet}中{period}在{label}内的记录",
+    "period_where": "{sheet}中{period}在{label}内且{cond}的记录",
+    "den": "分母({label})：{text}。",
+    "num": "分子({label})：{text}。",
+    "subset": "分母记录中{cond}的记录",
+    "same": "分母记录",
+    "exclude": "不计入分子分母：{reason}({cond})。",
     "value": "数值 = 分子 / 分母{target}。",
-    "target": "; 目标 {target}",
+    "target": "；目标 {target}",
     "unusable": "本指标所读列({columns})中有无法识别的值的记录不计入，并单独列出。",
     "undated": (
         "{period}无法识别{or_empty}的记录无法确定属于哪一期，各期都不计入，算作无法使用的记录并单独列出。"
@@ -205,15 +211,13 @@ def definition_words(compiled: CompiledKpi, period: Period, lang: str = "en") ->
     """The KPI's definition as sentences, generated from its parsed conditions."""
     kpi = compiled.definition
     words = _ZH if lang == "zh" else _EN
-    sheet_words = kpi.sheet if lang != "zh" else _sheet_zh(kpi.sheet)
-    base = words["period"].format(
-        sheet=sheet_words, period=column_label(kpi.period, lang, kpi.sheet), label=period.label
-    )
-    den_rows = base
+    sheet_words = sheet_label(kpi.sheet, lang)
+    period_column = column_label(kpi.period, lang, kpi.sheet)
+    in_period = {"sheet": sheet_words, "period": period_column, "label": period.label}
+    den_rows = words["period"].format(**in_period)
     if compiled.denominator_where is not None:
-        den_rows = words["where"].format(
-            what=base, cond=condition_words(compiled.denominator_where, lang, kpi.sheet)
-        )
+        cond = condition_words(compiled.denominator_where, lang, kpi.sheet)
+        den_rows = words["period_where"].format(cond=cond, **in_period)
     num_rows = words["same"]
     if compiled.numerator_where is not None:
         num_rows = words["subset"].format(cond=condition_words(compiled.numerator_where, lang, kpi.sheet))
@@ -239,7 +243,8 @@ def definition_words(compiled: CompiledKpi, period: Period, lang: str = "en") ->
         )
         target = words["target"].format(target=shown)
     sentences.append(words["value"].format(target=target))
-    columns = ", ".join(column_label(c, lang, kpi.sheet) for c in sorted(compiled.columns))
+    labels = [column_label(c, lang, kpi.sheet) for c in sorted(compiled.columns)]
+    columns = ("、" if lang == "zh" else ", ").join(labels)
     sentences.append(words["unusable"].format(columns=columns))
     contract = SHEETS[kpi.sheet].column(kpi.period)
     or_empty = words["or_empty"] if contract is not None and contract.required else ""
@@ -266,9 +271,3 @@ def _measure(
 
 def _label(agg: Aggregate, lang: str) -> str:
     return agg.label.get(lang) if agg.label else ""
-
-
-def _sheet_zh(sheet: str) -> str:
-    from .contract import SHEETS
-
-    return SHEETS[sheet].zh
