@@ -23,17 +23,41 @@ START, END = "<!-- kpi-table:start -->\n", "<!-- kpi-table:end -->"
 
 
 def kpi_table_markdown() -> str:
-    lines = ["| # | id | 中文 | stage | definition | target |", "|---|---|---|---|---|---|"]
-    for number, kpi in enumerate(load_definitions().kpis, 1):
+    lines = [
+        "| # | id | 中文 | stage | definition | target | settings (default) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    definitions = load_definitions()
+    for number, kpi in enumerate(definitions.kpis, 1):
         if kpi.target is None:
             target = "report only"
+        elif kpi.target.kind == "reference":
+            money = (
+                {"USD": "US$", "CNY": "¥"}.get(kpi.target.currency or "", "")
+                if kpi.unit == "currency"
+                else ""
+            )
+            target = f"reference {money}{kpi.target.value:g} (not judged)"
         else:
             target = TargetSpec(kpi.target.op, kpi.target.value, kpi.target.kind).text(kpi.unit)
             if kpi.target.kind == "benchmark":
                 target = f"benchmark {target}"
         definition = kpi.description.en if kpi.description else ""
-        lines.append(f"| {number} | `{kpi.id}` | {kpi.name.zh} | {kpi.stage} | {definition} | {target} |")
+        settings = ", ".join(f"`{s.name}` = {_shown(s.value)}" for s in definitions.compiled[kpi.id].settings)
+        lines.append(
+            f"| {number} | `{kpi.id}` | {kpi.name.zh} | {kpi.stage} | {definition} | {target} | {settings} |"
+        )
     return "\n".join(lines) + "\n"
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "none (no limit)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(value) + "]"
+    return str(value)
 
 
 def _readme_table(text: str) -> str:
