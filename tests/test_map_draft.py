@@ -110,6 +110,14 @@ def test_day_first_dates_are_proven_by_a_day_over_12(tmp_path: Path) -> None:
     assert sheet_of(draft_text(us_export(tmp_path / "d", rows)))["date_order"] == "dmy"
 
 
+def test_a_column_that_differs_between_the_lines_of_a_key_is_said(tmp_path: Path) -> None:
+    rows = [LINES[0], LINES[1].replace(",Mike,", ",Sara,"), LINES[5]]
+    draft = draft_mapping(us_export(tmp_path / "d", rows))
+    assert draft.sheets[0].lines is not None
+    said = [n.why.args for n in draft.notes if n.why.key == "lines_disagree"]
+    assert said == [("Advisor", "1", "ro_number")]
+
+
 def test_duplicate_keys_with_the_same_amounts_are_no_lines(tmp_path: Path) -> None:
     rows = [LINES[0], LINES[0], LINES[5]]
     draft = draft_mapping(us_export(tmp_path / "d", rows))

@@ -698,18 +698,17 @@ def _lines(draft: SheetDraft, rows: _Rows, notes: list[Note]) -> None:
     numbers = [c for c in draft.columns if c.target and _contract_type(draft, c.target) == "number"]
     differing: list[str] = []
     example: tuple[str, int, int] | None = None
-    frame = pd.DataFrame({"key": keys})
+    key_codes, key_values = pd.factorize(keys)
     for column in numbers:
         name = str(column.target)
         raw = rows.raw[column.position].iloc[keep].reset_index(drop=True)
-        frame[name] = parse_column(raw, "number").values.to_numpy()
-        spread = frame.groupby("key")[name].nunique(dropna=False)
+        spread = _distinct_per_key(key_codes, parse_column(raw, "number").values)
         if (spread > 1).any():
             differing.append(name)
             if example is None:
-                first_key = spread[spread > 1].index[0]
-                where = np.flatnonzero((keys == first_key).to_numpy())[:2]
-                example = (first_key, int(keep[where[0]]), int(keep[where[1]]))
+                first = int(np.flatnonzero(spread > 1)[0])
+                where = np.flatnonzero(key_codes == first)[:2]
+                example = (str(key_values[first]), int(keep[where[0]]), int(keep[where[1]]))
     count = int(keys[repeated].nunique())
     if not differing or example is None:
         notes.append(Note(Why("identical_duplicates", (str(count), key)), sheet=draft.sheet.name))
@@ -720,11 +719,18 @@ def _lines(draft: SheetDraft, rows: _Rows, notes: list[Note]) -> None:
     for column in draft.columns:
         if not column.target or column.target in differing or column in numbers:
             continue
-        texts = rows.text[column.position].iloc[keep].reset_index(drop=True)
-        varying = pd.DataFrame({"key": keys, "v": texts}).groupby("key")["v"].nunique()
-        if (varying > 1).any():
-            reason = Why("lines_disagree", (column.header, str(int((varying > 1).sum())), key))
+        spread = _distinct_per_key(key_codes, rows.text[column.position].iloc[keep])
+        if (spread > 1).any():
+            reason = Why("lines_disagree", (column.header, str(int((spread > 1).sum())), key))
             notes.append(Note(reason, sheet=draft.sheet.name))
+
+
+def _distinct_per_key(key_codes: np.ndarray, values: pd.Series) -> np.ndarray:
+    """How many distinct values (a missing one counts as one) each key has."""
+    value_codes, _ = pd.factorize(values, use_na_sentinel=False)
+    width = int(value_codes.max(initial=0)) + 1
+    pairs = np.unique(key_codes.astype(np.int64) * width + value_codes)
+    return np.bincount(pairs // width, minlength=int(key_codes.max(initial=-1)) + 1)
 
 
 def _contract_type(draft: SheetDraft, name: str) -> str | None:
