@@ -307,6 +307,22 @@ def test_the_encode_handler_writes_symbols_as_look_alikes_and_data_as_escapes() 
     assert "😀".encode("cp1252", ENCODE_ERRORS) == b"\\U0001f600"
 
 
+def test_an_undecodable_file_name_byte_is_written_as_an_escape_even_on_utf8() -> None:
+    """A folder named with a byte that is not UTF-8 comes to Python as a lone surrogate, which
+    no encoding can write: printing it was an internal error (exit 4)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from sdkpi.safety import prepare_streams; prepare_streams(); print('bad\\udcff')",
+        ],
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert (done.returncode, done.stdout) == (0, b"bad\\udcff\n")
+
+
 # --------------------------------------------------------------------------- dates
 
 

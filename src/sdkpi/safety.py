@@ -291,7 +291,8 @@ def prepare_streams() -> None:
       (a report) can take its number and receive what a library prints there.
     - stdout or stderr in a code page (GBK, cp1252): the symbols sdkpi draws are written as
       look-alikes the code page has (√ ×, else v x), any other missing character as a
-      backslash escape (\u5f20): the run writes everything and exits as usual.
+      backslash escape (\u5f20): the run writes everything and exits as usual. The same on
+      UTF-8 for a file name's undecodable bytes (\udcff), which no encoding can write.
     - stdout's writes that fail (full disk) are an `OutputError`, exit 5; unbuffered
       (PYTHONUNBUFFERED=1) they are first made whole (`whole_writes`).
     """
@@ -308,7 +309,7 @@ def prepare_streams() -> None:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the process
     stdout: Any = whole_writes(sys.stdout) if sys.stdout is not None else _Closed()
     for stream in (stdout, sys.stderr):
-        if not writes_unicode(stream) and hasattr(stream, "reconfigure"):
+        if hasattr(stream, "reconfigure"):
             with contextlib.suppress(ValueError, LookupError):
                 stream.reconfigure(errors=ENCODE_ERRORS)
     sys.stdout = _Output(stdout)
