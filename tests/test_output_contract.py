@@ -307,6 +307,11 @@ def test_the_encode_handler_writes_symbols_as_look_alikes_and_data_as_escapes() 
     assert "😀".encode("cp1252", ENCODE_ERRORS) == b"\\U0001f600"
 
 
+def test_a_text_report_writes_an_undecodable_file_name_byte_as_an_escape(tmp_path: Path) -> None:
+    atomic.write_text_atomic(tmp_path / "r.html", "<p>bad\udcff 张</p>")
+    assert (tmp_path / "r.html").read_bytes() == "<p>bad\\udcff 张</p>".encode()
+
+
 def test_an_undecodable_file_name_byte_is_written_as_an_escape_even_on_utf8() -> None:
     """A folder named with a byte that is not UTF-8 comes to Python as a lone surrogate, which
     no encoding can write: printing it was an internal error (exit 4)."""

@@ -108,4 +108,6 @@ def write_atomic(target: str | Path, writer: Callable[[IO[bytes]], object]) -> N
 
 
 def write_text_atomic(target: str | Path, text: str) -> None:
-    write_atomic(target, lambda handle: handle.write(text.encode("utf-8")))
+    """UTF-8; a file name's undecodable byte (a lone surrogate, which UTF-8 cannot hold) is
+    written as its escape (\\udcff), as on standard output, never a crash."""
+    write_atomic(target, lambda handle: handle.write(text.encode("utf-8", "backslashreplace")))
