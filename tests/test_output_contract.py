@@ -393,6 +393,14 @@ def test_month_words(today: date, word: str, month: str) -> None:
     assert parse_period(word, today=today) == parse_period(month)
 
 
+def test_the_library_reads_month_words_from_its_today() -> None:
+    from sdkpi import compute
+
+    result = compute(STORE, month="last", today=date(2024, 6, 10), cache=False)
+    assert result.period == Period(date(2024, 5, 1), date(2024, 6, 1))
+    assert result.kpi("appointment_rate").value is not None
+
+
 @pytest.mark.parametrize("cmd", [["compute"], ["trend"], ["explain", "callback_rate"], ["report", "-o", "-"]])
 def test_every_command_takes_month_last(cmd: list[str]) -> None:
     today = date.today()

@@ -341,7 +341,7 @@ def compute(
     answered from the result cache, and a sheet unchanged since an earlier run is taken
     from the sheet cache (`sdkpi.result_cache`, `sdkpi.cache`).
     """
-    period = parse_period(month, start, end)
+    period = parse_period(month, start, end, today=today)  # `last`/`this` from `today` too
     stored = _result_key(data, period, definitions, mapping, kpis, store, today) if cache else None
     if stored is not None:
         from . import result_cache
