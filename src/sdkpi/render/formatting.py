@@ -108,6 +108,10 @@ def format_part(value: float | int, unit: str, currency: str = "¥") -> str:
     return f"{value:,.2f}"
 
 
+#: a money target's currency (ISO code) as a Chinese reader names it; others keep the code
+CURRENCY_WORDS_ZH = {"CNY": "元", "USD": "美元", "EUR": "欧元", "HKD": "港元", "JPY": "日元", "GBP": "英镑"}
+
+
 def format_target(kpi: KpiResult, lang: str) -> str:
     """The target as the table shows it: "> 85%", "≥ 2.5"; a value that is not judged (a
     reference value, a benchmark in another currency) in brackets as the guide writes it,
@@ -117,7 +121,8 @@ def format_target(kpi: KpiResult, lang: str) -> str:
         return "–"
     number = f"{target.value * 100:g}%" if kpi.unit == "percent" else f"{target.value:g}"
     if target.currency:
-        number = f"{target.currency} {number}"
+        name = CURRENCY_WORDS_ZH.get(target.currency) if lang == "zh" else None
+        number = f"{number}{name}" if name else f"{target.currency} {number}"
     if target.not_judged is not None:
         return f"({number})"
     shown = f"{target.op} {number}"
