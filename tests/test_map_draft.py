@@ -230,3 +230,24 @@ def test_nothing_readable_exits_3(tmp_path: Path) -> None:
     assert "no export in" in result.stderr and "empty.csv: not used: cannot be read" in result.stderr
     assert not (folder / "sdkpi-mapping.yaml").exists()
     assert run("--data", str(tmp_path / "missing")).exit_code == EXIT_INPUT
+
+
+def test_month_folders_are_drafted_as_one_store(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    us_export(folder / "2024-04", LINES[:2], name="RO_DETAIL_2024-04.csv")
+    us_export(folder / "2024-05", LINES[5:], name="RO_DETAIL_2024-05.csv")
+    draft = draft_mapping(folder)
+    assert draft.sheets[0].file == "RO_DETAIL_2024-0*.csv"  # read in each month folder
+    assert [n.why.key for n in draft.notes if not n.undecided] == ["months"]
+    result = run("--data", str(folder))
+    assert result.exit_code == EXIT_OK
+    assert "drafted from the month folders 2024-04, 2024-05" in result.stderr
+    assert "2024-04/RO_DETAIL_2024-04.csv" in result.stderr
+
+
+def test_store_folders_are_not_drafted_together(tmp_path: Path) -> None:
+    folder = tmp_path / "group"
+    us_export(folder / "north", LINES)
+    result = run("--data", str(folder))
+    assert result.exit_code == EXIT_INPUT
+    assert "run sdkpi map on the folder that holds the files" in result.stderr

@@ -34,6 +34,7 @@ import pandas as pd
 from ..contract import SHEETS, Column, Sheet
 from ..errors import InputError
 from ..loaders import readers
+from ..loaders.discover import period_of
 from ..loaders.names import expected_headers, normalize_header, sheet_for_name, stem, suffix
 from ..loaders.values import _TIME_PART, PLACEHOLDERS, REASON_TIME_ONLY, SILENT_MISSING, parse_column
 from .grid import MAX_ROWS, Grid, read_grids
@@ -137,6 +138,7 @@ class Note:
     why: Why
     file: str | None = None
     sheet: str | None = None  # the sheet whose column names the reason uses
+    undecided: bool = True  # False: only said (what the draft was made from)
 
 
 @dataclass
@@ -164,18 +166,24 @@ def draft_mapping(folder: Path) -> Draft:
     unused: list[tuple[str, Why]] = []
     known = _all_names()
     by_sheet: dict[str, list[tuple[Grid, int, Why, int]]] = defaultdict(list)
-    files = [e for e in sorted(folder.iterdir()) if e.is_file() and not e.name.startswith((".", "~$"))]
-    data_files = [e for e in files if suffix(e) in _DATA_EXTENSIONS]
-    if not data_files and any(e.is_dir() for e in folder.iterdir()):
-        notes.append(Note(Why("subfolders_only")))
+    data_files = _data_files(folder)
+    subfolders = sorted(e for e in folder.iterdir() if e.is_dir() and not e.name.startswith("."))
+    months = [e for e in subfolders if period_of(e.name)]
+    if not data_files and months:
+        # one store kept as a folder per month: the mapping next to them reads each of them
+        data_files = [path for month in months for path in _data_files(month)]
+        notes.append(Note(Why("months", (", ".join(m.name for m in months),)), undecided=False))
+    elif not data_files and subfolders:
+        notes.append(Note(Why("subfolders_only", (str(subfolders[0]),))))
     for path in data_files:
-        name = path.name
+        name = path.relative_to(folder).as_posix()
         try:
             grids = read_grids(path, known)
         except InputError as err:
             unused.append((name, Why("unreadable", (err.message,))))
             continue
         for grid in grids:
+            grid.name = name
             shown = name if grid.worksheet is None else f"{name} [{grid.worksheet}]"
             if not grid.rows:
                 unused.append((shown, Why("no_rows")))
@@ -193,6 +201,14 @@ def draft_mapping(folder: Path) -> Draft:
         if found:
             drafts.append(_draft_sheet(SHEETS[name], found, folder, notes, unused))
     return Draft(folder, drafts, notes, unused)
+
+
+def _data_files(folder: Path) -> list[Path]:
+    return [
+        e
+        for e in sorted(folder.iterdir())
+        if e.is_file() and not e.name.startswith((".", "~$")) and suffix(e) in _DATA_EXTENSIONS
+    ]
 
 
 # --------------------------------------------------------------------------- names
@@ -324,8 +340,8 @@ def _draft_sheet(
     same = [f for f in found if [normalize_header(grid0.text(c)) for c in f[0].rows[f[1]][1]] == norm_headers]
     for grid, _, _, _ in found:
         if all(grid is not g for g, _, _, _ in same):
-            unused.append((grid.path.name, Why("other_export", (sheet.name, grid0.path.name))))
-    same.sort(key=lambda f: (f[0].path.name, f[0].worksheet or ""))
+            unused.append((grid.name, Why("other_export", (sheet.name, grid0.name))))
+    same.sort(key=lambda f: (f[0].name, f[0].worksheet or ""))
     grids = [f[0] for f in same]
     lines = {f[0].rows[f[1]][0] for f in same}
     header_row = lines.pop() if len(lines) == 1 else None
@@ -334,7 +350,7 @@ def _draft_sheet(
     rows = _data_rows(same, norm_headers, len(headers))
     for grid in grids:
         if grid.truncated:
-            notes.append(Note(Why("truncated", (str(MAX_ROWS),)), grid.path.name))
+            notes.append(Note(Why("truncated", (str(MAX_ROWS),)), grid.name))
     draft = SheetDraft(
         sheet,
         grids,
@@ -361,6 +377,11 @@ def _draft_sheet(
 
 
 def _file_spec(grids: list[Grid], folder: Path) -> str | list[str]:
+    """The files of one export as the mapping names them: a name, a glob, or a list.
+
+    Names are relative to the folder the mapping is read in (each month folder, when the
+    exports are kept a folder per month): a glob only when it matches exactly these files.
+    """
     names = sorted({g.path.name for g in grids})
     if len(names) == 1:
         return names[0]
@@ -368,8 +389,12 @@ def _file_spec(grids: list[Grid], folder: Path) -> str | list[str]:
     tail = _common([n[::-1] for n in names])[::-1]
     if prefix and tail and len(prefix) + len(tail) < min(len(n) for n in names):
         pattern = f"{prefix}*{tail}"
-        matching = sorted(p.name for p in folder.glob(pattern) if p.is_file())
-        if matching == names:
+        folders = {g.path.parent for g in grids}
+        if all(
+            sorted(p.name for p in where.glob(pattern) if p.is_file())
+            == sorted({g.path.name for g in grids if g.path.parent == where})
+            for where in folders
+        ):
             return pattern
     return names
 
@@ -396,7 +421,7 @@ def _data_rows(found: list[tuple[Grid, int, Why, int]], norm_headers: list[str],
         below = grid.rows[index + 1 :]
         raw = pd.DataFrame([cells for _, cells in below], dtype=object)
         raws.append(raw.reindex(columns=range(width)))
-        files += [grid.path.name] * len(below)
+        files += [grid.name] * len(below)
         lines += [line for line, _ in below]
     raw = pd.concat(raws, ignore_index=True) if raws else pd.DataFrame(columns=range(width), dtype=object)
     cell_text = found[0][0].text

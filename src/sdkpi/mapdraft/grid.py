@@ -35,6 +35,7 @@ class Grid:
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)
     truncated: bool = False  # more than MAX_ROWS rows: the draft saw the first ones
     date1904: bool = False
+    name: str = ""  # the file as the draft shows it: relative to the data folder
 
     def text(self, value: Any) -> str:
         """A cell as the user reads it ("" for empty)."""

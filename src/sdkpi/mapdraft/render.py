@@ -101,8 +101,13 @@ _WORDS: dict[str, tuple[str, str]] = {
         "「{0}」在 {1} 个 {2} 的各行之间不一致：sdkpi 取第一行的值，其余列为数据问题",
     ),
     "subfolders_only": (
-        "no export directly in this folder: run sdkpi map on the folder that holds the files",
-        "此文件夹下没有直接放导出文件：请对存放文件的文件夹运行 sdkpi map",
+        "no export directly in this folder, and its sub-folders are not months: run sdkpi map on "
+        "the folder that holds the files (e.g. {0})",
+        "此文件夹下没有直接放导出文件，子文件夹也不是月份：请对存放文件的文件夹运行 sdkpi map（例如 {0}）",
+    ),
+    "months": (
+        "drafted from the month folders {0}: the mapping next to them reads each of them",
+        "根据月份文件夹 {0} 起草：放在它们旁边的映射文件对每个月都适用",
     ),
     "absent": (
         'required columns not in this export: the KPIs reading them say "no data (not in this export)"',
@@ -237,7 +242,7 @@ def _sheet(draft: SheetDraft, lang: str) -> list[str]:
         out.append("    file:")
         out += [f"      - {_q(name)}" for name in draft.file]
     else:
-        several = len({g.path.name for g in draft.grids}) > 1
+        several = len({g.name for g in draft.grids}) > 1
         note = say("files", lang, str(len(draft.grids))) + sep if several else ""
         out.append(_line(f"    file: {_q(draft.file)}", note + why(draft.why_sheet, lang, name)))
     worksheets = {g.worksheet for g in draft.grids}
@@ -340,7 +345,7 @@ def summary(draft: Draft, target: str, lang: str = "en") -> list[str]:
     if not draft.sheets:
         lines.append(say("nothing", lang, str(draft.folder)))
     for sheet in draft.sheets:
-        files = ", ".join(sorted({g.path.name for g in sheet.grids}))
+        files = ", ".join(sorted({g.name for g in sheet.grids}))
         mapped = sum(1 for c in sheet.columns if c.target) + len(sheet.combine)
         lines.append(
             say(
@@ -353,8 +358,11 @@ def summary(draft: Draft, target: str, lang: str = "en") -> list[str]:
             )
         )
     undecided = [f"  {name}: {why(reason, lang)}" for name, reason in draft.unused_files]
+    lines += [why(note.why, lang, note.sheet) for note in draft.notes if not note.undecided]
     undecided += [
-        f"  {note.file + ': ' if note.file else ''}{why(note.why, lang, note.sheet)}" for note in draft.notes
+        f"  {note.file + ': ' if note.file else ''}{why(note.why, lang, note.sheet)}"
+        for note in draft.notes
+        if note.undecided
     ]
     for sheet in draft.sheets:
         name = sheet.sheet.name
