@@ -349,3 +349,25 @@ def test_html_stays_under_1_mb_at_10000_orders_with_thousands_of_issues(tmp_path
     kinds = report.issue_kinds
     assert sum(k.count for k in kinds) == len(issues)
     assert f"{kinds[0].count:,}" in page.decode("utf-8")
+
+
+def test_settings_used_are_shown_and_a_store_change_says_where(tmp_path):
+    from typer.testing import CliRunner
+
+    from sdkpi.cli import app
+
+    config = tmp_path / "sdkpi.toml"
+    config.write_text(
+        f'data = "{STORE_A.as_posix()}"\n[settings]\npunctuality_rate.early = 10\n', encoding="utf-8"
+    )
+    out = tmp_path / "r.html"
+    args = ["report", "--config", str(config), "-m", "2024-05", "--last", "1", "-o", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code in (0, 1), result.stderr
+    page = out.read_text(encoding="utf-8")
+    start = page.index('<section id="summary">')
+    summary = page[start : page.index("</section>", start)]
+    changed = re.findall(r'<div class="desc setting">⚙ ([^<]*)</div>', summary)
+    assert changed == ["How many minutes early still count as punctual: 10 min (set in sdkpi.toml)"]
+    block = article(page, "punctuality_rate")
+    assert "<b>Settings used</b>: " in block and "10 min (set in sdkpi.toml)" in block

@@ -391,6 +391,13 @@ def test_issue_kinds_sheet_and_the_full_list(tmp_path):
     assert header == ["Severity", "Code", "Sheet", "Column", "Count", "Reason", "Examples"]
     assert [ws.cell(6, c).value for c in (1, 2, 5)] == ["warning", "bad_value", 1]
     assert ws.cell(6, 7).value == f"Row 7: “{HOSTILE[2]}”"
+    full = workbook["Issue list"]
+    assert full.cell(5, 1).value == "warning" and full.cell(5, 8).value == HOSTILE[0]
+    path_zh = tmp_path / "issues-zh.xlsx"
+    xlsx.write_xlsx(hostile_report("zh"), path_zh)
+    zh = openpyxl.load_workbook(path_zh)["数据问题分类汇总"]
+    assert [zh.cell(6, c).value for c in (1, 2, 5)] == ["警告", "bad_value", 1]
+    assert zh.cell(6, 7).value == f"行号 7: “{HOSTILE[2]}”"
 
 
 def test_identity_in_the_title_and_page_header(tmp_path):

@@ -28,7 +28,7 @@ from .drilldown import RecordList, RecordRow, failing_mask, failing_records
 from .engine import Engine, KpiEvaluation, sheet_infos
 from .errors import UsageError
 from .issues import DataIssue
-from .render.formatting import HEADINGS
+from .render.formatting import HEADINGS, text
 from .results import ComputeResult, KpiResult, Period, Status
 from .words import column_label as contract_label
 from .words import value_label
@@ -95,6 +95,9 @@ WORDS: dict[str, dict[str, str]] = {
         "distinct": "Distinct counts: the rows need not add up to the total.",
         "no_column": "the {sheet} sheet has no {column} column",
         "about": "What it measures",
+        "settings": "Settings used",
+        "setting": "{meaning}: {value}",
+        "set_in": " (set in {file})",
         "printed_first": "Printed: the first {n}; all {total} here (filter with the header's arrows)",
         "who": "Who the misses come from",
         "misses": "Misses",
@@ -164,6 +167,9 @@ WORDS: dict[str, dict[str, str]] = {
         "distinct": "去重计数:各行之和不必等于合计。",
         "no_column": "「{sheet}」没有{column}列",
         "about": "指标说明",
+        "settings": "所用设置",
+        "setting": "{meaning}：{value}",
+        "set_in": "(在 {file} 中设定)",
         "printed_first": "打印时只打印前 {n} 条;全部 {total} 条都在本页(可用表头箭头筛选)",
         "who": "未达标记录出自谁",
         "misses": "未达标数",
@@ -310,6 +316,42 @@ class ReportData:
     def issue_sheet_title(self) -> str:
         """The workbook sheet with every data issue (the report itself shows them by kind)."""
         return self.words["issue_list"]
+
+    def settings_used(self, result: KpiResult, changed_only: bool = False) -> list[str]:
+        """The named settings the KPI was computed with, in words ("Earliest reminder before
+        the appointment: 24 h"); those a store's sdkpi.toml changed say where. With
+        `changed_only`, only those."""
+        from .words import setting_value
+
+        lines = []
+        for setting in result.settings:
+            source = setting.get("source") or "definitions"
+            if changed_only and source == "definitions":
+                continue
+            value = setting_value(setting.get("value"), setting.get("unit", ""), self.lang)
+            line = self.words["setting"].format(meaning=text(setting.get("meaning"), self.lang), value=value)
+            if source != "definitions":
+                line += self.words["set_in"].format(file=Path(source).name)
+            lines.append(line)
+        return lines
+
+    def issue_column(self, kind: IssueKind) -> str:
+        """The column of a kind of data issue as `sdkpi check` says it ("开单时间" for a file's
+        header read as opened_at, in a Chinese report)."""
+        from .render.issues import _columns_text
+
+        return _columns_text(kind.column, self.lang, kind.sheet)
+
+    def issue_example(self, issue: DataIssue) -> str:
+        """One example of a kind of data issue: its row and value ("Row 12: “abc”"), else its reason."""
+        from .render.issues import reason_of_kind
+
+        where = f"{self.words['row']} {issue.row}" if issue.row is not None else ""
+        shown = str(issue.value or "")
+        value = f"“{shown[:40]}{'…' if len(shown) > 40 else ''}”" if shown else ""
+        return ": ".join(part for part in (where, value) if part) or reason_of_kind(
+            issue.code, issue.reason, self.lang
+        )
 
     def records_note(self, kpi: KpiReport) -> str:
         """How much of the KPI's record list the page shows, and where the rest is."""

@@ -149,6 +149,7 @@ def kpi_row(kpi: KpiReport, report: ReportData) -> dict[str, Any]:
         "chart": line_chart(kpi, CHART_W, CHART_H),
         "charted": any(p.value is not None for p in kpi.trend),
         "missed": result.status == "missed",
+        "settings": report.settings_used(result, changed_only=True),
     }
 
 
@@ -210,6 +211,7 @@ def missed_block(kpi: KpiReport, report: ReportData) -> dict[str, Any]:
         "numerator": format_part(result.numerator, part_unit(result), report.currency),
         "denominator": format_part(result.denominator, "number", report.currency),
         "obstacles": [text(o, lang) for o in result.obstacles],
+        "settings": report.settings_used(result),
         "records": records,
         "rows": records.rows[: report.page_records] if records and listed else [],
         "columns": columns,
@@ -254,24 +256,19 @@ def who_block(who: WhoMissed, result: KpiResult, report: ReportData, listed: boo
 
 
 def issue_kind(kind: Any, report: ReportData) -> dict[str, Any]:
-    """A kind of data issue: where, how many, and its first rows ("row 12: 'abc'")."""
-    from .issues import reason_of_kind
+    """A kind of data issue: where, how many, what it means and its first rows."""
+    from .issues import issue_kind as kind_words
+    from .issues import reason_of_kind, severity_text
 
-    examples = []
-    for issue in kind.examples:
-        where = f"{report.words['row']} {issue.row}" if issue.row is not None else ""
-        shown = str(issue.value or "")
-        value = f"“{shown[:40]}{'…' if len(shown) > 40 else ''}”" if shown else ""
-        said = reason_of_kind(issue.code, issue.reason, report.lang)
-        examples.append(": ".join(part for part in (where, value) if part) or said)
     return {
         "severity": kind.severity,
-        "code": kind.code,
+        "severity_text": severity_text(kind.severity, report.lang),
+        "code": kind_words(kind.code, report.lang),
         "sheet": report.sheet_label(kind.sheet),
-        "column": report.column_label(kind.sheet or "", kind.column) if kind.column else "",
+        "column": report.issue_column(kind),
         "count": f"{kind.count:,}",
         "reason": reason_of_kind(kind.code, kind.reason, report.lang),
-        "examples": examples,
+        "examples": [report.issue_example(issue) for issue in kind.examples],
     }
 
 

@@ -279,7 +279,8 @@ def summary_row(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -> 
     put(ws, row, 7, kpi.previous, value_format(result.unit, currency))
     put(ws, row, 8, change_value(kpi), change_format(result.unit, currency, report.words["pp"]))
     note = result.reason if result.status == "no_data" else text(result.description, lang)
-    note_cell = put(ws, row, 9, note or "")
+    note = " · ".join([note or "", *report.settings_used(result, changed_only=True)]).strip(" ·")
+    note_cell = put(ws, row, 9, note)
     note_cell.font = font(color="7F7F7F", size=8)
     # every KPI row as high as two lines of the note: even rows, and rows do not grow by
     # themselves in every client (a longer note is cut in print, whole in the cell)
@@ -545,6 +546,13 @@ def missed_sheet(ws: Worksheet, kpi: KpiReport, report: ReportData) -> None:
     if result.description:
         put(ws, row, 1, text(result.description, lang)).font = font(italic=True, color="595959")
         row += 2
+    settings = report.settings_used(result)
+    if settings:
+        put(ws, row, 1, words["settings"]).font = font(bold=True, color="1F3864")
+        for setting in settings:
+            row += 1
+            put(ws, row, 1, f"•  {setting}")
+        row += 2
     if kpi.who is not None:
         row = who_table(ws, row, kpi, report) + 1
     if result.obstacles:
@@ -710,16 +718,16 @@ def kinds_sheet(ws: Worksheet, report: ReportData) -> None:
     header_row(ws, row, [words[c] for c in KIND_COLUMNS])
     ws.freeze_panes = ws.cell(row=row + 1, column=1)
     ws.print_title_rows = f"{row}:{row}"
-    from .issues import reason_of_kind
+    from .issues import reason_of_kind, severity_text
 
     for kind in kinds:
         row += 1
-        examples = "\n".join(example_text(issue, report) for issue in kind.examples)
+        examples = "\n".join(report.issue_example(issue) for issue in kind.examples)
         cells = [
-            kind.severity,
+            severity_text(kind.severity, report.lang),
             kind.code,
             report.sheet_label(kind.sheet),
-            report.column_label(kind.sheet or "", kind.column) if kind.column else "",
+            report.issue_column(kind),
             kind.count,
             reason_of_kind(kind.code, kind.reason, report.lang),
             examples,
@@ -731,16 +739,6 @@ def kinds_sheet(ws: Worksheet, report: ReportData) -> None:
         paint_status(ws.cell(row=row, column=1), SEVERITY_STATUS.get(kind.severity, "no_data"), bold=False)
         lines = max(len(kind.examples), text_lines(kind.reason, KIND_WIDTHS[5]))
         ws.row_dimensions[row].height = 15 * max(1, lines) + 2
-
-
-def example_text(issue: Any, report: ReportData) -> str:
-    where = f"{report.words['row']} {issue.row}" if issue.row is not None else ""
-    shown = str(issue.value or "")
-    value = f"“{shown[:40]}{'…' if len(shown) > 40 else ''}”" if shown else ""
-    from .issues import reason_of_kind
-
-    said = reason_of_kind(issue.code, issue.reason, report.lang)
-    return ": ".join(part for part in (where, value) if part) or said
 
 
 def issues_sheet(ws: Worksheet, report: ReportData) -> None:
@@ -763,11 +761,15 @@ def issues_sheet(ws: Worksheet, report: ReportData) -> None:
         ws.print_area = f"A1:{last_column}{row + PRINTED_ISSUES}"
         note = words["printed_first"].format(n=PRINTED_ISSUES, total=len(issues))
         put(ws, 3, 4, note).font = font(italic=True, color="7F7F7F", size=9)
+    from .issues import reason_of_kind, severity_text
+
     for issue in issues:
         row += 1
         file = Path(issue.file).name if issue.file else None
-        values = [issue.severity, issue.code, report.sheet_label(issue.sheet), file, issue.row, issue.column]
-        for column, value in enumerate([*values, issue.value, issue.reason], start=1):
+        severity = severity_text(issue.severity, report.lang)
+        values = [severity, issue.code, report.sheet_label(issue.sheet), file, issue.row, issue.column]
+        reason = reason_of_kind(issue.code, issue.reason, report.lang)
+        for column, value in enumerate([*values, issue.value, reason], start=1):
             put(ws, row, column, "" if value is None else value)
         paint_status(ws.cell(row=row, column=1), SEVERITY_STATUS.get(issue.severity, "no_data"), bold=False)
         ws.cell(row=row, column=5).alignment = Alignment(horizontal="center")
