@@ -591,7 +591,6 @@ def _drop_duplicate_keys(
     key = sheet.key
     if key is None or key in data.missing_columns:
         return data
-    lines.differing_amounts(data, sheet, issues, files=files, row_files=row_files)
     keys = data.frame[key]
     ids = keys
     if "store" in data.frame.columns and data.frame["store"].nunique() > 1:
@@ -600,6 +599,7 @@ def _drop_duplicate_keys(
     duplicated = (ids.duplicated(keep="first") & keys.notna()).to_numpy()
     if not duplicated.any():
         return data
+    lines.differing_amounts(data, sheet, issues, files=files, row_files=row_files)
     first_row = dict(zip(ids[~duplicated].to_numpy(), np.flatnonzero(~duplicated), strict=False))
     for position in np.flatnonzero(duplicated):
         value = keys.iloc[position]
