@@ -544,7 +544,7 @@ def _choose_targets(sheet: Sheet, columns: list[SourceColumn], notes: list[Note]
         column.target, column.why = target, why
         taken[target] = column
     for column in columns:
-        if column.target is None and column.also:
+        if column.target is None and column.also and column.kind != "time":  # a time: `combine`'s
             reason = Why("also_matches", (column.header, column.also[0], taken[column.also[0]].header))
             notes.append(Note(reason, sheet=sheet.name))
 
@@ -652,14 +652,15 @@ def _values(draft: SheetDraft, rows: _Rows) -> None:
 
 
 def _guess(column: Column, code: str, count: int) -> CodeGuess:
-    """A code's canonical value when only one value starts with it (W -> warranty), else TODO."""
+    """A code's canonical value when it abbreviates only one value (W, WTY -> warranty), or
+    only one value's spelling starts with it, else TODO."""
     folded = normalize_header(code)
     if column.type == "bool":
         return CodeGuess(code, count, None, Why("code_todo_bool", (code,)))
     hits = [
         value
         for value, spellings in column.values.items()
-        if value.startswith(folded)
+        if _abbreviates(folded, value)
         or any(
             normalize_header(s).startswith(folded) or folded.startswith(normalize_header(s))
             for s in spellings
@@ -668,6 +669,14 @@ def _guess(column: Column, code: str, count: int) -> CodeGuess:
     if len(hits) == 1:
         return CodeGuess(code, count, hits[0], Why("code_guess", (code, hits[0])))
     return CodeGuess(code, count, None, Why("code_todo", (code, column.name)))
+
+
+def _abbreviates(code: str, value: str) -> bool:
+    """'w', 'wty' and 'warr' abbreviate warranty: its first letter, then letters of it in order."""
+    if not code.isascii() or not code.isalpha() or code[0] != value[0]:
+        return False
+    rest = iter(value[1:])
+    return all(letter in rest for letter in code[1:])
 
 
 def _quoted(text: str) -> str | None:

@@ -73,7 +73,7 @@ _WORDS: dict[str, tuple[str, str]] = {
         "'{0}' holds times of day only and no date column goes with it: not mapped",
         "「{0}」只有时刻、没有对应的日期列：未对应",
     ),
-    "code_guess": ("guess: '{0}' starts like {1}", "推测：「{0}」与 {1} 开头相同"),
+    "code_guess": ("guess: '{0}' abbreviates {1}", "推测：「{0}」是 {1} 的缩写"),
     "code_todo": ("which of {1}?", "应为{1}中的哪一个？"),
     "code_todo_bool": ("yes (true) or no (false)?", "是（true）还是否（false）？"),
     "page_headers": (
