@@ -264,3 +264,26 @@ def test_store_folders_are_not_drafted_together(tmp_path: Path) -> None:
     result = run("--data", str(folder))
     assert result.exit_code == EXIT_INPUT
     assert "run sdkpi map on the folder that holds the files" in result.stderr
+
+
+def test_text_from_the_export_never_breaks_out_of_its_line(tmp_path: Path) -> None:
+    """A header or value with a character YAML reads as a line break (NEL, LS, PS) stays
+    inside its scalar or comment: the draft reads back with exactly the export's headers."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    odd = "Note\u2028sheets: {}"
+    (folder / "work_orders.csv").write_text(
+        f'ro_number,opened_at,"{odd}","x\x85y"\n'
+        'RO1,2024-05-02 09:00,"a\u2029evil: 1",1\nRO2,2024-05-03 09:00,b,2\n',
+        encoding="utf-8",
+    )
+    text = draft_text(folder)
+    assert "\u2028" not in text and "\u2029" not in text and "\x85" not in text
+    assert load_yaml(text)["sheets"]["work_orders"]["columns"] == {
+        "ro_number": "ro_number",
+        "opened_at": "opened_at",
+    }
+    from sdkpi.mapdraft.render import _q
+
+    for header in (odd, "x\x85y", 'a"b\\c', "工时\ufeff数"):
+        assert load_yaml(f"k: {_q(header)}\n")["k"] == header

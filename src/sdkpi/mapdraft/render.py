@@ -189,13 +189,21 @@ def choices(column: Column, lang: str) -> str:
     return ", ".join(column.values)
 
 
+#: what YAML reads as a line break or a control character (NEL, LS, PS included)
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]+")
+
+
 def _comment(text: str) -> str:
-    """Text safe in a YAML comment: one line, no control characters."""
-    return re.sub(r"[\x00-\x1f\x7f]+", " ", text)
+    """Text from the data safe in a YAML comment: one line, no control characters."""
+    return _BREAKS.sub(" ", text)
 
 
 def _q(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    """A double-quoted YAML scalar that reads back as exactly `text` (JSON escapes, and
+    \\uXXXX for the characters YAML would take as a line break)."""
+    return _BREAKS.sub(
+        lambda m: "".join(f"\\u{ord(c):04x}" for c in m.group()), json.dumps(text, ensure_ascii=False)
+    )
 
 
 def _width(text: str) -> int:
