@@ -174,7 +174,7 @@ def test_explain_lists_the_undated_rows_under_the_period_column(store_a_copy: Pa
         (listed,) = explanation.unusable
         assert listed.column == "opened_at" and listed.count == 1
         assert any(
-            ("opened" in s) if lang == "en" else ("开单时间无法识别或为空" in s)
+            ("unreadable or empty" in s) if lang == "en" else ("无法识别或为空" in s)
             for s in explanation.definition
         )
 
@@ -211,6 +211,22 @@ def test_every_number_column_of_the_contract_has_a_plausible_range() -> None:
                 assert column.plausible is not None, (sheet.name, column.name)
                 low, high = column.plausible
                 assert low < high
+
+
+def test_docs_list_every_plausible_range_as_the_contract_has_it() -> None:
+    text = (REPO / "docs" / "data-checks.md").read_text(encoding="utf-8")
+    table = text.split("<!-- plausible-ranges:start -->")[1].split("<!-- plausible-ranges:end -->")[0]
+    documented = {}
+    for line in table.strip().splitlines()[2:]:
+        sheet, column, zh, low, high, _why = (c.strip() for c in line.strip("|").split("|"))
+        documented[(sheet, column)] = (zh, float(low), float(high))
+    contract = {
+        (sheet.name, c.name): (c.zh, *c.plausible)
+        for sheet in SHEETS.values()
+        for c in sheet.columns
+        if c.plausible is not None
+    }
+    assert documented == contract
 
 
 @pytest.mark.parametrize("cell", ["1e308", "201", "-201", "1e20"])

@@ -68,6 +68,7 @@ _ORDER_HOURS = (-200.0, 200.0)  # labour hours sold on one order
 _QUANTITY = (-10_000.0, 10_000.0)  # parts on one request; negative: returned to the store
 _HOURS = (0.0, 24.0)  # hours of one technician on one day
 _SOLD_HOURS = (0.0, 48.0)
+_FTE = (0.0, 2.0)  # one person's share of a full-time post
 
 
 STORE = _c("store", "门店", "text", aliases=("门店名称", "经销商", "店名", "store_name"))
@@ -276,7 +277,7 @@ SHEETS: dict[str, Sheet] = {
                 ),
                 _c("from", "入职日期", "date", aliases=("起始日期", "开始日期", "上岗日期")),
                 _c("to", "离职日期", "date", aliases=("结束日期", "离岗日期")),
-                _c("fte", "折算人数", "number", aliases=("FTE", "工作量系数", "出勤系数")),
+                _c("fte", "折算人数", "number", aliases=("FTE", "工作量系数", "出勤系数"), plausible=_FTE),
                 STORE,
             ),
         ),
