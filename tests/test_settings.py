@@ -265,7 +265,7 @@ def test_store_target_from_sdkpi_toml_with_its_source(definitions: Definitions, 
     result = evaluate(mine, "appointment_rate", work_orders=rows).result
     assert result.status == "met"
     assert result.target is not None and result.target.value == 0.3
-    assert result.target.source == "sdkpi.toml line 2"
+    assert result.target.source == "sdkpi.toml:2"
     assert evaluate(definitions, "appointment_rate", work_orders=rows).result.target.source == "definitions"  # type: ignore[union-attr]
 
 
@@ -289,11 +289,11 @@ def test_targets_per_store_and_month(definitions: Definitions, tmp_path: Path) -
         assert result.target is not None
         return result.target.value, result.target.source, result.status
 
-    assert target(None, "2024-05", rows) == (0.2, "targets.csv line 2", "met")
-    assert target(None, "2024-06", june_rows) == (0.4, "targets.csv line 3", "missed")
-    assert target("Store A", "2024-05", rows) == (0.35, "targets.csv line 4", "missed")
-    assert target("store a", "2024-06", june_rows) == (0.35, "targets.csv line 4", "missed")  # own beats all
-    assert target("Store B", "2024-05", rows) == (0.9, "targets.csv line 5", "missed")
+    assert target(None, "2024-05", rows) == (0.2, "targets.csv:2", "met")
+    assert target(None, "2024-06", june_rows) == (0.4, "targets.csv:3", "missed")
+    assert target("Store A", "2024-05", rows) == (0.35, "targets.csv:4", "missed")
+    assert target("store a", "2024-06", june_rows) == (0.35, "targets.csv:4", "missed")  # own beats all
+    assert target("Store B", "2024-05", rows) == (0.9, "targets.csv:5", "missed")
     # before any from_month the definitions file's target holds
     april = [dict(r, opened_at="2024-04-10 09:00") for r in rows]
     (tmp_path / "targets.csv").write_text("kpi,from_month,target\nappointment_rate,2024-05,> 20%\n")
@@ -306,7 +306,7 @@ def test_sdkpi_toml_wins_a_tie_with_the_targets_file(definitions: Definitions, t
     result = evaluate(mine, "appointment_rate", work_orders=[wo("R1")]).result
     assert result.target is not None and (result.target.value, result.target.source) == (
         0.6,
-        "sdkpi.toml line 3",
+        "sdkpi.toml:3",
     )
 
 
@@ -477,3 +477,20 @@ def test_appointment_rate_counted_by_visit(definitions: Definitions, tmp_path: P
     assert by_visit.result.excluded[-1]["count"] == 2
     with pytest.raises(UsageError, match="'shop' is not one of ro, visit"):
         store(definitions, tmp_path, '[settings]\nappointment_rate.counting_unit = "shop"\n')
+
+
+def test_explain_words_use_the_store_target_and_say_reference(
+    definitions: Definitions, tmp_path: Path
+) -> None:
+    from sdkpi.explain import explain_evaluation
+
+    mine = store(definitions, tmp_path, '[targets]\nappointment_rate = "> 30%"\n')
+    rows = [wo("R1", appointment_id="A1", closed_at="2024-05-10", parts_amount=10.0), wo("R2")]
+    data = dataset(work_orders=rows)
+    ev = Engine(mine, data).evaluate("appointment_rate", MAY, TODAY)
+    words = explain_evaluation(mine.compiled["appointment_rate"], ev, MAY).definition
+    assert any("target > 30%" in sentence for sentence in words)
+    ev = Engine(definitions, data).evaluate("parts_sales_per_ro", MAY, TODAY)
+    for lang, shown in (("en", "reference value 100 USD"), ("zh", "参考值 100美元")):
+        words = explain_evaluation(definitions.compiled["parts_sales_per_ro"], ev, MAY, lang).definition
+        assert any(shown in sentence for sentence in words), words

@@ -375,7 +375,7 @@ class TargetRule:
     store: str | None  # None: every store
     from_month: str | None  # 'YYYY-MM'; None: every month
     target: Target | None  # None: no target from that month (report only)
-    source: str  # "sdkpi.toml" / "targets.csv line 4"
+    source: str  # "sdkpi.toml:7" / "targets.csv:4"
     order: int = 0  # later entries win a tie
 
 

@@ -118,7 +118,11 @@ def explain_evaluation(
     ]
     # after the exclusions: the earlier records of a key counted once (`once_per`), no condition
     excluded += [
-        {"reason": entry["reason"].get(lang) or entry["reason"]["en"], "condition": "", "count": entry["count"]}
+        {
+            "reason": entry["reason"].get(lang) or entry["reason"]["en"],
+            "condition": "",
+            "count": entry["count"],
+        }
         for entry in evaluation.result.excluded[len(compiled.exclusions) :]
     ]
     groups = average_groups(evaluation, compiled)
@@ -175,6 +179,7 @@ _EN = {
     "exclude": "Left out of both: {reason} ({cond}).",
     "value": "Value = numerator / denominator{target}.",
     "target": "; target {target}",
+    "reference": "; reference value {target} (shown, not judged)",
     "unusable": (
         "Rows with an unreadable value in a column this KPI reads ({columns}) are left out and listed."
     ),
@@ -199,6 +204,7 @@ _ZH = {
     "exclude": "不计入分子分母：{reason}({cond})。",
     "value": "数值 = 分子 / 分母{target}。",
     "target": "；目标 {target}",
+    "reference": "；参考值 {target}(仅供对照，不判定)",
     "unusable": "本指标所读列({columns})中有无法识别的值的记录不计入，并单独列出。",
     "undated": (
         "{period}无法识别{or_empty}的记录无法确定属于哪一期，各期都不计入，算作无法使用的记录并单独列出。"
@@ -235,13 +241,16 @@ def definition_words(compiled: CompiledKpi, period: Period, lang: str = "en") ->
         reason = exclusion.reason.get(lang)
         sentences.append(words["exclude"].format(reason=reason, cond=condition_words(node, lang, kpi.sheet)))
     target = ""
-    if kpi.target is not None:
-        shown = (
-            f"{kpi.target.op} {kpi.target.value * 100:g}%"
-            if kpi.unit == "percent"
-            else f"{kpi.target.op} {kpi.target.value:g}"
-        )
-        target = words["target"].format(target=shown)
+    given, _source, currency = compiled.target_for(period.start)  # the store's own, if set
+    if given is not None:
+        number = f"{given.value * 100:g}%" if kpi.unit == "percent" else f"{given.value:g}"
+        if given.kind == "reference":
+            money = f" {currency}" if currency else ""
+            if currency and lang == "zh":
+                money = {"USD": "美元", "CNY": "元", "EUR": "欧元", "HKD": "港元"}.get(currency, money)
+            target = words["reference"].format(target=f"{number}{money}")
+        else:
+            target = words["target"].format(target=f"{given.op} {number}")
     sentences.append(words["value"].format(target=target))
     labels = [column_label(c, lang, kpi.sheet) for c in sorted(compiled.columns)]
     columns = ("、" if lang == "zh" else ", ").join(labels)

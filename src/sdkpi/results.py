@@ -64,7 +64,7 @@ class TargetSpec:
     op: str
     value: float
     kind: str  # "target" | "benchmark" | "reference"
-    source: str = "definitions"  # or "sdkpi.toml", "targets.csv line 4"
+    source: str = "definitions"  # or where a store set it: "sdkpi.toml:7", "targets.csv:4"
     currency: str | None = None  # a money target's currency (ISO code)
     store_currency: str | None = None  # the store's money, for a money KPI
 

@@ -46,7 +46,7 @@ class TargetRow:
     @property
     def source(self) -> str:
         name = Path(self.file).name
-        return f"{name} line {self.line}" if self.line else name
+        return f"{name}:{self.line}" if self.line else name  # file:line reads the same in zh
 
 
 def key_lines(text: str) -> dict[str, int]:
