@@ -494,3 +494,15 @@ def test_explain_words_use_the_store_target_and_say_reference(
     for lang, shown in (("en", "reference value 100 USD"), ("zh", "参考值 100美元")):
         words = explain_evaluation(definitions.compiled["parts_sales_per_ro"], ev, MAY, lang).definition
         assert any(shown in sentence for sentence in words), words
+
+
+def test_a_yuan_store_on_the_shipped_catalog_keeps_the_definitions_file(tmp_path: Path) -> None:
+    """currency = "¥" changes nothing for the shipped (CNY) catalog: the run keeps its
+    definitions file, so the result cache can answer a re-run."""
+    from sdkpi.cli.batch import resolve
+
+    (tmp_path / "sdkpi.toml").write_text('currency = "¥"\n', encoding="utf-8")
+    assert resolve(tmp_path / "sdkpi.toml").definitions is None
+    (tmp_path / "sdkpi.toml").write_text('currency = "USD"\n', encoding="utf-8")
+    adapted = resolve(tmp_path / "sdkpi.toml").definitions
+    assert isinstance(adapted, Definitions) and adapted.store_currency == "USD"

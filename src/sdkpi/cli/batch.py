@@ -64,8 +64,14 @@ class Settings:
     def definitions(self) -> Path | Definitions | None:
         """What to compute with: the definitions file (`defs`), adapted to the store when its
         config sets KPI settings, targets or a currency (`Definitions.for_store`)."""
-        if self.kpi_config is None or not self.kpi_config.changes_kpis:
+        cfg = self.kpi_config
+        if cfg is None or not cfg.changes_kpis:
             return self.defs
+        if not cfg.settings and not cfg.targets and self.defs is None and cfg.currency is not None:
+            from ..config import currency_code
+
+            if currency_code(cfg.currency) == "CNY":  # the shipped catalog's own: nothing changes
+                return self.defs  # (and a re-run stays answerable from the result cache)
         from ..definitions import load_definitions
 
         return load_definitions(self.defs).for_store(self.kpi_config, self.store)
