@@ -147,6 +147,8 @@ _REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^the (?P<sheet>\w+) sheet has no (?P<columns>\w+) column$", "{sheet}中没有“{columns}”列"),
         (r"^figures out of range \((?P<figures>[^)]*)\).*$", "数值超出可计算的范围，请检查数据中的异常值"),
         (r"^no data$", "无数据"),
+        (r"^no advisor on the staff roster in (?P<period>\S+)$", "人员名单上{period}没有服务专员"),
+        (r"^no technician on the staff roster in (?P<period>\S+)$", "人员名单上{period}没有技师"),
         # columns in doubt (SheetData.column_reasons): not exported, or a line-level export
         (r"^(?P<columns>[\w, ]+): not in this export$", "本导出不含“{columns}”"),
         (

@@ -158,6 +158,7 @@ ISSUE_WORDS_ZH = {
     "month_column_missing": "该月份文件夹的表缺少此列，这些行不计入用到此列的指标",
     "month_sheet_missing": "该月份文件夹缺少此表",
     "no_rows_in_period": "所选期间内没有记录(见该表的日期范围)",
+    "not_on_roster": "工单上的人员不在本期人员名单上：工单照常计入，此人不计入人数",
     "out_of_range": "数值超出合理范围",
     "placeholder": "占位值(如 #N/A)，按空值处理",
     "ragged_row": "列数与表头不符",
