@@ -8,7 +8,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -199,9 +199,12 @@ SUMMARY_WORDS: dict[str, dict[str, Any]] = {
 }
 
 
-def summarize_issues(issues: list[DataIssue], quiet: bool, run: Settings | None = None) -> None:
+def summarize_issues(
+    issues: list[DataIssue], quiet: bool, run: Settings | None = None, *, also: Path | None = None
+) -> None:
     """One line on stderr: how many data issues, of which kind, and the command that lists them
-    (with this run's --data and files); a period without rows is said in full, per sheet."""
+    (with this run's --data and files; `also`: a second data folder read, as `diff`'s B); a
+    period without rows is said in full, per sheet."""
     if quiet or not issues:
         return
     from ..safety import visible
@@ -218,14 +221,19 @@ def summarize_issues(issues: list[DataIssue], quiet: bool, run: Settings | None 
         if n := by_severity[severity]:
             one, many = words[severity]
             parts.append(f"{n} {one if n == 1 else many}" if lang == "en" else f"{n} {one}")
-    top = ", ".join(f"{code} ×{n}" for code, n in by_code.most_common(4))
+    from ..render.issues import issue_kind
+
+    top = ", ".join(f"{issue_kind(code, lang)} ×{n}" for code, n in by_code.most_common(4))
     line = words["issues"].format(parts=("，" if lang == "zh" else ", ").join(parts))
     if top:
-        line += f" ({top})"
+        line += f"({top})" if lang == "zh" else f" ({top})"
     if all(issue.code == NO_ROWS for issue in issues):  # `check` looks at no period
         print(line, file=sys.stderr)
         return
-    command = hint_command("check", run, lang=False) if run is not None else "sdkpi check"
+    commands = [hint_command("check", run)] if run is not None else ["sdkpi check"]  # check has --lang
+    if run is not None and also is not None and also != run.data:
+        commands.append(hint_command("check", replace(run, data=also)))
+    command = "` / `".join(commands)
     print(line + words["see"].format(command=visible(command)), file=sys.stderr)
 
 
@@ -233,9 +241,13 @@ def no_rows_line(issue: DataIssue, lang: str) -> str:
     """A sheet without rows in the period, and the dates it holds, in the run's language."""
     if lang != "zh":
         return f"sdkpi: {issue.severity}: {issue.reason}"
+    from ..words import column_label, sheet_label
+
     severity = "错误" if issue.severity == "error" else "警告"
     held = f"该表的日期范围为 {issue.value.replace('..', ' 至 ')}" if issue.value else "该表没有可识别的日期"
-    return f"sdkpi: {severity}: {issue.sheet} 在所选期间内没有记录（日期列 {issue.column}）；{held}"
+    sheet = sheet_label(issue.sheet or "", "zh")
+    column = column_label(issue.column or "", "zh", issue.sheet)
+    return f"sdkpi: {severity}: {sheet} 在所选期间内没有记录（日期列 {column}）；{held}"
 
 
 def exit_for(issues: list[DataIssue], missed: bool, fail_on_miss: bool) -> int:

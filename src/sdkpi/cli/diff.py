@@ -80,5 +80,5 @@ def diff_command(
         from ..render.why import render_diff
 
         render_diff(result, terminal(), run.lang, run.currency)
-    summarize_issues(result.data_issues, quiet, run)
+    summarize_issues(result.data_issues, quiet, run, also=data_b)
     raise typer.Exit(exit_for(result.data_issues, False, False))
