@@ -287,3 +287,18 @@ def test_text_from_the_export_never_breaks_out_of_its_line(tmp_path: Path) -> No
 
     for header in (odd, "x\x85y", 'a"b\\c', "工时\ufeff数"):
         assert load_yaml(f"k: {_q(header)}\n")["k"] == header
+
+
+def test_a_yes_no_flag_is_never_an_id(tmp_path: Path) -> None:
+    """An 'Appointment' Y/N column is no appointment_id: every N would count as booked."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "ro.csv").write_text(
+        "RO#,Open Date,Advisor,Pay Type,Appointment\n"
+        "R1,2024-05-02 09:00,Ann,W,Y\nR2,2024-05-03 09:00,Bob,W,N\nR3,2024-05-03 10:00,Bob,W,N\n",
+        encoding="utf-8",
+    )
+    draft = draft_mapping(folder)
+    mapped = {c.header: c.target for c in draft.sheets[0].columns}
+    assert mapped["Appointment"] is None
+    assert ("type_mismatch", "Appointment") in {(n.why.key, n.why.args[0]) for n in draft.notes}

@@ -60,6 +60,22 @@ ENGLISH_HEADERS: dict[str, tuple[str, ...]] = {
     "parts_amount": ("parts sale", "parts sales", "parts amount", "parts", "parts total"),
     "comeback_of": ("comeback of", "original ro", "orig ro", "comeback ro"),
     "plate": ("plate", "license plate", "license", "tag"),
+    "booked_at": ("booked", "booking date", "created", "created date", "date booked"),
+    "appointment_time": ("appt date", "appointment date", "appt time", "appointment time"),
+    "reminded_at": ("reminded", "reminder", "reminder call", "confirmation call", "confirmed"),
+    "arrived_at": ("arrived", "arrival", "arrival time", "check in", "checked in"),
+    "part_number": ("part number", "part", "part no"),
+    "requested_at": ("requested", "request date", "request time"),
+    "quantity": ("qty",),
+    "filled_immediately": ("filled", "filled from stock", "in stock", "fill"),
+    "available_hours": ("available hours", "attendance hours", "shift hours"),
+    "clocked_hours": ("clocked hours", "actual hours", "clock hours"),
+    "sold_hours": ("sold hours", "flagged hours"),
+    "callback_id": ("callback number", "call number"),
+    "due_at": ("due date", "due", "callback due"),
+    "called_at": ("called", "call date", "call time"),
+    "result": ("result", "outcome", "call result"),
+    "satisfied": ("satisfied", "csi satisfied"),
 }
 
 #: a column with at most this many distinct values is read as codes
@@ -516,7 +532,8 @@ _FITS = {
     "number": {"number"},
     "bool": {"bool", "codes"},
     "enum": {"codes", "bool", "number"},
-    "text": {"text", "codes", "number", "bool", "datetime", "date"},
+    # an ID or a name: never a yes/no flag (an 'Appt?' Y/N column is no appointment_id) or dates
+    "text": {"text", "codes", "number"},
 }
 
 
