@@ -7,7 +7,9 @@ Prints one JSON object, KPI id -> [numerator, denominator], for the month. It
 reads the eight sheets of the benchmark data (canonical headers, canonical
 values) with explicit column types and follows the shipped definitions'
 semantics: a row is in the month by its period column, an empty cell fails any
-comparison, `internal` orders are excluded where the catalog says so, a
+comparison, `internal` orders are excluded where the catalog says so (the
+appointment rate), DCRC counts 90 calendar days, a blank `satisfied` is "not
+asked", a suggestion counts once at its latest review in the month, a
 work order is a comeback's original when another order names it in
 `comeback_of`, a problem counts as resolved only when all its faults are.
 It is run as its own process by bench/run.py, so it pays process start and
@@ -51,7 +53,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     "callbacks": {"due_at": T, "result": S, "satisfied": B},
     "customer_issues": {"issue_id": S, "raised_at": T, "resolved": B},
     "vehicle_sales": {"delivered_at": T, "introduced_to_service": B, "first_service_contact_at": T},
-    "suggestions": {"reviewed_at": D, "should_implement": B, "implemented": B},
+    "suggestions": {"suggestion_id": S, "reviewed_at": D, "should_implement": B, "implemented": B},
 }
 
 QUERIES = {
@@ -69,7 +71,7 @@ QUERIES = {
             count(*) FILTER (NOT internal AND appointment_id IS NOT NULL), count(*) FILTER (NOT internal),
             count(*) FILTER (menu_priced), count(*),
             count(*) FILTER (pre_inspected AND pre_inspection_form), count(*) FILTER (pre_inspected),
-            count(*) FILTER (NOT internal AND walkaround), count(*) FILTER (NOT internal),
+            count(*) FILTER (walkaround), count(*),
             count(*) FILTER (parts_prepicked_on_time), count(*),
             count(*) FILTER (NOT named), count(*),
             count(*) FILTER (work_completed_at <= promised_at - INTERVAL 30 MINUTE), count(*),
@@ -99,7 +101,8 @@ QUERIES = {
         FROM technician_time WHERE date >= $start AND date < $end""",
     "callbacks": """
         SELECT count(*) FILTER (result = 'reached'), count(*),
-               count(*) FILTER (result = 'reached' AND satisfied), count(*) FILTER (result = 'reached')
+               count(*) FILTER (result = 'reached' AND satisfied),
+               count(*) FILTER (result = 'reached' AND satisfied IS NOT NULL)
         FROM callbacks WHERE due_at >= $start AND due_at < $end""",
     "customer_issues": """
         SELECT count(*) FILTER (all_resolved), count(*) FROM (
@@ -109,12 +112,17 @@ QUERIES = {
             GROUP BY issue_id)""",
     "vehicle_sales": """
         SELECT count(*) FILTER (introduced_to_service), count(*),
-               count(*) FILTER (first_service_contact_at
-                   BETWEEN delivered_at AND delivered_at + INTERVAL 90 DAY), count(*)
+               count(*) FILTER (first_service_contact_at >= delivered_at
+                   AND first_service_contact_at < CAST(delivered_at AS DATE) + INTERVAL 91 DAY), count(*)
         FROM vehicle_sales WHERE delivered_at >= $start AND delivered_at < $end""",
     "suggestions": """
         SELECT count(*) FILTER (should_implement AND implemented), count(*) FILTER (should_implement)
-        FROM suggestions WHERE reviewed_at >= $start AND reviewed_at < $end""",
+        FROM (
+            SELECT *, row_number() OVER (
+                PARTITION BY store, suggestion_id ORDER BY reviewed_at DESC, line DESC) AS latest
+            FROM (SELECT *, row_number() OVER () AS line FROM suggestions)
+            WHERE reviewed_at >= $start AND reviewed_at < $end
+        ) WHERE latest = 1 OR suggestion_id IS NULL""",
 }
 
 # The KPIs each query gives, as (numerator, denominator) column pairs in order.
@@ -142,8 +150,9 @@ KPIS = {
 
 
 def _store(sheet: str, header: list[str]) -> str:
-    """Work orders carry their store: a comeback names an order of its own store."""
-    if sheet != "work_orders":
+    """Work orders and suggestions carry their store: a comeback names an order of its own
+    store, a suggestion id is its store's."""
+    if sheet not in ("work_orders", "suggestions"):
         return ""
     return ", coalesce(store, '') AS store" if "store" in header else ", '' AS store"
 
