@@ -377,9 +377,11 @@ def test_a_missed_sheet_prints_who_causes_and_the_first_records_only(workbook, r
     assert ws.cell(header + kpi.records.total, 1).value == kpi.records.rows[-1].row  # all kept
     who = next(r for r in range(1, header) if ws.cell(r, 1).value == "Who the misses come from")
     assert ws.cell(who + 1, 1).value == "Advisor" and ws.cell(who + 1, 2).value == "Misses"
-    first = kpi.who.people[0]
+    first = kpi.who[0].people[0]
     assert [ws.cell(who + 2, c).value for c in (1, 2)] == [first.name, first.misses]
     assert ws.cell(who + 2, 3).value == pytest.approx(first.share)
+    technicians = who + 2 + len(kpi.who[0].people) + 1
+    assert ws.cell(technicians, 1).value == "Technician"
 
 
 def test_issue_kinds_sheet_and_the_full_list(tmp_path):

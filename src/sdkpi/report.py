@@ -24,14 +24,13 @@ from .config import StoreIdentity
 from .contract import SHEETS
 from .dataset import Dataset
 from .definitions import CompiledKpi, Definitions, load_definitions
-from .drilldown import RecordList, RecordRow, failing_mask, failing_records
+from .drilldown import RecordList, failing_mask, failing_records
 from .engine import Engine, KpiEvaluation, sheet_infos
 from .errors import UsageError
 from .issues import DataIssue
 from .render.formatting import HEADINGS, text
 from .results import ComputeResult, KpiResult, Period, Status
 from .words import column_label as contract_label
-from .words import value_label
 
 if TYPE_CHECKING:
     from .loaders.group import Progress
@@ -243,7 +242,7 @@ class KpiReport:
     trend: list[TrendPoint]
     records: RecordList | None = None  # only for missed KPIs, in the report's words
     breakdown: KpiBreakdown | None = None  # only with --by: this month per group, plus the total
-    who: WhoMissed | None = None  # only for missed KPIs whose sheet names people
+    who: list[WhoMissed] = field(default_factory=list)  # missed KPIs: per people column of the sheet
 
     @property
     def change(self) -> float | None:
@@ -454,11 +453,10 @@ def build_report(
     reports = {}
     for evaluation in evaluations:
         kpi = evaluation.result
-        records, who = None, None
+        records, who = None, []
         compiled = defs.compiled[kpi.id]
         if kpi.status == "missed":
             records = failing_records(evaluation, compiled, record_limit, lang)
-            records = readable_records(records, lang) if records is not None else None
             who = who_missed(evaluation, compiled)
         split = breakdown_evaluation(evaluation, compiled, by) if by else None
         reports[kpi.id] = KpiReport(kpi, previous.get(kpi.id), trend[kpi.id], records, split, who)
@@ -540,65 +538,40 @@ def pick_identity(
 # --------------------------------------------------------------------------- who missed
 
 
-def who_missed(evaluation: KpiEvaluation, compiled: CompiledKpi) -> WhoMissed | None:
-    """The KPI's misses (the records `failing_records` lists, all of them) per person of the
-    first people column its sheet fills in; each person with their own figure, most misses first."""
+def who_missed(evaluation: KpiEvaluation, compiled: CompiledKpi) -> list[WhoMissed]:
+    """The KPI's misses (the records `failing_records` lists, all of them) per person, for each
+    people column its sheet fills in (work orders: advisor and technician); each person with
+    their own figure, most misses first."""
     sheet = evaluation.sheet
     mask = failing_mask(evaluation, compiled)
-    if sheet is None or mask is None:
-        return None
+    if sheet is None or mask is None or not mask.any():
+        return []
     frame = sheet.frame
-    column = next(
-        (
-            c
-            for c in PEOPLE_COLUMNS
-            if c in frame.columns and c not in sheet.missing_columns and frame[c].notna().any()
-        ),
-        None,
-    )
     total = int(mask.sum())
-    if column is None or total == 0:
-        return None
-    codes, labels = pd.factorize(frame[column], use_na_sentinel=True)
-    counts = np.bincount(codes[mask] + 1, minlength=len(labels) + 1)  # slot 0: empty cells
-    own = {g.group: g for g in breakdown_evaluation(evaluation, compiled, column).groups}
-    people = []
-    for slot in np.flatnonzero(counts).tolist():
-        name = None if slot == 0 else str(labels[slot - 1])
-        figures = own.get(name) or GroupRow(name, 0, 0, None, "no_data")
-        people.append(PersonMisses(name, int(counts[slot]), int(counts[slot]) / total, figures))
-    people.sort(key=lambda p: (-p.misses, p.name is None, p.name or ""))
-    return WhoMissed(column, total, people)
+    tables = []
+    for column in PEOPLE_COLUMNS:
+        if column not in frame.columns or column in sheet.missing_columns or not frame[column].notna().any():
+            continue
+        codes, labels = pd.factorize(frame[column], use_na_sentinel=True)
+        counts = np.bincount(codes[mask] + 1, minlength=len(labels) + 1)  # slot 0: empty cells
+        own = {g.group: g for g in breakdown_evaluation(evaluation, compiled, column).groups}
+        people = []
+        for slot in np.flatnonzero(counts).tolist():
+            name = None if slot == 0 else str(labels[slot - 1])
+            figures = own.get(name) or GroupRow(name, 0, 0, None, "no_data")
+            people.append(PersonMisses(name, int(counts[slot]), int(counts[slot]) / total, figures))
+        people.sort(key=lambda p: (-p.misses, p.name is None, p.name or ""))
+        tables.append(WhoMissed(column, total, people))
+    return tables
 
 
-# --------------------------------------------------------------------------- readable records
+# --------------------------------------------------------------------------- labels
 
 
 def column_title(column: str, lang: str, sheet: str | None = None) -> str:
     """A column as a table header: its label (`sdkpi.words`), starting with a capital."""
     label = contract_label(column, lang, sheet)
     return label[:1].upper() + label[1:]
-
-
-def readable_records(records: RecordList, lang: str) -> RecordList:
-    """The records with flags and enum values in the report's words (yes/no, 是/否, 成功 ...):
-    `failing_records` gives cells as the data holds them ("true", "reached")."""
-    sheet = records.sheet
-    known = {c: SHEETS[sheet].column(c) if sheet in SHEETS else None for c in records.columns}
-    flags = {c for c, k in known.items() if k is not None and k.type == "bool"}
-    enums = {c for c, k in known.items() if k is not None and k.type == "enum"}
-
-    def cell(column: str, value: str) -> str:
-        if column in flags and value in ("true", "false"):
-            return value_label(value == "true", column, lang, sheet)
-        if column in enums:
-            return value_label(value, column, lang, sheet)
-        return value
-
-    rows = [RecordRow(r.row, {c: cell(c, v) for c, v in r.values.items()}, r.why) for r in records.rows]
-    return RecordList(
-        records.kpi, records.sheet, records.file, records.columns, rows, records.total, records.selection
-    )
 
 
 # --------------------------------------------------------------------------- data issues by kind

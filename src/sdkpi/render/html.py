@@ -220,7 +220,7 @@ def missed_block(kpi: KpiReport, report: ReportData) -> dict[str, Any]:
         "below_target": (
             report.words["below_target"].format(total=records.total) if records and not listed else ""
         ),
-        "who": who_block(kpi.who, kpi.result, report, listed) if kpi.who else None,
+        "who": [who_block(who, kpi.result, report, listed) for who in kpi.who],
     }
 
 

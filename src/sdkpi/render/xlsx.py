@@ -38,7 +38,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..atomic import write_atomic
-from ..report import KpiReport, ReportData, generated_label
+from ..report import KpiReport, ReportData, WhoMissed, generated_label
 from ..results import KpiResult
 from .formatting import format_part, format_target, starts_like_formula, status_text, text
 
@@ -553,8 +553,11 @@ def missed_sheet(ws: Worksheet, kpi: KpiReport, report: ReportData) -> None:
             row += 1
             put(ws, row, 1, f"•  {setting}")
         row += 2
-    if kpi.who is not None:
-        row = who_table(ws, row, kpi, report) + 1
+    if kpi.who:
+        put(ws, row, 1, words["who"]).font = font(bold=True, color="1F3864")
+        for who in kpi.who:
+            row = who_table(ws, row + 1, who, kpi, report)  # the row after the table, left blank
+        row += 1
     if result.obstacles:
         put(ws, row, 1, words["obstacles"]).font = font(bold=True, color="1F3864")
         for obstacle in result.obstacles:
@@ -570,13 +573,10 @@ def missed_sheet(ws: Worksheet, kpi: KpiReport, report: ReportData) -> None:
 WHO_WIDTHS = (14, 14, 14, 14, 22, 14)
 
 
-def who_table(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -> int:
+def who_table(ws: Worksheet, row: int, who: WhoMissed, kpi: KpiReport, report: ReportData) -> int:
     """One row per person, most misses first: misses, share, own value, own parts, status."""
-    who, result, words = kpi.who, kpi.result, report.words
-    assert who is not None
+    result, words = kpi.result, report.words
     currency = report.currency
-    put(ws, row, 1, words["who"]).font = font(bold=True, color="1F3864")
-    row += 1
     listed = kpi.records is None or kpi.records.selection == "not_in_numerator"
     labels = [
         report.column_label(result.sheet, who.column),
