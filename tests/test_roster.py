@@ -107,3 +107,14 @@ def test_a_staff_file_in_the_data_folder_is_read_and_used(tmp_path: Path) -> Non
     assert kpi.numerator == plain.numerator
     assert kpi.denominator == pytest.approx(2.5)
     assert any(i.code == "not_on_roster" for i in result.data_issues)  # SA04 ... are not on it
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "staff roster"), ("zh", "人员名单")])
+def test_explain_says_the_roster_is_the_headcount(definitions: Definitions, lang: str, words: str) -> None:
+    from sdkpi.explain import definition_words
+    from sdkpi.results import Period
+
+    sentences = definition_words(
+        definitions.compiled["parts_sales_per_advisor"], Period.month("2024-05"), lang
+    )
+    assert any(words in sentence for sentence in sentences)

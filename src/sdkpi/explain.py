@@ -180,6 +180,14 @@ _EN = {
     "value": "Value = numerator / denominator{target}.",
     "target": "; target {target}",
     "reference": "; reference value {target} (shown, not judged)",
+    "roster_advisor": (
+        "With a staff roster (staff sheet), the denominator is the advisors on it in the period "
+        "(FTE); without one, the advisors named on these records."
+    ),
+    "roster_technician": (
+        "With a staff roster (staff sheet), the denominator is the technicians on it in the period "
+        "(FTE); without one, the technicians named on these records."
+    ),
     "unusable": (
         "Rows with an unreadable value in a column this KPI reads ({columns}) are left out and listed."
     ),
@@ -205,6 +213,12 @@ _ZH = {
     "value": "数值 = 分子 / 分母{target}。",
     "target": "；目标 {target}",
     "reference": "；参考值 {target}(仅供对照，不判定)",
+    "roster_advisor": (
+        "提供人员名单时，分母为名单上本期在岗的服务专员人数(按折算人数)；未提供时按这些记录上的服务专员人数。"
+    ),
+    "roster_technician": (
+        "提供人员名单时，分母为名单上本期在岗的技师人数(按折算人数)；未提供时按这些记录上的技师人数。"
+    ),
     "unusable": "本指标所读列({columns})中有无法识别的值的记录不计入，并单独列出。",
     "undated": (
         "{period}无法识别{or_empty}的记录无法确定属于哪一期，各期都不计入，算作无法使用的记录并单独列出。"
@@ -252,6 +266,8 @@ def definition_words(compiled: CompiledKpi, period: Period, lang: str = "en") ->
         else:
             target = words["target"].format(target=f"{given.op} {number}")
     sentences.append(words["value"].format(target=target))
+    if kpi.roster is not None:  # a staff sheet, when given, is the headcount
+        sentences.append(words[f"roster_{kpi.roster.role}"])
     labels = [column_label(c, lang, kpi.sheet) for c in sorted(compiled.columns)]
     columns = ("、" if lang == "zh" else ", ").join(labels)
     sentences.append(words["unusable"].format(columns=columns))
