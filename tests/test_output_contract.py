@@ -210,6 +210,13 @@ def test_a_closed_stdout_exits_5_saying_so(tmp_path: Path) -> None:
 
 
 @POSIX
+def test_a_report_to_a_closed_stdout_exits_5(tmp_path: Path) -> None:
+    done = command("report", "--data", STORE, *MAY, "-o", "-", "-f", "html", shell=">&-", cwd=tmp_path)
+    assert done.returncode == EXIT_OUTPUT
+    assert b"standard output is closed" in done.stderr and b"Traceback" not in done.stderr
+
+
+@POSIX
 def test_a_report_is_written_with_stdout_closed(tmp_path: Path) -> None:
     done = command("report", "--data", STORE, *MAY, "-o", "may.html", "--quiet", shell=">&-", cwd=tmp_path)
     assert done.returncode == EXIT_OK, done.stderr

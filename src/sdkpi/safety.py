@@ -223,8 +223,12 @@ class _Closed:
     errors = "strict"
     closed = False
 
-    def write(self, text: str) -> int:
+    def write(self, text: str | bytes) -> int:
         raise OutputError("standard output is closed (>&-): nowhere to write the result")
+
+    @property
+    def buffer(self) -> _Closed:  # bytes (a workbook to `-o -`) fail the same way
+        return self
 
     def flush(self) -> None:
         pass
