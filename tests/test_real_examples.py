@@ -181,3 +181,17 @@ def test_a_third_export_drafted_gives_what_its_hand_written_mapping_gives(tmp_pa
     (folder / "sdkpi-mapping.yaml").write_text(answer_todos(draft, answers), encoding="utf-8")
     fields = ("numerator", "denominator", "value", "status")
     assert_same_kpis(kpis(folder), kpis(source), fields)
+
+
+def test_a_clean_export_drafted_reads_as_it_did_without_a_mapping(tmp_path: Path) -> None:
+    """On exports shaped like the contract the draft has nothing to ask and changes nothing."""
+    source = ROOT / "tests" / "fixtures" / "conformance" / "store-a"
+    folder = tmp_path / "store-a"
+    shutil.copytree(source, folder)
+    draft = draft_mapping(folder)
+    assert draft.todos == 0 and not draft.notes and not draft.unused_files
+    (folder / "sdkpi-mapping.yaml").write_text(render_yaml(draft), encoding="utf-8")
+    for month in ("2024-04", "2024-05"):
+        got = compute(folder, month=month, today=TODAY, cache=False)
+        want = compute(source, month=month, today=TODAY, cache=False)
+        assert [k.to_dict() for k in got.kpis] == [k.to_dict() for k in want.kpis]

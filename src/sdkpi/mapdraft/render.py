@@ -142,6 +142,10 @@ _WORDS: dict[str, tuple[str, str]] = {
         "next: answer the TODOs, then sdkpi check --data {0}",
         "下一步：填写 TODO，然后运行 sdkpi check --data {0}",
     ),
+    "next_check": (
+        "next: read the draft, then sdkpi check --data {0}",
+        "下一步：核对草稿，然后运行 sdkpi check --data {0}",
+    ),
     "undecided": ("could not decide:", "无法确定："),
     "kind_datetime": ("dates and times", "日期时间"),
     "kind_date": ("dates", "日期"),
@@ -393,7 +397,7 @@ def summary(draft: Draft, target: str, lang: str = "en") -> list[str]:
     if draft.todos:
         lines.append(say("todos", lang, str(draft.todos), target))
     if draft.sheets:
-        lines.append(say("next", lang, str(draft.folder)))
+        lines.append(say("next" if draft.todos else "next_check", lang, str(draft.folder)))
     return lines
 
 
