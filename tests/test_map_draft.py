@@ -302,3 +302,26 @@ def test_a_yes_no_flag_is_never_an_id(tmp_path: Path) -> None:
     mapped = {c.header: c.target for c in draft.sheets[0].columns}
     assert mapped["Appointment"] is None
     assert ("type_mismatch", "Appointment") in {(n.why.key, n.why.args[0]) for n in draft.notes}
+
+
+def test_an_indian_job_card_list(tmp_path: Path) -> None:
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "JC_Billing_May.csv").write_text(
+        "Job Card No.,Job Card Date,Service Advisor,Mechanic,Chassis No,Labour Charges,Parts Charges\n"
+        "JC-1,13-05-2024 10:15,Ravi,Suresh,MA3AB,1200.00,350.50\n"
+        "JC-2,02-05-2024 11:30,Priya,Arun,MA3CD,800.00,0.00\n",
+        encoding="utf-8",
+    )
+    sheet = sheet_of(draft_text(folder))
+    assert sheet["columns"] == {
+        "Job Card No.": "ro_number",
+        "Job Card Date": "opened_at",
+        "Service Advisor": "advisor",
+        "Mechanic": "technician",
+        "Chassis No": "vin",
+        "Labour Charges": "labor_amount",
+        "Parts Charges": "parts_amount",
+    }
+    assert sheet["date_order"] == "dmy"
+    assert sheet["absent"] == ["customer_type", "promised_at"]
