@@ -205,3 +205,18 @@ def test_no_record_is_listed_as_missing_an_average(tmp_path: Path) -> None:
     assert failing_mask(evaluation, compiled) is None and failing_records(evaluation, compiled) is None
     utilization = Engine(definitions, load_data(STORE)).evaluate("utilization", MAY)
     assert failing_records(utilization, definitions.compiled["utilization"]) is not None
+
+
+def test_an_average_without_data_says_none_under_its_per_advisor_title() -> None:
+    import io
+
+    from rich.console import Console
+
+    from sdkpi.render.why import render_explanation
+
+    exp = explain(STORE, "parts_sales_per_advisor", month="2023-01", lang="zh")
+    out = io.StringIO()
+    render_explanation(exp, Console(file=out, width=120, color_system=None), "zh")
+    text = out.getvalue()
+    assert exp.kpi.status == "no_data" and "本期没有记录" in text
+    assert text.split("按服务顾问分列")[1].splitlines()[1].strip() == "无"

@@ -265,6 +265,9 @@ def _print_groups(groups: Any, console: Console, lang: str, currency: str) -> No
     w, kpi = _w(lang), groups.kpi
     label = column_label(groups.column, lang, kpi.sheet)
     console.print(Text(w["per_group"].format(column=label), style="bold underline"))
+    if not groups.groups:
+        console.print(f"  {w['none']}")
+        return
     table = Table(header_style="bold", show_edge=False)
     for title, justify in (
         (label, "left"),
