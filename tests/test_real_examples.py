@@ -195,3 +195,14 @@ def test_a_clean_export_drafted_reads_as_it_did_without_a_mapping(tmp_path: Path
         got = compute(folder, month=month, today=TODAY, cache=False)
         want = compute(source, month=month, today=TODAY, cache=False)
         assert [k.to_dict() for k in got.kpis] == [k.to_dict() for k in want.kpis]
+
+
+def test_the_walk_through_shows_the_drafts_as_sdkpi_map_writes_them(tmp_path: Path) -> None:
+    """docs/map.md quotes both drafts (shortened): every line it quotes is a line of the draft."""
+    blocks = re.findall(r"```yaml\n(.*?)```", (ROOT / "docs" / "map.md").read_text(encoding="utf-8"), re.S)
+    for block, (name, shown, lang) in zip(
+        blocks, [("us-line-level", "us-exports", "en"), ("cn-dms-detail", "cn-exports", "zh")], strict=True
+    ):
+        folder = data_copy(name, tmp_path, mapping=False)
+        lines = render_yaml(draft_mapping(folder), lang, shown_folder=shown).splitlines()
+        assert [line for line in block.splitlines() if line not in lines] == [], name
