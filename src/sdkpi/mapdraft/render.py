@@ -73,7 +73,7 @@ _WORDS: dict[str, tuple[str, str]] = {
         "'{0}' holds times of day only and no date column goes with it: not mapped",
         "「{0}」只有时刻、没有对应的日期列：未对应",
     ),
-    "code_guess": ("guess: '{0}' abbreviates {1}", "推测：「{0}」是 {1} 的缩写"),
+    "code_guess": ("guess: '{0}' abbreviates {1}", "推测：「{0}」是 {1}的缩写"),
     "code_todo": ("which of {1}?", "应为{1}中的哪一个？"),
     "code_todo_bool": ("yes (true) or no (false)?", "是（true）还是否（false）？"),
     "page_headers": (
@@ -173,6 +173,10 @@ def why(reason: Why, lang: str, sheet: str | None = None) -> str:
     args = reason.args
     if reason.key == "code_todo" and sheet is not None and (column := SHEETS[sheet].column(args[1])):
         return say(reason.key, lang, args[0], choices(column, lang))
+    if reason.key == "code_guess" and lang == "zh" and sheet is not None:
+        column = next((c for c in SHEETS[sheet].columns if args[1] in c.values), None)
+        spelled = column.values[args[1]] if column is not None else ()
+        return say(reason.key, lang, args[0], f"{args[1]}（{spelled[0]}）" if spelled else args[1])
     if lang == "zh":
         args = tuple(_zh_name(arg, sheet) for arg in args)
     return say(reason.key, lang, *args)
@@ -317,7 +321,7 @@ def _sheet(draft: SheetDraft, lang: str) -> list[str]:
     if draft.skip_rows:
         out.append("    skip_rows:")
         for rule in draft.skip_rows:
-            comment = f"{rows(rule.count, lang)}: {why(rule.why, lang, name)}"
+            comment = f"{rows(rule.count, lang)}{'：' if lang == 'zh' else ': '}{why(rule.why, lang, name)}"
             out.append(_line(f"      - {_q(rule.rule)}", comment))
     if draft.lines is not None and draft.why_lines is not None:
         key, summed = draft.lines
