@@ -506,3 +506,10 @@ def test_a_yuan_store_on_the_shipped_catalog_keeps_the_definitions_file(tmp_path
     (tmp_path / "sdkpi.toml").write_text('currency = "USD"\n', encoding="utf-8")
     adapted = resolve(tmp_path / "sdkpi.toml").definitions
     assert isinstance(adapted, Definitions) and adapted.store_currency == "USD"
+
+
+def test_a_column_is_read_only_by_the_settings_in_force(definitions: Definitions, tmp_path: Path) -> None:
+    """counting_unit = ro (the default) reads no vin: a bad vin never takes an order out."""
+    assert "vin" not in definitions.compiled["appointment_rate"].columns
+    mine = store(definitions, tmp_path, '[settings]\nappointment_rate.counting_unit = "visit"\n')
+    assert {"vin", "appointment_id"} <= mine.compiled["appointment_rate"].columns

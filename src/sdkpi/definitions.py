@@ -513,10 +513,13 @@ def compile_kpi(
         ("once_per.key", kpi.once_per.key if kpi.once_per else None),
         ("roster.column", kpi.roster.column if kpi.roster else None),
     ):
-        if column is not None:
-            if column not in kinds:
-                raise DefinitionError(f"{where}: unknown column {column!r}{did_you_mean(column, set(kinds))}")
-            used.add(column)
+        if column is not None and column not in kinds:
+            raise DefinitionError(f"{where}: unknown column {column!r}{did_you_mean(column, set(kinds))}")
+    if kpi.roster is not None:
+        used.add(kpi.roster.column)
+    once_prefer, once_on = _once_per(kpi, kinds, params, used)
+    if once_on and kpi.once_per is not None:  # read only when on: a column read is one checked
+        used.add(kpi.once_per.key)
     return CompiledKpi(
         kpi,
         tuple(exclusions),
@@ -530,7 +533,8 @@ def compile_kpi(
         currency,
         catalog_currency,
         _provisional_days(kpi, settings),
-        *_once_per(kpi, kinds, params, used),
+        once_prefer,
+        once_on,
     )
 
 
