@@ -15,6 +15,7 @@ from sdkpi.cli import app
 from sdkpi.errors import EXIT_INPUT, EXIT_OK, EXIT_USAGE, UsageError
 from sdkpi.loaders.mapping import parse_mapping
 from sdkpi.mapdraft import draft_mapping, render_yaml
+from sdkpi.mapdraft.draft import Why
 from sdkpi.mapdraft.render import answer_todos
 from sdkpi.yaml_lines import load_yaml
 
@@ -325,3 +326,14 @@ def test_an_indian_job_card_list(tmp_path: Path) -> None:
     }
     assert sheet["date_order"] == "dmy"
     assert sheet["absent"] == ["customer_type", "promised_at"]
+
+
+def test_a_file_too_wide_to_be_a_record_sheet_is_refused_as_the_readers_do(tmp_path: Path) -> None:
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "wide.csv").write_text(",".join(f"c{i}" for i in range(1500)) + "\n" + "1," * 1499 + "1\n")
+    draft = draft_mapping(folder)
+    assert draft.sheets == []
+    assert draft.unused_files == [
+        ("wide.csv", Why("unreadable", ("1500 columns (limit 1000): not a record sheet",)))
+    ]

@@ -79,7 +79,11 @@ def _csv(path: Path, expected: Collection[str]) -> Grid:
         except UnicodeDecodeError:
             text = readers._decode_8bit(raw, ctx, after_arrow=True)
     delimiter, _ = readers._choose_delimiter(text.buf, ctx, _SCAN, 0, text)
-    records, at_end = readers._head_records(text.buf, delimiter, MAX_ROWS)
+    head, _ = readers._head_records(text.buf, delimiter, _SCAN)
+    width = max((len(r.cells) for r in head), default=0)
+    readers._check_column_count(width, ctx, row=None)  # not a record sheet: refused as the readers do
+    want = min(MAX_ROWS, readers.MAX_CELLS // max(width, 1))
+    records, at_end = readers._head_records(text.buf, delimiter, want)
     rows: list[tuple[int, list[Any]]] = [
         (r.line, r.cells) for r in records if any(c.strip() for c in r.cells)
     ]
