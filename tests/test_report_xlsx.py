@@ -412,3 +412,15 @@ def test_identity_in_the_title_and_page_header(tmp_path):
     ws = openpyxl.load_workbook(path)["Summary"]
     assert "Nanshan & Co" in ws.cell(1, 1).value and "VW · 1 Keyuan Rd" in ws.cell(2, 1).value
     assert ws.oddHeader.left.text == "Nanshan && Co · VW · 1 Keyuan Rd"
+
+
+def test_a_change_too_small_to_show_is_zero_not_minus_zero(tmp_path):
+    report = build_report(store_a(), "2024-05", today=TODAY, last=2)
+    kpi = next(k for k in report.kpis if k.change is not None)
+    kpi.previous = kpi.result.value + (0.0004 if kpi.result.unit == "percent" else 0.004)
+    assert kpi.change < 0 and kpi.shown_change == 0.0
+    assert xlsx.change_value(kpi) == 0.0
+    from sdkpi.render import html
+
+    assert html.change_text(kpi, report) in ("+0.0 pts", "+0.00 h", "+0.00", "+¥0.00")
+    assert html.change_class(kpi) == ""

@@ -250,6 +250,15 @@ class KpiReport:
             return None
         return self.result.value - self.previous
 
+    @property
+    def shown_change(self) -> float | None:
+        """The change as every renderer shows it: 0 when it rounds to nothing at the digits
+        shown (0.1 point, 0.01 unit), never "-0.0"."""
+        change = self.change
+        if change is None:
+            return None
+        return 0.0 if abs(change) < (0.0005 if self.result.unit == "percent" else 0.005) else change
+
 
 @dataclass
 class StageReport:

@@ -162,12 +162,10 @@ def target_text(result: KpiResult, lang: str) -> str:
 
 
 def change_text(kpi: KpiReport, report: ReportData) -> str:
-    change = kpi.change
+    change = kpi.shown_change
     if change is None:
         return "–"
     unit = kpi.result.unit
-    if abs(change) < (0.0005 if unit == "percent" else 0.005):
-        change = 0.0  # a change that rounds to nothing is not "-0.0"
     if unit == "percent":
         return f"{change * 100:+.1f} {report.words['pp']}"
     if unit == "hours":
@@ -180,9 +178,8 @@ def change_text(kpi: KpiReport, report: ReportData) -> str:
 
 def change_class(kpi: KpiReport) -> str:
     """'better' or 'worse' by the target's direction; plain when there is no target."""
-    change, target = kpi.change, kpi.result.target
-    shown = 0.0005 if kpi.result.unit == "percent" else 0.005  # half the last digit shown
-    if change is None or target is None or abs(change) < shown:
+    change, target = kpi.shown_change, kpi.result.target
+    if change is None or target is None or change == 0:
         return ""
     up_is_good = target.op in (">", ">=", "=")
     return "better" if (change > 0) == up_is_good else "worse"

@@ -125,7 +125,7 @@ def change_format(unit: str, currency: str, points: str) -> str:
 
 
 def change_value(kpi: KpiReport) -> float | None:
-    change = kpi.change
+    change = kpi.shown_change
     if change is None:
         return None
     return change * 100 if kpi.result.unit == "percent" else change
