@@ -25,12 +25,13 @@ from conftest import REPO, TODAY
 from sdkpi.api import compute
 from sdkpi.contract import SHEETS
 from sdkpi.explain import explain
-from sdkpi.loaders import fast, readers, typed_csv, values
+from sdkpi.loaders import fast, readers, typed_csv, typed_read, values
 from sdkpi.loaders.sheets import SheetOptions, load_sheet
 from sdkpi.render.formatting import starts_like_formula
 from sdkpi.render.why import inert
 from sdkpi.render.xlsx import put
 from sdkpi.report import build_report
+from test_typed_csv import assert_same, general, lane, wo
 
 OPENED_KPIS = [
     "appointment_rate",
@@ -130,6 +131,37 @@ def test_the_fast_lane_reads_24_00_as_the_reference_does(cells: list[str], ctype
     slow = values.parse_column(raw, ctype)
     pd.testing.assert_series_equal(quick.values, slow.values)
     assert quick.problems == slow.problems and len(quick.problems) == 1
+
+
+@pytest.mark.parametrize("wanted", [None, {"opened_at", "advisor", "promised_at"}])
+def test_the_typed_lane_reads_24_00_as_the_general_path_does(tmp_path: Path, wanted) -> None:
+    """pyarrow refuses 24:00 as a time: the lane reads those columns as text, by the rule."""
+    path = wo(
+        tmp_path,
+        "RO9,2024-05-31 24:00,retail,SA1,true,2024-05-09 24:00,1.5,",
+        "RO10,2024-05-08 24:00,retail,SA1,true,2024-05-09 17:00,1.5,",
+    )
+    source = readers.SheetSource("work_orders", path)
+    taken = lane(source, SheetOptions(), wanted, blocks=False)
+    assert taken is not None
+    assert_same(general(source, SheetOptions(), wanted), taken)
+    notes = [(i.column, i.row, i.value, i.reason.split("; ")[-1]) for i in taken[1]]
+    assert notes == [
+        ("opened_at", 7, "2024-05-31 24:00", "2 cell(s) of this column, the first shown"),
+        ("promised_at", 7, "2024-05-09 24:00", "1 cell(s) of this column, the first shown"),
+    ]
+
+
+def test_the_typed_lane_still_leaves_other_impossible_times_to_the_general_path(tmp_path: Path) -> None:
+    path = wo(tmp_path, "RO9,2024-05-31 24:00,retail,SA1,true,2024-05-09 25:00,1.5,")
+    assert lane(readers.SheetSource("work_orders", path), SheetOptions(), blocks=False) is None
+
+
+def test_holds_finds_a_needle_across_the_read_pieces(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"x" * ((1 << 24) - 3) + b" 24:00" + b"y")
+    assert typed_read.holds(path, b" 24:00") and not typed_read.holds(path, b" 24:01")
+    assert not typed_read.has_quote(path)
 
 
 def test_an_order_opened_at_24_00_counts_in_the_next_days_month(store_a_copy: Path) -> None:

@@ -157,7 +157,8 @@ def parse_column(
         stamps = _datetimes(arrow, date_only=ctype == "date")
         values: Any = None if stamps is None else stamps[0]
         if stamps is not None and stamps[1].any():  # 24:00, read as values.py reads it, said once
-            problems.append(midnight_problem(np.flatnonzero(stamps[1]), raw))
+            positions = np.flatnonzero(stamps[1])
+            problems.append(midnight_problem(positions, raw.iloc[positions[0]]))
     elif ctype == "number":
         values = _numbers(arrow, empty)
         if values is not None and out_of_range(values, plausible):

@@ -502,11 +502,7 @@ def _parse_columns(
         columns[column.name] = parsed.values.reset_index(drop=True)
         if parsed.bad.any():
             bad[column.name] = np.asarray(parsed.bad, dtype=bool)
-        label = (
-            header
-            if readers.normalize_header(header) == column.name or header.endswith(f"({column.name})")
-            else f"{header} ({column.name})"
-        )
+        label = issue_column(header, column.name)
         for problem in parsed.problems:
             issues.append(
                 DataIssue(
@@ -526,6 +522,14 @@ def _parse_columns(
     frame = fast.frame_of(columns, n)
     frame.index = pd.RangeIndex(n)
     return _Parsed(frame, bad, unread_empty)
+
+
+def issue_column(header: str, name: str) -> str:
+    """How a data issue names a column: the file's header, with the canonical name after it
+    when they differ (`开单时间 (opened_at)`)."""
+    if readers.normalize_header(header) == name or header.endswith(f"({name})"):
+        return header
+    return f"{header} ({name})"
 
 
 def _unread(column: Column, sheet: Sheet, wanted: Collection[str]) -> bool:

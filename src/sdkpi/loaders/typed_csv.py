@@ -19,6 +19,7 @@ wrongly would cost the user's trust. `tests/test_typed_csv.py` holds it to that.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import functools
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
@@ -87,12 +88,15 @@ def load(
     early = typed_read.take(source.path, columns)
     outcome = early.result() if early is not None else None  # read while sdkpi was starting
     streamed = outcome[1] if outcome is not None and isinstance(outcome[1], typed_read.Streamed) else None
+    midnight: dict[int, tuple[np.ndarray, str]] = {}
     if outcome is not None and by_blocks == (streamed is not None):
         quoted, table = outcome
         if by_blocks:
             table = _read_in_blocks(source.path, columns, quoted, opts, sheet, wanted or (), streamed)
         elif table is not None:
             table = _checked(table, columns, opts, quoted, sheet, wanted)
+        elif typed_read.holds(source.path, _MIDNIGHT):  # refused, maybe for a 24:00 only
+            table, midnight = _read_at_midnight(source.path, columns, quoted, opts, sheet, wanted)
     else:
         if streamed is not None and streamed.reader is not None:
             streamed.reader.close()
@@ -100,13 +104,20 @@ def load(
         if by_blocks:
             table = _read_in_blocks(source.path, columns, quoted, opts, sheet, wanted or ())
         else:
-            table = _read(source.path, columns, quoted, opts, sheet, wanted)
+            table, midnight = _read(source.path, columns, quoted, opts, sheet, wanted)
     if table is None:
         return None
     # the table goes, its columns stay in a list that `_sheet` empties as it converts them
     arrays, rows = table.columns, table.num_rows
     del table
-    return _sheet(source, sheet, cells, columns, arrays, rows, encoding, wanted)
+    loaded = _sheet(source, sheet, cells, columns, arrays, rows, encoding, wanted)
+    if loaded is None or not midnight:
+        return loaded
+    # said first, as the general path says each column's problems before its other checks
+    notes = [
+        _midnight_issue(source, sheet, cells[p], columns[p], found) for p, found in sorted(midnight.items())
+    ]
+    return loaded[0], notes + loaded[1]
 
 
 def _read(
@@ -116,13 +127,81 @@ def _read(
     opts: Any,
     sheet: Sheet,
     wanted: Collection[str] | None = None,
-) -> pa.Table | None:
-    """The whole file as one typed table, checked; None when it is not the lane's."""
+) -> tuple[pa.Table | None, dict[int, tuple[np.ndarray, str]]]:
+    """The whole file as one typed table, checked (None when it is not the lane's), and
+    where a datetime column wrote `24:00` (see `_read_at_midnight`)."""
     try:
         table = typed_read.read(path, columns, quoted)
+    except _REFUSED as err:
+        if _MIDNIGHT.decode() in str(err):  # pyarrow names the first value it refused
+            return _read_at_midnight(path, columns, quoted, opts, sheet, wanted)
+        return None, {}  # a ragged row, a blank line, a value pyarrow will not type: not ours
+    return _checked(table, columns, opts, quoted, sheet, wanted), {}
+
+
+_MIDNIGHT = b" 24:00"
+
+
+def _read_at_midnight(
+    path: Path,
+    columns: list[Column | str],
+    quoted: bool,
+    opts: Any,
+    sheet: Sheet,
+    wanted: Collection[str] | None,
+) -> tuple[pa.Table | None, dict[int, tuple[np.ndarray, str]]]:
+    """A file pyarrow refused for a `24:00` (which it does not read as a time): its datetime
+    columns read as text, then by `fast`'s rule, the reference rule (`values.MIDNIGHT_24`:
+    the next day's 00:00). Returns the checked table and, per column position, where a cell
+    was written with 24:00; (None, {}) when anything else in the file is not the lane's."""
+    stamped = [p for p, c in enumerate(columns) if isinstance(c, Column) and c.type == "datetime"]
+    as_text: list[Column | str] = [
+        dataclasses.replace(c, type="text") if isinstance(c, Column) and p in stamped else c
+        for p, c in enumerate(columns)
+    ]
+    try:
+        table = typed_read.read(path, as_text, quoted)
     except _REFUSED:
-        return None  # a ragged row, a blank line, a value pyarrow will not type: not ours
-    return _checked(table, columns, opts, quoted, sheet, wanted)
+        return None, {}
+    midnight: dict[int, tuple[np.ndarray, str]] = {}
+    for position in stamped:
+        text = table.column(position)
+        parsed = fast._datetimes(text, date_only=False)
+        if parsed is None:
+            return None, {}  # not one canonical width, or another impossible time
+        stamps, found = parsed
+        if found.any():
+            midnight[position] = (found, text[int(np.flatnonzero(found)[0])].as_py())
+        arrow = pa.array(stamps, type=pa.timestamp("ns"), from_pandas=True)  # NaT: empty
+        table = table.set_column(position, table.field(position).name, arrow)
+    return _checked(table, columns, opts, quoted, sheet, wanted), midnight
+
+
+def _midnight_issue(
+    source: readers.SheetSource,
+    sheet: Sheet,
+    header: str,
+    column: Column | str,
+    found: tuple[np.ndarray, str],
+) -> DataIssue:
+    """The general path's note on a column's 24:00 cells (`values.midnight_problem`)."""
+    from .sheets import issue_column
+
+    assert isinstance(column, Column)
+    positions = np.flatnonzero(found[0])
+    text = found[1]
+    first = int(positions[0])
+    problem = values.midnight_problem(positions, text)
+    return DataIssue(
+        problem.severity,
+        problem.code,
+        problem.reason,
+        sheet.name,
+        str(source.path),
+        first + 2,
+        issue_column(header, column.name),
+        problem.value,
+    )
 
 
 def _checked(

@@ -104,19 +104,28 @@ def columns(
 
 
 def has_quote(path: Path) -> bool:
-    """Does the file hold a double quote anywhere? Read in 16 MiB pieces into one buffer (a
+    """Does the file hold a double quote anywhere?"""
+    return holds(path, b'"')
+
+
+def holds(path: Path, needle: bytes) -> bool:
+    """Does the file hold `needle` anywhere? Read in 16 MiB pieces into one buffer (a
     memory map would fault in every page of a file of hundreds of MB: slower than copying).
     Each piece takes the GIL once, briefly: the early start scans while the main thread
-    imports, and smaller pieces made each wait for it."""
-    buffer = bytearray(1 << 24)
-    view = memoryview(buffer)
+    imports, and smaller pieces made each wait for it. Pieces overlap by len(needle) - 1."""
+    size = 1 << 24
+    buffer = bytearray(size + len(needle) - 1)
+    keep = 0
     with open_data(path, buffering=0) as fh:
         while True:
-            count = fh.readinto(view)
+            count = fh.readinto(memoryview(buffer)[keep : keep + size])
             if not count:
                 return False
-            if buffer.find(b'"', 0, count) >= 0:
+            end = keep + count
+            if buffer.find(needle, 0, end) >= 0:
                 return True
+            keep = min(len(needle) - 1, end)
+            buffer[:keep] = buffer[end - keep : end]
 
 
 def csv_options(columns: list[Column | str], quoted: bool, *, threads: bool = False) -> dict[str, Any]:

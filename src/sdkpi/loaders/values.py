@@ -712,7 +712,8 @@ def parse_column(
     _flag_stripped(u)
     problems = _problems(u, codes)
     if u.midnight.any():
-        problems.append(midnight_problem(np.flatnonzero(_spread(u.midnight, codes, False)), raw))
+        positions = np.flatnonzero(_spread(u.midnight, codes, False))
+        problems.append(midnight_problem(positions, raw.iloc[positions[0]]))
     return ParsedColumn(series, _spread(u.bad, codes, False), problems)
 
 
@@ -725,12 +726,11 @@ def _flag_stripped(u: _Uniques) -> None:
     u.severity[mask] = "warning"
 
 
-def midnight_problem(positions: np.ndarray, raw: pd.Series) -> CellProblem:
+def midnight_problem(positions: np.ndarray, first: object) -> CellProblem:
     """One note for the column's cells read with `24:00` (`positions`, 0-based), not one per cell:
-    the first of them, and how many there are."""
-    first = int(positions[0])
+    the first of them (`first`, its raw value), and how many there are."""
     reason = REASON_MIDNIGHT_24.format(count=len(positions))
-    return CellProblem(first, _display(raw.iloc[first]), reason, "info", "midnight_24")
+    return CellProblem(int(positions[0]), _display(first), reason, "info", "midnight_24")
 
 
 _DTYPES: dict[str, str] = {
