@@ -124,6 +124,9 @@ def test_statuses_and_reasons_in_chinese() -> None:
     said = reason_text("column repair_type not in the work_orders sheet", "zh")
     assert said == "维修工单中没有“维修类型”列"
     assert reason_text("no records in period", "zh") == "本期没有记录"
+    said = reason_text("technician_time: column clocked_hours missing", "zh")
+    assert said == "工时记录中没有“打卡工时”列"  # check's KPIs without data
+    assert reason_text("staff: sheet missing", "zh") == "缺少人员名单这张表"
     assert reason_text("something new", "zh") == "something new"  # unknown: as the engine said it
 
 

@@ -137,6 +137,9 @@ _REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), words)
     for pattern, words in (
         (r"^sheet missing$", "缺少{sheet_of}这张表"),
+        # `check`'s KPIs without data: "<sheet>: sheet missing", "<sheet>: column a, b missing"
+        (r"^(?P<sheet>\w+): sheet missing$", "缺少{sheet}这张表"),
+        (r"^(?P<sheet>\w+): column (?P<columns>[\w, ]+) missing$", "{sheet}中没有“{columns}”列"),
         (r"^no records in period$", "本期没有记录"),
         (
             r"^no usable records in period \((?P<n>\d+) row\(s\) with an unreadable value or date; "
