@@ -223,7 +223,8 @@ def summarize_issues(
             parts.append(f"{n} {one if n == 1 else many}" if lang == "en" else f"{n} {one}")
     from ..render.issues import issue_kind
 
-    top = ", ".join(f"{issue_kind(code, lang)} ×{n}" for code, n in by_code.most_common(4))
+    kinds = [f"{issue_kind(code, lang)} ×{n}" for code, n in by_code.most_common(4)]
+    top = ("、" if lang == "zh" else ", ").join(kinds)
     line = words["issues"].format(parts=("，" if lang == "zh" else ", ").join(parts))
     if top:
         line += f"({top})" if lang == "zh" else f" ({top})"
