@@ -406,3 +406,21 @@ def test_a_group_failure_with_stores_held_as_categoricals(store_a_copy: Path) ->
         )
         assert explanation.records is not None
     build_report(store_a_copy, "2024-05", last=2, by="store", today=TODAY)
+
+
+# --------------------------------------------------------------------------- in Chinese
+
+
+def test_the_new_issues_are_said_in_chinese_with_their_details() -> None:
+    from sdkpi.render.issues import issue_kind, reason_of_kind
+
+    out = values.parse_column(pd.Series(["1e308"]), "number", plausible=(-200.0, 200.0)).problems[0]
+    assert reason_of_kind(out.code, out.reason, "zh") == (
+        "数值超出本列的合理范围(-200 至 200)，按空值处理，该行不计入用到此列的指标"
+    )
+    late = values.parse_column(pd.Series(["2024-05-09 24:00", "2024-05-10 24:00"]), "datetime").problems[0]
+    assert "本列共 2 个单元格" in reason_of_kind(late.code, late.reason, "zh")
+    nul = values.parse_column(pd.Series(["SA01\x00"]), "text").problems[0]
+    assert reason_of_kind(nul.code, nul.reason, "zh") == "文本中的控制字符(如 NUL)已删除"
+    for code in ("out_of_range", "midnight_24", "control_characters"):
+        assert issue_kind(code, "zh") != code

@@ -141,6 +141,7 @@ ISSUE_WORDS_ZH = {
     "bad_datetime": "日期时间无法识别",
     "bad_enum": "取值不在可选范围内",
     "bad_number": "数字无法识别",
+    "control_characters": "文本中的控制字符(如 NUL)已删除",
     "blank_row": "空行，已跳过",
     "duplicate_header": "表头重复",
     "duplicate_key": "单号重复",
@@ -153,6 +154,7 @@ ISSUE_WORDS_ZH = {
     "lines_disagree": "明细行与工单汇总不一致",
     "lines_not_declared": "明细行未说明如何汇总",
     "lines_summed": "明细行已按工单汇总",
+    "midnight_24": "24:00 按次日 0:00 计算(部分 DMS 导出这样写)",
     "missing_column": "缺少必需的列",
     "missing_required": "必填项为空",
     "month_column_missing": "该月份文件夹的表缺少此列，这些行不计入用到此列的指标",
@@ -207,6 +209,15 @@ _ISSUE_REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"^this is a folder, not a sheet file", "这是一个文件夹，不是数据表文件；请移走或改名"),
         (r"^a link to nothing", "该链接指向的文件不存在"),
+        # values that cannot be true, and 24:00 (loaders.values)
+        (
+            r"^outside the plausible range of this column \((?P<low>\S+) to (?P<high>\S+)\)",
+            "数值超出本列的合理范围({low} 至 {high})，按空值处理，该行不计入用到此列的指标",
+        ),
+        (
+            r"^24:00 read as 00:00 of the next day .*; (?P<n>\d+) cell\(s\) of this column",
+            "24:00 按次日 0:00 计算(部分 DMS 导出这样写)；本列共 {n} 个单元格，此处显示第一个",
+        ),
         (r"^cannot (?:read|open) the file: (?P<why>[^(]*)", "无法读取该文件(请检查文件权限)：{why}"),
     )
 )
