@@ -91,10 +91,11 @@ def missed_hint(result: ComputeResult, lang: str = "en", again: str | None = Non
     missed = [k.id for k in result.kpis if k.status == "missed"]
     if not missed:
         return ""
-    kpi = "指标" if lang == "zh" else "kpi"
+    kpi = "指标代码" if lang == "zh" else "kpi"
     command = f"sdkpi explain <{kpi}> {again or '--month ' + result.period.label}"
-    if lang == "zh":
-        return f"未达标：{'、'.join(missed)}\n查看原因和相关记录：{command}"
+    if lang == "zh":  # the name a manager reads, the code the command takes
+        named = "、".join(f"{text(k.name, lang)}({k.id})" for k in result.kpis if k.status == "missed")
+        return f"未达标：{named}\n查看原因和相关记录：{command}"
     return f"Missed: {', '.join(missed)}\nWhy, and the records behind it: {command}"
 
 
