@@ -194,6 +194,17 @@ def test_dealer_group_in_chinese(tmp_path: Path) -> None:
         assert leaks(text) == [], text
 
 
+def test_a_real_export_with_data_issues_in_chinese(tmp_path: Path) -> None:
+    """The DMS-shaped example (title rows, a #N/A, aliases): its issues name no column id."""
+    data = ("--data", str(REPO / "examples" / "dms-export"))
+    texts = [run("check", *data, "--lang", "zh", "--all")[1]]
+    out = tmp_path / "dms.xlsx"
+    run("report", *data, "--month", MONTH, "--lang", "zh", "-o", str(out))
+    texts.append(_workbook_text(out))
+    for text in texts:
+        assert leaks(text) == [], text
+
+
 def test_check_in_chinese_from_the_config_file_in_a_real_process(tmp_path: Path) -> None:
     """`lang = "zh"` in sdkpi.toml is honoured by `check` too; one run as a user runs it."""
     (tmp_path / "sdkpi.toml").write_text(f'data = "{STORE.as_posix()}"\nlang = "zh"\n', encoding="utf-8")

@@ -346,9 +346,9 @@ class ReportData:
     def issue_column(self, kind: IssueKind) -> str:
         """The column of a kind of data issue as `sdkpi check` says it ("开单时间" for a file's
         header read as opened_at, in a Chinese report)."""
-        from .render.issues import _columns_text
+        from .render.issues import columns_text
 
-        return _columns_text(kind.column, self.lang, kind.sheet)
+        return columns_text(kind.column, self.lang, kind.sheet)
 
     def issue_example(self, issue: DataIssue) -> str:
         """One example of a kind of data issue: its row and value ("Row 12: “abc”"), else its reason."""

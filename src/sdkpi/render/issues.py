@@ -266,7 +266,7 @@ def reason_of_kind(code: str, reason: str, lang: str) -> str:
 _HEADER_AND_NAME = re.compile(r"^(.+) \((\w+)\)$")
 
 
-def _columns_text(columns: str | None, lang: str, sheet: str | None) -> str:
+def columns_text(columns: str | None, lang: str, sheet: str | None) -> str:
     """A column (or a comma-separated list) as the reader knows it; "车架号 (vin)", a file's
     header with the column it was read as, is the header alone in Chinese."""
     if not columns:
@@ -419,7 +419,7 @@ def details_table(groups: list[IssueGroup], limit: int | None, lang: str = "en")
                 Text(severity_text(issue.severity, lang), style=SEVERITY_STYLES[issue.severity]),
                 Text(_sheet(issue.sheet, lang) if issue.sheet else ""),
                 "" if issue.row is None else str(issue.row),
-                Text(_columns_text(issue.column, lang, issue.sheet)),
+                Text(columns_text(issue.column, lang, issue.sheet)),
                 Text(_short(issue.value)),
                 Text(issue_reason(issue, lang)),
             )

@@ -718,14 +718,14 @@ def kinds_sheet(ws: Worksheet, report: ReportData) -> None:
     header_row(ws, row, [words[c] for c in KIND_COLUMNS])
     ws.freeze_panes = ws.cell(row=row + 1, column=1)
     ws.print_title_rows = f"{row}:{row}"
-    from .issues import reason_of_kind, severity_text
+    from .issues import issue_kind, reason_of_kind, severity_text
 
     for kind in kinds:
         row += 1
         examples = "\n".join(report.issue_example(issue) for issue in kind.examples)
         cells = [
             severity_text(kind.severity, report.lang),
-            kind.code,
+            issue_kind(kind.code, report.lang),
             report.sheet_label(kind.sheet),
             report.issue_column(kind),
             kind.count,
@@ -761,13 +761,15 @@ def issues_sheet(ws: Worksheet, report: ReportData) -> None:
         ws.print_area = f"A1:{last_column}{row + PRINTED_ISSUES}"
         note = words["printed_first"].format(n=PRINTED_ISSUES, total=len(issues))
         put(ws, 3, 4, note).font = font(italic=True, color="7F7F7F", size=9)
-    from .issues import reason_of_kind, severity_text
+    from .issues import columns_text, issue_kind, reason_of_kind, severity_text
 
     for issue in issues:
         row += 1
         file = Path(issue.file).name if issue.file else None
         severity = severity_text(issue.severity, report.lang)
-        values = [severity, issue.code, report.sheet_label(issue.sheet), file, issue.row, issue.column]
+        kind = issue_kind(issue.code, report.lang)
+        shown_column = columns_text(issue.column, report.lang, issue.sheet)
+        values = [severity, kind, report.sheet_label(issue.sheet), file, issue.row, shown_column]
         reason = reason_of_kind(issue.code, issue.reason, report.lang)
         for column, value in enumerate([*values, issue.value, reason], start=1):
             put(ws, row, column, "" if value is None else value)
