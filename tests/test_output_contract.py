@@ -464,6 +464,7 @@ def test_a_month_without_rows_in_chinese_and_in_the_report() -> None:
     code, _, err = run("report", "--data", STORE, "--month", "2030-01", "-o", "r.html", "--lang", "zh")
     assert code == EXIT_INPUT
     assert err.count("在所选期间内没有记录") >= 8 and "该表的日期范围为 2024-" in err
+    assert "closed_at" not in err  # each date column by its Chinese name
     assert "所选期间内没有记录" in Path("r.html").read_text(encoding="utf-8")  # the issue, in Chinese
 
 

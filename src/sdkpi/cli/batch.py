@@ -247,8 +247,8 @@ def no_rows_line(issue: DataIssue, lang: str) -> str:
     severity = "错误" if issue.severity == "error" else "警告"
     held = f"该表的日期范围为 {issue.value.replace('..', ' 至 ')}" if issue.value else "该表没有可识别的日期"
     sheet = sheet_label(issue.sheet or "", "zh")
-    column = column_label(issue.column or "", "zh", issue.sheet)
-    return f"sdkpi: {severity}: {sheet} 在所选期间内没有记录（日期列 {column}）；{held}"
+    columns = "、".join(column_label(c, "zh", issue.sheet) for c in (issue.column or "").split(", ") if c)
+    return f"sdkpi: {severity}：{sheet}在所选期间内没有记录（日期列：{columns}）；{held}"
 
 
 def exit_for(issues: list[DataIssue], missed: bool, fail_on_miss: bool) -> int:
