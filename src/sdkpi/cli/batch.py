@@ -74,7 +74,7 @@ class Settings:
                 return self.defs  # (and a re-run stays answerable from the result cache)
         from ..definitions import load_definitions
 
-        return load_definitions(self.defs).for_store(self.kpi_config, self.store)
+        return load_definitions(self.defs).for_store(cfg, self.store)
 
     def options(self, *, lang: bool = True) -> list[str]:
         """The options that say where this run read from, for a command printed as a hint:
