@@ -201,6 +201,11 @@ def test_a_real_export_with_data_issues_in_chinese(tmp_path: Path) -> None:
     out = tmp_path / "dms.xlsx"
     run("report", *data, "--month", MONTH, "--lang", "zh", "-o", str(out))
     texts.append(_workbook_text(out))
+    # a line-level export without several flag columns: its no-data reasons in Chinese
+    page = tmp_path / "detail.html"
+    detail = str(REPO / "examples" / "cn-dms-detail")
+    run("report", "--data", detail, "-m", MONTH, "--lang", "zh", "-o", str(page))
+    texts.append(_html_text(page))
     for text in texts:
         assert leaks(text) == [], text
 

@@ -23,6 +23,7 @@ from .formatting import (
     format_number,
     format_part,
     format_target,
+    reason_text,
     status_text,
     text,
 )
@@ -139,7 +140,7 @@ def kpi_row(kpi: KpiReport, report: ReportData) -> dict[str, Any]:
         "target": target_text(result, lang),
         "status": result.status,
         "status_text": status_text(result.status, lang),
-        "reason": result.reason if not has_data else "",
+        "reason": reason_text(result.reason, lang, result.sheet) if not has_data else "",
         "numerator": format_part(result.numerator, part_unit(result), currency) if has_data else "",
         "denominator": format_part(result.denominator, "number", currency) if has_data else "",
         "previous": format_number(kpi.previous, result.unit, currency) if kpi.previous is not None else "–",

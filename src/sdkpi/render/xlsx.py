@@ -40,7 +40,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..atomic import write_atomic
 from ..report import KpiReport, ReportData, WhoMissed, generated_label
 from ..results import KpiResult
-from .formatting import format_part, format_target, starts_like_formula, status_text, text
+from .formatting import format_part, format_target, reason_text, starts_like_formula, status_text, text
 
 if TYPE_CHECKING:
     from ..breakdown import GroupRow
@@ -278,7 +278,8 @@ def summary_row(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -> 
         put(ws, row, 6, result.denominator, part_format(result.denominator, "number", currency))
     put(ws, row, 7, kpi.previous, value_format(result.unit, currency))
     put(ws, row, 8, change_value(kpi), change_format(result.unit, currency, report.words["pp"]))
-    note = result.reason if result.status == "no_data" else text(result.description, lang)
+    no_data = result.status == "no_data"
+    note = reason_text(result.reason, lang, result.sheet) if no_data else text(result.description, lang)
     note = " · ".join([note or "", *report.settings_used(result, changed_only=True)]).strip(" ·")
     note_cell = put(ws, row, 9, note)
     note_cell.font = font(color="7F7F7F", size=8)
