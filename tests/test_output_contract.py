@@ -533,3 +533,18 @@ def test_diff_hints_check_for_both_folders(tmp_path: Path) -> None:
     code, _, err = run("diff", "--data", STORE, "--data-b", data_b, *MAY)
     assert code == EXIT_OK
     assert f"`sdkpi check --data {STORE}` / `sdkpi check --data {data_b}`" in err
+
+
+def test_a_hint_carries_the_mapping_file_given(tmp_path: Path) -> None:
+    example = Path(__file__).parent.parent / "examples" / "dms-export"
+    data = tmp_path / "exports"
+    shutil.copytree(example, data)
+    mapping = tmp_path / "our mapping.yaml"
+    (data / "sdkpi-mapping.yaml").rename(mapping)
+    code, out, err = run("compute", "--data", data, "--month", "2024-05", "--mapping", mapping)
+    assert code == EXIT_OK, err
+    options = f"--data {data} --mapping {shlex.quote(str(mapping))} --month 2024-05"
+    assert f"sdkpi explain <kpi> {options}" in out.replace("\n", "")
+    assert f"sdkpi check --data {data} --mapping {shlex.quote(str(mapping))}`" in err
+    code, _, err = run(*shlex.split(f"explain callback_rate {options}"))
+    assert code == EXIT_OK, err
