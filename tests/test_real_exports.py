@@ -372,3 +372,36 @@ def test_a_duplicated_header_of_a_read_column_is_still_an_error(tmp_path: Path) 
     dataset = load_data(folder, cache=False)
     assert "work_orders" not in dataset.sheets
     assert any("duplicate header 'advisor'" in i.reason for i in dataset.issues)
+
+
+@pytest.mark.parametrize("blocks", [False, True])
+@pytest.mark.parametrize("wanted", [None, {"opened_at", "advisor"}, {"parts_amount", "closed_at"}])
+def test_the_fast_lane_reaches_the_verdict_of_the_general_path(
+    tmp_path: Path, wanted: set[str] | None, blocks: bool
+) -> None:
+    """A clean CSV with a key repeated on rows whose amounts differ: the typed (Arrow) lane
+    takes it, whole or block by block, and says exactly what the general path says."""
+    from sdkpi.loaders import readers, typed_read
+    from sdkpi.loaders.sheets import SheetOptions
+    from test_typed_csv import assert_same, general, lane
+
+    folder = _plain(
+        tmp_path,
+        [
+            "RO1,2024-05-02 09:00,retail,SA1,2024-05-02 17:00,100,1.5",
+            "RO2,2024-05-03 09:00,retail,SA1,2024-05-03 17:00,80,1.0",
+            "RO1,2024-05-02 09:00,retail,SA1,2024-05-02 17:00,250,1.5",
+        ],
+    )
+    source = readers.SheetSource("work_orders", folder / "work_orders.csv")
+    original = typed_read.BLOCK_SIZE
+    typed_read.BLOCK_SIZE = 200  # a row or two per block
+    try:
+        fast = lane(source, SheetOptions(), wanted, blocks=blocks)
+    finally:
+        typed_read.BLOCK_SIZE = original
+    assert fast is not None  # the lane took it
+    slow = general(source, SheetOptions(), wanted)
+    assert_same(slow, fast)
+    assert list(fast[0].column_reasons) == ["parts_amount"]
+    assert [i.code for i in fast[1] if i.severity == "error"] == ["lines_not_declared"]

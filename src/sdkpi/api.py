@@ -214,10 +214,7 @@ def _load_months(
 
     fallback = mapping_file(folder, mapping, group)
     if columns is not None:  # each sheet's key too: a key in two months' exports is settled on it
-        columns = {
-            name: {*wanted, *([SHEETS[name].key] if SHEETS[name].key else [])}
-            for name, wanted in columns.items()
-        }
+        columns = {name: {*wanted, *(k for k in [SHEETS[name].key] if k)} for name, wanted in columns.items()}
     parts = [
         (month.name, _load_one(month, fallback, folder, cache=cache, columns=columns, background=background))
         for month in months
