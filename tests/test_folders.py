@@ -185,6 +185,19 @@ def test_a_folder_of_unrelated_folders_is_no_data_and_says_which(tmp_path: Path)
     assert "no record sheets found" in caught.value.message and "photos/" in (caught.value.hint or "")
 
 
+def test_sub_folders_of_a_store_folder_are_named_not_read(store_a_copy: Path) -> None:
+    """A store folder with an old month kept in a sub-folder: its own files are read, and the
+    sub-folder is named (never added in without a word)."""
+    shutil.copytree(STORE, store_a_copy / "2024-03")
+    (store_a_copy / "photos").mkdir()
+    dataset = load_data(store_a_copy, cache=False)
+    assert len(dataset.sheets["work_orders"].frame) == len(_read("work_orders")[1])
+    note = next(i for i in dataset.issues if i.code == "folders_read")
+    assert note.reason.endswith("sub-folders with sheet files not read: 2024-03/")
+    result = CliRunner().invoke(app, ["check", "--data", str(store_a_copy), "--lang", "zh", "--no-cache"])
+    assert "子文件夹中的数据表未读取：2024-03/" in " ".join(result.output.split()).replace(" ", "")
+
+
 def test_data_examples_does_not_read_the_reference_mapping() -> None:
     """`--data examples`: the store folders are read each with its own mapping (or none), never
     with the documentation sample kept next to them."""

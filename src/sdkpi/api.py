@@ -230,13 +230,18 @@ def _say_layout(dataset: Dataset, folder: Path, found: Layout) -> None:
     if found.kind == "store" and not found.ignored:
         return
     names = ", ".join(p.name for p in found.parts)
+    unread = ", ".join(p.name + "/" for p in found.ignored)
+    if found.own_sheets:
+        said = f"this folder's own sheet files are read; sub-folders with sheet files not read: {unread}"
+        dataset.issues.insert(0, DataIssue("info", "folders_read", said, None, str(folder)))
+        return
     said = {
         "group": f"read as a dealer group of {len(found.parts)} store folders: {names}",
         "months": f"read as one store's month folders: {names} (a key in two months counts once, the later)",
         "store": "no sheet files in this folder",
     }[found.kind]
     if found.ignored:
-        said += "; not read (no sheet files): " + ", ".join(p.name + "/" for p in found.ignored)
+        said += "; not read (no sheet files): " + unread
     dataset.issues.insert(0, DataIssue("info", "folders_read", said, None, str(folder)))
 
 

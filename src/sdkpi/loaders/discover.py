@@ -14,7 +14,8 @@ of its own is read from its sub-folders:
   months' folders counts once, the later export's row);
 - other sub-folders holding sheet files or a mapping file of their own (or month
   sub-folders that do) are the stores of a dealer group;
-- a sub-folder with no sheet files (a downloads folder's clutter) is not read, and said.
+- a sub-folder with no sheet files (a downloads folder's clutter) is not read, and said;
+  so are the sheet-holding sub-folders of a folder that holds sheet files itself.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ class Layout:
 
     kind: Literal["store", "months", "group"]
     parts: list[Path] = field(default_factory=list)  # month folders (oldest first) or store folders
-    ignored: list[Path] = field(default_factory=list)  # sub-folders not read: no sheet files
+    ignored: list[Path] = field(default_factory=list)  # sub-folders not read
+    own_sheets: bool = False  # a store whose folder holds sheet files itself
 
 
 def holds_sheets(folder: Path) -> bool:
@@ -84,9 +86,11 @@ def holds_sheets(folder: Path) -> bool:
 
 
 def layout(folder: Path) -> Layout:
-    if not folder.is_dir() or holds_sheets(folder):
+    if not folder.is_dir():
         return Layout("store")
     subs = _subfolders(folder)
+    if holds_sheets(folder):  # its own sheet files; sub-folders that hold some are said, not read
+        return Layout("store", [], [p for p in subs if _readable(p)], own_sheets=True)
     months = sorted((p for p in subs if period_of(p.name) and _readable(p)), key=_month_order)
     stores = [p for p in subs if not period_of(p.name) and (_readable(p) or has_months(p))]
     if stores:

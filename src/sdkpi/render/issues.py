@@ -198,6 +198,10 @@ _ISSUE_REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "按同一门店的各月文件夹读取：{names}(同一单号出现在两个月份时只计一次，以较晚的为准){rest}",
         ),
         (r"^no sheet files in this folder(?P<rest>; not read .*)?$", "此文件夹中没有数据表文件{rest}"),
+        (
+            r"^this folder's own sheet files are read; sub-folders with sheet files not read: (?P<names>.*)$",
+            "已读取本文件夹中的数据表文件；子文件夹中的数据表未读取：{names}",
+        ),
         # files refused before they are read (loaders.paths)
         (
             r"^not read: this file leads outside the data folder",
