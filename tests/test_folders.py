@@ -256,3 +256,15 @@ def test_a_zero_byte_workbook_is_an_error(store_a_copy: Path) -> None:
         app, ["compute", "--data", str(store_a_copy), "--month", "2024-05", "--no-cache"]
     )
     assert cli.exit_code == EXIT_INPUT
+
+
+def test_month_folders_of_exports_named_only_by_the_mapping(tmp_path: Path) -> None:
+    """`exports/sdkpi-mapping.yaml` naming `RO_DETAIL_*.csv`, the reports in `exports/2024-05/`:
+    the month folder holds sheet files because the mapping says which (not by their names)."""
+    from test_real_exports import MAPPING, write_export
+
+    write_export(tmp_path / "exports" / "2024-05", mapping=None)
+    (tmp_path / "exports" / "sdkpi-mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    assert layout(tmp_path / "exports", ["RO_DETAIL_*.csv"]).kind == "months"
+    write_export(tmp_path / "flat")  # the same export, mapping beside it
+    assert _values(tmp_path / "exports", "2024-05") == _values(tmp_path / "flat", "2024-05")

@@ -123,7 +123,7 @@ def load_data(
     from .loaders.group import load_group, select_store
 
     folder = Path(data)
-    found = layout(folder)
+    found = layout(folder, _named_files(mapping_file(folder, mapping)))
     if found.kind == "group":
 
         def one(sub: Path) -> Dataset:
@@ -188,7 +188,7 @@ def _load_store(
     """One store folder of a dealer group: its sheets, or its month folders."""
     from .loaders.discover import month_folders
 
-    months = month_folders(folder)
+    months = month_folders(folder, _named_files(mapping_file(folder, mapping, group)))
     if months:
         return _load_months(
             folder, months, mapping, group, cache=cache, columns=columns, background=background
@@ -220,6 +220,15 @@ def _load_months(
         for month in months
     ]
     return merge_periods(str(folder), parts)
+
+
+def _named_files(mapping: Path | None) -> list[str]:
+    """The file names and globs a mapping file gives (what makes a sub-folder hold sheets)."""
+    if mapping is None:
+        return []
+    from .loaders.mapping import load_mapping
+
+    return [name for options in load_mapping(mapping).values() for name in options.files]
 
 
 def _say_layout(dataset: Dataset, folder: Path, found: Layout) -> None:

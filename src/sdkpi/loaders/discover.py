@@ -21,6 +21,7 @@ of its own is read from its sub-folders:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -85,14 +86,16 @@ def holds_sheets(folder: Path) -> bool:
         return True  # sheet files, in conflict: reading them says so
 
 
-def layout(folder: Path) -> Layout:
+def layout(folder: Path, named: Sequence[str] = ()) -> Layout:
+    """named: the file names and globs of the mapping file the sub-folders would be read with
+    (`RO_DETAIL_*.csv`): a sub-folder holding such a file holds sheet files."""
     if not folder.is_dir():
         return Layout("store")
     subs = _subfolders(folder)
     if holds_sheets(folder):  # its own sheet files; sub-folders that hold some are said, not read
-        return Layout("store", [], [p for p in subs if _readable(p)], own_sheets=True)
-    months = sorted((p for p in subs if period_of(p.name) and _readable(p)), key=_month_order)
-    stores = [p for p in subs if not period_of(p.name) and (_readable(p) or has_months(p))]
+        return Layout("store", [], [p for p in subs if _readable(p, named)], own_sheets=True)
+    months = sorted((p for p in subs if period_of(p.name) and _readable(p, named)), key=_month_order)
+    stores = [p for p in subs if not period_of(p.name) and (_readable(p, named) or has_months(p, named))]
     if stores:
         return Layout("group", stores, [p for p in subs if p not in stores])
     if months:
@@ -100,24 +103,27 @@ def layout(folder: Path) -> Layout:
     return Layout("store", [], subs)
 
 
-def month_folders(folder: Path) -> list[Path]:
+def month_folders(folder: Path, named: Sequence[str] = ()) -> list[Path]:
     """A store folder's month sub-folders holding sheet files, oldest first ([] when the
-    folder holds sheet files itself)."""
+    folder holds sheet files itself). named: as for `layout`."""
     if holds_sheets(folder):
         return []
-    return sorted((p for p in _subfolders(folder) if period_of(p.name) and _readable(p)), key=_month_order)
+    months = (p for p in _subfolders(folder) if period_of(p.name) and _readable(p, named))
+    return sorted(months, key=_month_order)
 
 
-def _readable(folder: Path) -> bool:
-    """A sub-folder sdkpi reads: it holds sheet files, or a mapping file of its own (which
-    names files the file names alone do not make sheets: `RO_DETAIL_*.csv`)."""
+def _readable(folder: Path, named: Sequence[str] = ()) -> bool:
+    """A sub-folder sdkpi reads: it holds sheet files, a mapping file of its own, or a file
+    the mapping it would be read with names (`RO_DETAIL_*.csv`: not a sheet by its name)."""
     from ..api import MAPPING_FILE_NAME
 
-    return holds_sheets(folder) or (folder / MAPPING_FILE_NAME).is_file()
+    if holds_sheets(folder) or (folder / MAPPING_FILE_NAME).is_file():
+        return True
+    return any(path.is_file() for pattern in named for path in folder.glob(pattern))
 
 
-def has_months(folder: Path) -> bool:
-    return bool(month_folders(folder))
+def has_months(folder: Path, named: Sequence[str] = ()) -> bool:
+    return bool(month_folders(folder, named))
 
 
 def _subfolders(folder: Path) -> list[Path]:
