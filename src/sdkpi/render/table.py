@@ -103,7 +103,7 @@ def render_table(
     result: ComputeResult, console: Console, lang: str = "en", currency: str = "¥", again: str | None = None
 ) -> None:
     parts: list[Table | Text] = [kpi_table(result, lang, currency), Text(summary_line(result, lang))]
-    hint = missed_hint(result, lang, again)
-    if hint:
-        parts.append(Text(hint, style="dim"))
     console.print(Group(*parts))
+    hint = missed_hint(result, lang, again)
+    if hint:  # soft wrap: never cut by a newline, which would break the command when copied
+        console.print(Text(hint, style="dim"), soft_wrap=True)
