@@ -405,3 +405,13 @@ def test_the_fast_lane_reaches_the_verdict_of_the_general_path(
     assert_same(slow, fast)
     assert list(fast[0].column_reasons) == ["parts_amount"]
     assert [i.code for i in fast[1] if i.severity == "error"] == ["lines_not_declared"]
+
+
+def test_a_column_said_absent_that_the_file_has_is_read_and_said(tmp_path: Path) -> None:
+    folder = _plain(tmp_path, ["RO1,2024-05-02 09:00,retail,SA1,2024-05-02 17:00,100,1.5"])
+    (folder / "sdkpi-mapping.yaml").write_text(
+        "sheets:\n  work_orders:\n    absent: [promised_at]\n", encoding="utf-8"
+    )
+    result = compute(folder, month="2024-05", today=TODAY, cache=False)
+    assert [i.code for i in result.data_issues if i.code.startswith("absent")] == ["absent_but_found"]
+    assert "not in this export" not in (result.kpi("on_time_completion_rate").reason or "")

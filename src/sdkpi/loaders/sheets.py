@@ -325,7 +325,21 @@ def _settle_keys(
 
 def _mark_absent(data: SheetData, sheet: Sheet, opts: SheetOptions, issues: list[DataIssue]) -> None:
     """The mapping's `absent:` columns this file lacks: the KPIs reading them have no data,
-    "not in this export", and that is no error (one info note)."""
+    "not in this export", and that is no error (one info note). One the file has after all
+    is read, and said."""
+    found = [name for name in opts.absent if name not in data.missing_columns]
+    if found:
+        issues.append(
+            DataIssue(
+                "info",
+                "absent_but_found",
+                f"the mapping's absent: lists {', '.join(found)}, but this file has it: read",
+                sheet.name,
+                data.file,
+                None,
+                ", ".join(found),
+            )
+        )
     absent = [name for name in opts.absent if name in data.missing_columns]
     if not absent:
         return

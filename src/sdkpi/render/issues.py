@@ -136,6 +136,7 @@ SEVERITY_WORDS = {
 #: its details) stays in the JSON. A kind not listed here shows its English reason.
 ISSUE_WORDS_ZH = {
     "absent_column": "本导出不含此列(映射文件中已注明 absent)，相关指标无数据",
+    "absent_but_found": "映射文件注明 absent 的列在文件中存在，已照常读取",
     "ambiguous_date_order": "日期的月、日顺序无法确定",
     "bad_bool": "是/否值无法识别",
     "bad_datetime": "日期时间无法识别",
