@@ -415,3 +415,31 @@ def test_a_column_said_absent_that_the_file_has_is_read_and_said(tmp_path: Path)
     result = compute(folder, month="2024-05", today=TODAY, cache=False)
     assert [i.code for i in result.data_issues if i.code.startswith("absent")] == ["absent_but_found"]
     assert "not in this export" not in (result.kpi("on_time_completion_rate").reason or "")
+
+
+def test_combine_joins_date_and_time_cells() -> None:
+    import numpy as np
+
+    from sdkpi.loaders.rows import _join
+
+    dates = np.array(
+        ["13/05/2024", "2024-05-13 00:00:00", "2024-05-13", "", "2024-05-14 00:00"], dtype=object
+    )
+    times = np.array(["14:20", "14:20", "", "09:00", ""], dtype=object)
+    assert _join([dates, times]).tolist() == [
+        "13/05/2024 14:20",
+        "2024-05-13 14:20",  # the date cell's midnight gives way to the time column
+        "2024-05-13",
+        "09:00",  # a time without a date: read (and reported) as a bad date, never dropped
+        "2024-05-14 00:00",  # no time: the date cell as it is
+    ]
+
+
+def test_a_skip_rule_that_never_matches_says_zero(tmp_path: Path) -> None:
+    folder = _plain(tmp_path, ["RO1,2024-05-02 09:00,retail,SA1,2024-05-02 17:00,100,1.5"])
+    mapping = "sheets:\n  work_orders:\n    skip_rows: [\"advisor in ['Page', 'Total']\"]\n"
+    (folder / "sdkpi-mapping.yaml").write_text(mapping, encoding="utf-8")
+    notes = [i for i in check(folder, cache=False).data_issues if i.code == "skip_rows"]
+    assert [(n.severity, n.reason) for n in notes] == [
+        ("info", "skip_rows \"advisor in ['Page', 'Total']\": 0 rows skipped")
+    ]
