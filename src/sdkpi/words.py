@@ -187,11 +187,17 @@ def column_label(name: str, lang: str, sheet: str | None = None) -> str:
     return " ".join(EN_PARTS.get(part, part) for part in name.split("_") if part)
 
 
+#: English names of the sheets whose ids do not say what one row is
+EN_SHEETS = {"technician_time": "technician-days"}
+
+
 def sheet_label(name: str, lang: str) -> str:
     """A sheet as the user knows it: 回访记录 in Chinese, "callbacks" in English."""
     if name not in SHEETS:
         return name
-    return SHEETS[name].zh if lang == "zh" else name.replace("_", " ")
+    if lang == "zh":
+        return SHEETS[name].zh
+    return EN_SHEETS.get(name, name.replace("_", " "))
 
 
 def value_label(value: Any, column: str | None, lang: str, sheet: str | None = None) -> str:
