@@ -34,9 +34,16 @@ import pandas as pd
 from ..contract import SHEETS, Column, Sheet
 from ..errors import InputError
 from ..loaders import readers
-from ..loaders.discover import period_of
-from ..loaders.names import expected_headers, normalize_header, sheet_for_name, stem, suffix
-from ..loaders.values import _TIME_PART, PLACEHOLDERS, REASON_TIME_ONLY, SILENT_MISSING, parse_column
+from ..loaders.discover import period_of, sheet_for_file
+from ..loaders.names import expected_headers, normalize_header, stem, suffix
+from ..loaders.values import (
+    _TIME_PART,
+    _YEAR_LAST,
+    PLACEHOLDERS,
+    REASON_TIME_ONLY,
+    SILENT_MISSING,
+    parse_column,
+)
 from .grid import MAX_ROWS, Grid, read_grids
 
 #: English headers of US, UK and Indian DMS reports (a job card is a repair order), per
@@ -137,7 +144,7 @@ ENGLISH_HEADERS: dict[str, tuple[str, ...]] = {
 
 #: a column with at most this many distinct values is read as codes
 MAX_CODES = 20
-_YEAR_LAST = re.compile(r"^\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-][0-9]{4}")
+_YEAR_LAST_FORM = re.compile(_YEAR_LAST)  # 03/05/2024 [14:20]: the value parser's form
 _TIME_OF_DAY = re.compile(_TIME_PART)  # the time part of a datetime the value parser reads
 _DATA_EXTENSIONS = readers.TEXT_EXTENSIONS | readers.WORKBOOK_EXTENSIONS | readers.OLD_EXCEL_EXTENSIONS
 
@@ -339,9 +346,12 @@ def _which_sheet(path: Path, grid: Grid, headers: list[str]) -> tuple[str | None
         for name, sheet in SHEETS.items()
     }
     for label in ([grid.worksheet] if grid.worksheet else []) + [stem(path)]:
-        named = sheet_for_name(label) or _sheet_by_prefix(label)
+        named = sheet_for_file(label)  # the loader's own rule: 维修工单_2024年5月
         if named is not None:
             return named, Why("sheet_by_name", (label, named)), scores[named]
+        named = _sheet_by_prefix(label)  # the drafter's looser one (the mapping names the file)
+        if named is not None and scores[named] >= 1:
+            return named, Why("sheet_by_prefix", (label, named)), scores[named]
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     (best, score), (second, runner) = ranked[0], ranked[1]
     if score < 2:
@@ -352,7 +362,8 @@ def _which_sheet(path: Path, grid: Grid, headers: list[str]) -> tuple[str | None
 
 
 def _sheet_by_prefix(label: str) -> str | None:
-    """A file named after a sheet and a suffix: '维修工单明细_2024年5月' is work_orders."""
+    """A file whose name starts with a sheet's: '维修工单明细表_2024年5月' may be work_orders
+    (which the loader reads only when the mapping names the file, as the draft does)."""
     text = normalize_header(label)
     best: tuple[int, str] | None = None
     for sheet in SHEETS.values():
@@ -642,10 +653,12 @@ def _ask_for_missing(missing: list[Column], columns: list[SourceColumn]) -> None
 
 
 def _year_last(values: pd.Series) -> list[tuple[int, int, str]]:
+    """(first number, second number, text) of each date written with the year last."""
     out = []
     for value in values:
-        if isinstance(value, str) and (m := _YEAR_LAST.match(value)):
-            out.append((int(m.group(1)), int(m.group(2)), value.strip()))
+        if isinstance(value, str) and _YEAR_LAST_FORM.fullmatch(text := value.strip()):
+            first, second = re.findall(r"[0-9]+", text)[:2]
+            out.append((int(first), int(second), text))
     return out
 
 

@@ -34,6 +34,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     "own_name": ("the column's own name", "标准列名"),
     "contains": ("contains '{0}', a header alias of {1}", "含「{0}」（「{1}」的别名）"),
     "sheet_by_name": ("the file name names the sheet {1}", "文件名即「{1}」"),
+    "sheet_by_prefix": (
+        "the file name starts with a name of {1}, and its headers fit",
+        "文件名以「{1}」的表名开头，表头也相符",
+    ),
     "sheet_by_headers": ("{0} of its headers are columns of {1}", "有 {0} 个表头是「{1}」的列"),
     "no_sheet": (
         "not used: no sheet has two of its headers ({0})",
