@@ -223,3 +223,24 @@ def test_an_average_without_data_says_none_under_its_per_advisor_title() -> None
     text = out.getvalue()
     assert exp.kpi.status == "no_data" and "本期没有记录" in text
     assert text.split("按服务顾问分列")[1].splitlines()[1].strip() == "无"
+
+
+def test_diff_in_chinese_says_a_record_s_role_and_its_exclusion_in_chinese(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from sdkpi.compare import diff
+    from sdkpi.config import default_definitions_path
+    from sdkpi.render.why import render_diff
+
+    text = default_definitions_path().read_text(encoding="utf-8")
+    wider = tmp_path / "wider.yaml"
+    text = text.replace("default: [internal]", "default: [internal, warranty]", 1)
+    wider.write_text(text, encoding="utf-8")
+    result = diff(STORE, definitions_b=wider, month="2024-05", kpis=["appointment_rate"], limit=3)
+    out = io.StringIO()
+    render_diff(result, Console(file=out, width=160, color_system=None), "zh")
+    said = out.getvalue()
+    assert "→ 排除(不计入的付费方" in said and "excluded" not in said
+    assert "条记录的归属有变化" in said and "个百分点" in said

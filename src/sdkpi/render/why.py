@@ -440,8 +440,9 @@ def render_diff(result: Any, console: Console, lang: str = "en", currency: str =
         if not kpi.records:
             continue
         console.print(Text(w["records_moved"].format(kpi=kpi.id, n=kpi.records_total), style="bold"))
+        reasons = _exclusion_words(kpi, lang)
         for change in kpi.records:
-            before, after = _role(change.before, lang), _role(change.after, lang)
+            before, after = _role(change.before, lang, reasons), _role(change.after, lang, reasons)
             console.print(f"  {change.record}: {before} → {after}", markup=False, highlight=False)
         if kpi.records_total > len(kpi.records):
             console.print(w["more"].format(n=kpi.records_total - len(kpi.records)))
@@ -457,11 +458,24 @@ ROLES_ZH = {
 }
 
 
-def _role(role: str, lang: str) -> str:
+def _exclusion_words(kpi: Any, lang: str) -> dict[str, str]:
+    """An exclusion's English reason (as a record's role holds it) -> its words in `lang`,
+    from the exclusions of both sides of the comparison."""
+    words: dict[str, str] = {}
+    for side in (kpi.a, kpi.b):
+        for entry in getattr(side, "excluded", None) or []:
+            reason = entry.get("reason") or {}
+            if reason.get("en"):
+                words[reason["en"]] = reason.get(lang) or reason["en"]
+    return words
+
+
+def _role(role: str, lang: str, reasons: dict[str, str] | None = None) -> str:
     if lang != "zh":
         return role or "not counted"
-    if role.startswith("excluded"):
-        return "排除" + role[len("excluded") :].replace(" (", "(")
+    if role.startswith("excluded (") and role.endswith(")"):
+        reason = role[len("excluded (") : -1]
+        return f"排除({(reasons or {}).get(reason, reason)})"
     return ROLES_ZH.get(role, role)
 
 
