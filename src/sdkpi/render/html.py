@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
 
 from ..atomic import write_text_atomic
 from ..report import KpiReport, ReportData, TrendPoint, WhoMissed, generated_label
@@ -65,14 +64,12 @@ def environment() -> Environment:
     return env
 
 
-def css_string(value: str) -> Markup:
-    """Text as a quoted CSS string (the printed page header): every character but letters,
-    digits and spaces as a hex escape, so nothing from the data can end the string or the
-    <style> element."""
-    escaped = "".join(
-        ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):06x}" for ch in value
-    )
-    return Markup(f'"{escaped}"')
+def css_string(value: str) -> str:
+    """Text for inside a quoted CSS string (the printed page header): every character but
+    ASCII letters, digits and spaces as a hex escape, so nothing from the data can end the
+    string or the <style> element, and autoescaping (which <style> would not undo) finds
+    nothing to change."""
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):06x}" for ch in value)
 
 
 def render_html(report: ReportData) -> str:
