@@ -66,10 +66,10 @@ def environment() -> Environment:
 
 def css_string(value: str) -> str:
     """Text for inside a quoted CSS string (the printed page header): every character but
-    ASCII letters, digits and spaces as a hex escape, so nothing from the data can end the
+    ASCII letters and digits as a six-digit hex escape, so nothing from the data can end the
     string or the <style> element, and autoescaping (which <style> would not undo) finds
-    nothing to change."""
-    return "".join(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):06x}" for ch in value)
+    nothing to change. Spaces too: CSS would swallow a space right after an escape."""
+    return "".join(ch if ch.isascii() and ch.isalnum() else f"\\{ord(ch):06x}" for ch in value)
 
 
 def render_html(report: ReportData) -> str:
