@@ -40,7 +40,12 @@ def test_json_kpi_shape_and_statuses() -> None:
     _, out, _ = run("compute", "--data", STORE, "--month", "2024-05", "--format", "json")
     kpis = {k["id"]: k for k in json.loads(out)["kpis"]}
     assert len(kpis) == 24
-    assert kpis["appointment_rate"]["target"] == {"op": ">", "value": 0.5, "kind": "target"}
+    assert kpis["appointment_rate"]["target"] == {
+        "op": ">",
+        "value": 0.5,
+        "kind": "target",
+        "source": "definitions",
+    }
     assert kpis["appointment_rate"]["status"] == "met"
     assert kpis["parts_fill_rate"]["status"] == "no_target" and kpis["parts_fill_rate"]["target"] is None
     assert kpis["on_time_completion_rate"]["status"] == "missed"

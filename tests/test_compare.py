@@ -47,7 +47,9 @@ def test_an_edited_record_moves_one_kpi_and_is_named(edited: Path) -> None:
 def test_a_changed_definition_moves_records_in_and_out(tmp_path: Path) -> None:
     text = default_definitions_path().read_text(encoding="utf-8")
     stricter = tmp_path / "stricter.yaml"
-    stricter.write_text(text.replace("promised_at - 30min", "promised_at - 60min"), encoding="utf-8")
+    margin = "      margin:\n        default: 30\n"  # on_time_completion_rate's setting
+    assert text.count(margin) == 1
+    stricter.write_text(text.replace(margin, margin.replace("30", "60")), encoding="utf-8")
     result = diff(STORE_A, definitions_b=stricter, month="2024-05", today=TODAY)
     assert [k.id for k in result.moved] == ["on_time_completion_rate"]
     moved = result.kpi("on_time_completion_rate")
@@ -61,11 +63,11 @@ def test_an_exclusion_shows_as_a_role(tmp_path: Path) -> None:
     text = default_definitions_path().read_text(encoding="utf-8")
     wider = tmp_path / "wider.yaml"
     wider.write_text(
-        text.replace("customer_type == 'internal'\"", "customer_type in ['internal', 'warranty']\"", 1),
+        text.replace("        default: [internal]\n", "        default: [internal, warranty]\n", 1),
         encoding="utf-8",
     )
     result = diff(STORE_A, definitions_b=wider, month="2024-05", kpis=["appointment_rate"], limit=3)
     moved = result.kpi("appointment_rate")
     assert moved.records_total > 3 and len(moved.records) == 3
-    assert all(c.after == "excluded (internal customer order)" for c in moved.records)
+    assert all(c.after == "excluded (payer left out (by default internal customers))" for c in moved.records)
     assert result.to_dict()["moved"] == ["appointment_rate"]

@@ -111,7 +111,7 @@ def test_empty_file_maps_nothing() -> None:
         (
             "sheets:\n  work_orders:\n    values:\n      customer_type:\n        A: retial\n",
             5,
-            "is not one of retail, warranty, internal; did you mean 'retail'?",
+            "is not one of retail, warranty, internal, insurance; did you mean 'retail'?",
         ),
         ("sheets:\n  callbacks:\n    values:\n      satisfied: {ok: maybe}\n", 4, "is not yes/no"),
         ("sheets:\n  work_orders:\n    header_row: 0\n", 3, "greater than or equal to 1"),
