@@ -76,7 +76,7 @@ SHEET_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("pre_inspection_form", "使用预检表"),
         ("walkaround", "互动预检"),
         ("menu_priced", "目录报价"),
-        ("parts_prepicked_on_time", "零件预捡及时"),
+        ("parts_prepicked_on_time", "零件预拣及时"),
         ("promised_at", "约定交车时间"),
         ("work_completed_at", "完工时间"),
         ("invoiced_at", "终检出票时间"),
