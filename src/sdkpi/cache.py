@@ -265,12 +265,12 @@ class SheetCache:
         digest: list[str] = []
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            _replace(table_path, lambda handle: digest.append(_write_table(handle, table)))
+            replace_file(table_path, lambda handle: digest.append(_write_table(handle, table)))
             meta["table"] = digest[0]
             text = seal(json.dumps(meta, ensure_ascii=False).encode("utf-8"))
-            _replace(meta_path, lambda handle: handle.write(text))
+            replace_file(meta_path, lambda handle: handle.write(text))
             seen = _seen({field: key[field] for field in _STAMP_FIELDS}).encode()
-            _replace(self._seen_path(Path(key["path"])), lambda handle: handle.write(seen))
+            replace_file(self._seen_path(Path(key["path"])), lambda handle: handle.write(seen))
         except OSError:
             return False
         return True
@@ -406,7 +406,7 @@ def _kind(series: pd.Series) -> str:
     raise TypeError(f"no cache format for dtype {dtype}")
 
 
-def _replace(target: Path, writer: Callable[[IO[bytes]], object]) -> None:
+def replace_file(target: Path, writer: Callable[[IO[bytes]], object]) -> None:
     """Write beside `target`, then rename over it: readers see the old entry or the new one.
 
     Unlike `sdkpi.atomic`, no fsync: a cache entry lost or torn by a crash is only a
@@ -443,7 +443,7 @@ class _Hashing:
         self.handle.flush()
 
     def close(self) -> None:
-        self.closed = True  # the real handle is closed by `_replace`
+        self.closed = True  # the real handle is closed by `replace_file`
 
 
 def _write_table(handle: IO[bytes], table: Any) -> str:

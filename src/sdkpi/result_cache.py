@@ -160,12 +160,12 @@ def get(directory: Path, key: dict[str, Any] | None) -> ComputeResult | None:
 def put(directory: Path, key: dict[str, Any] | None, result: ComputeResult) -> bool:
     if key is None:
         return False
-    from .cache import _replace
+    from .cache import replace_file
 
     text = seal(json.dumps({"key": key, "result": _store(result)}, ensure_ascii=False).encode("utf-8"))
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _replace(_path(directory, key), lambda handle: handle.write(text))
+        replace_file(_path(directory, key), lambda handle: handle.write(text))
     except OSError:
         return False
     return True

@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .names import _SHEET_NAMES, normalize_header, sheet_for_name
+from .names import SHEET_NAMES, normalize_header, sheet_for_name
 
 #: what may follow a sheet's name in a file name: a separator, or a date's first digit
 _AFTER_NAME = re.compile(r"[\s_\-.(\[—–~+#@,，、]|\d")
 #: sheet names longest first: "客户问题记录及解决报告" before "客户问题记录"
-_BY_LENGTH = sorted(_SHEET_NAMES.items(), key=lambda item: len(item[0]), reverse=True)
+_BY_LENGTH = sorted(SHEET_NAMES.items(), key=lambda item: len(item[0]), reverse=True)
 
 _MONTH = re.compile(
     r"^(?P<y>(?:19|20)\d\d)\s*(?:[-_./]\s*(?P<m1>1[0-2]|0?[1-9])|(?P<m2>0[1-9]|1[0-2]))"

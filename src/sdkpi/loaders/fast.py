@@ -45,7 +45,7 @@ _NOT_VALUES = pa.array(sorted((SILENT_MISSING | PLACEHOLDERS) - {""}))
 _NOT_VALUE_FIRST_BYTES = np.zeros(256, dtype=bool)
 _NOT_VALUE_FIRST_BYTES[[text.encode()[0] for text in _NOT_VALUES.to_pylist()]] = True
 # Years safely inside datetime64[ns] and inside the slow path's accepted range.
-_YEAR_MIN, _YEAR_MAX = 1678, 2261
+YEAR_MIN, YEAR_MAX = 1678, 2261
 _DTYPES = {"number": "float64", "bool": "boolean", "datetime": "datetime64[ns]", "date": "datetime64[ns]"}
 # byte -> is it one of the control characters the slow path removes (and reports)
 _CONTROL_BYTES = np.zeros(256, dtype=bool)
@@ -154,7 +154,7 @@ def parse_column(
     empty = pc.equal(pc.binary_length(arrow), 0)
     problems = []
     if ctype in ("datetime", "date"):
-        stamps = _datetimes(arrow, date_only=ctype == "date")
+        stamps = datetimes(arrow, date_only=ctype == "date")
         values: Any = None if stamps is None else stamps[0]
         if stamps is not None and stamps[1].any():  # 24:00, read as values.py reads it, said once
             positions = np.flatnonzero(stamps[1])
@@ -176,33 +176,33 @@ def parse_column(
     return ParsedColumn(series, np.zeros(len(raw), dtype=bool), problems)
 
 
-def _all(mask: Any) -> bool:
+def all_true(mask: Any) -> bool:
     return bool(pc.all(mask).as_py() is not False)
 
 
-def _any(mask: Any) -> bool:
+def any_true(mask: Any) -> bool:
     return bool(pc.any(mask).as_py())
 
 
 def _bools(arrow: Any, empty: Any) -> pd.arrays.BooleanArray | None:
     true = pc.is_in(arrow, value_set=pa.array(TRUE_SPELLINGS))
     false = pc.is_in(arrow, value_set=pa.array(FALSE_SPELLINGS))
-    if not _all(pc.or_(pc.or_(true, false), empty)):
+    if not all_true(pc.or_(pc.or_(true, false), empty)):
         return None
-    return pd.arrays.BooleanArray(_numpy_bool(true), _numpy_bool(empty))
+    return pd.arrays.BooleanArray(numpy_bool(true), numpy_bool(empty))
 
 
 def _numbers(arrow: Any, empty: Any) -> np.ndarray | None:
     present = pc.invert(empty)
-    if not _all(pc.or_(pc.match_substring_regex(arrow, _PLAIN_NUMBER), empty)):
+    if not all_true(pc.or_(pc.match_substring_regex(arrow, _PLAIN_NUMBER), empty)):
         return None
     try:
         numbers = pc.cast(pc.if_else(present, arrow, pa.scalar(None, pa.string())), pa.float64())
     except pa.ArrowInvalid:  # out of range for a double, e.g. 1e400: the slow path reports it
         return None
     values = numbers.to_numpy(zero_copy_only=False)
-    values = np.where(_numpy_bool(empty), np.nan, values).astype(np.float64)
-    if not np.isfinite(values[~_numpy_bool(empty)]).all():
+    values = np.where(numpy_bool(empty), np.nan, values).astype(np.float64)
+    if not np.isfinite(values[~numpy_bool(empty)]).all():
         return None
     return values
 
@@ -215,38 +215,38 @@ def is_clean_text(raw: pd.Series, *, is_id: bool = False) -> bool:
     if not isinstance(raw.dtype, pd.StringDtype):
         return False
     arrow = raw.array.__arrow_array__()
-    return not arrow.null_count and _clean_text(arrow, is_id=is_id)
+    return not arrow.null_count and clean_text(arrow, is_id=is_id)
 
 
 def empty_cells(raw: pd.Series) -> np.ndarray:
     """Where a CSV text column's cells are empty (what `parse_column` would make None)."""
-    return _numpy_bool(pc.equal(pc.binary_length(raw.array.__arrow_array__()), 0))
+    return numpy_bool(pc.equal(pc.binary_length(raw.array.__arrow_array__()), 0))
 
 
-def _clean_text(arrow: Any, *, is_id: bool) -> bool:
+def clean_text(arrow: Any, *, is_id: bool) -> bool:
     if _has_control(arrow):
         return False  # the slow path removes control characters and reports them
     first, last = _edge_bytes(arrow)
-    if _all(pc.string_is_ascii(arrow)) or _ascii_and_cjk(arrow):
+    if all_true(pc.string_is_ascii(arrow)) or _ascii_and_cjk(arrow):
         if _is_ascii_space(first).any() or _is_ascii_space(last).any():
             return False
-    elif not _all(pc.equal(pc.utf8_normalize(arrow, "NFKC"), arrow)) or _any(
+    elif not all_true(pc.equal(pc.utf8_normalize(arrow, "NFKC"), arrow)) or any_true(
         pc.match_substring_regex(arrow, _EDGE_SPACE)
     ):
         return False
     # the placeholders and missing markers all start with one of these bytes: test only if one does
-    if _NOT_VALUE_FIRST_BYTES[first].any() and _any(pc.is_in(arrow, value_set=_NOT_VALUES)):
+    if _NOT_VALUE_FIRST_BYTES[first].any() and any_true(pc.is_in(arrow, value_set=_NOT_VALUES)):
         return False
     # an ID in scientific notation starts with a digit or a sign
     could_be_number = ((first >= ord("0")) & (first <= ord("9"))) | (first == ord("+")) | (first == ord("-"))
-    return not (is_id and could_be_number.any() and _any(pc.match_substring_regex(arrow, _ID_SCI)))
+    return not (is_id and could_be_number.any() and any_true(pc.match_substring_regex(arrow, _ID_SCI)))
 
 
 def _has_control(arrow: Any) -> bool:
     """Does a cell hold a control character `values` removes (NUL ...)? Bytes below 0x20 are
     rare in text (a tab, a line break): the exact test runs only on a chunk that has some."""
     for chunk in arrow.chunks:
-        offsets = _offsets(chunk)
+        offsets = string_offsets(chunk)
         if len(offsets) < 2 or offsets[-1] == offsets[0]:
             continue
         data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
@@ -262,7 +262,7 @@ def _ascii_and_cjk(arrow: Any) -> bool:
     so it needs only the ASCII checks: a pass over its bytes instead of normalising it.
     """
     for chunk in arrow.chunks:
-        offsets = _offsets(chunk)
+        offsets = string_offsets(chunk)
         if len(offsets) < 2 or offsets[-1] == offsets[0]:
             continue
         data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
@@ -275,11 +275,11 @@ def _edge_bytes(arrow: Any) -> tuple[np.ndarray, np.ndarray]:
     """The first and last byte of every non-empty cell (a null is empty)."""
     firsts, lasts = [], []
     for chunk in arrow.chunks:
-        offsets = _offsets(chunk)
+        offsets = string_offsets(chunk)
         starts, ends = offsets[:-1], offsets[1:]
         present = ends > starts
         if chunk.null_count:
-            present &= _numpy_bool(chunk.is_valid())
+            present &= numpy_bool(chunk.is_valid())
         data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8) if present.any() else np.zeros(0, np.uint8)
         firsts.append(data[starts[present]])
         lasts.append(data[ends[present] - 1])
@@ -296,13 +296,13 @@ def _texts(
     arrow: Any, empty: Any, *, is_id: bool = False, allowed: list[str] | None = None
 ) -> np.ndarray | None:
     if allowed is not None:
-        if not _all(pc.or_(pc.is_in(arrow, value_set=pa.array(allowed, pa.string())), empty)):
+        if not all_true(pc.or_(pc.is_in(arrow, value_set=pa.array(allowed, pa.string())), empty)):
             return None
-    elif not _clean_text(arrow, is_id=is_id):
+    elif not clean_text(arrow, is_id=is_id):
         return None
     values = arrow_strings(arrow)
-    if _any(empty):
-        values[_numpy_bool(empty)] = None
+    if any_true(empty):
+        values[numpy_bool(empty)] = None
     return values
 
 
@@ -325,19 +325,19 @@ def arrow_strings(arrow: Any) -> np.ndarray:
     return uniques[codes]
 
 
-def _offsets(chunk: Any) -> np.ndarray:
+def string_offsets(chunk: Any) -> np.ndarray:
     offset_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
     return np.frombuffer(chunk.buffers()[1], dtype=offset_type)[chunk.offset : chunk.offset + len(chunk) + 1]
 
 
-def _numpy_bool(mask: Any) -> np.ndarray:
+def numpy_bool(mask: Any) -> np.ndarray:
     return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 # --------------------------------------------------------------------------- datetimes
 
 
-def _datetimes(arrow: Any, *, date_only: bool) -> tuple[np.ndarray, np.ndarray] | None:
+def datetimes(arrow: Any, *, date_only: bool) -> tuple[np.ndarray, np.ndarray] | None:
     """'YYYY-MM-DD', 'YYYY-MM-DD HH:MM' or 'YYYY-MM-DD HH:MM:SS' (one width per column); and
     where a time was 24:00 (read as the next day's 00:00, `values.MIDNIGHT_24`)."""
     out = np.full(len(arrow), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
@@ -362,7 +362,7 @@ def _chunk_datetimes(chunk: Any, midnight: np.ndarray) -> np.ndarray | None:
     if n == 0:
         return out
     buffers = chunk.buffers()
-    offsets = _offsets(chunk)
+    offsets = string_offsets(chunk)
     lengths = np.diff(offsets)
     present = lengths > 0
     widths = np.unique(lengths[present])
@@ -404,9 +404,9 @@ def _stamps(cells: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray] | No
     hour = number(8, 2) if width >= 16 else zero
     minute = number(10, 2) if width >= 16 else zero
     second = number(12, 2) if width == 19 else zero
-    if (year.min() < _YEAR_MIN) or (year.max() > _YEAR_MAX) or month.min() < 1 or month.max() > 12:
+    if (year.min() < YEAR_MIN) or (year.max() > YEAR_MAX) or month.min() < 1 or month.max() > 12:
         return None
-    index = (year - _YEAR_MIN) * 12 + month - 1  # into per-month tables: no calendar arithmetic per cell
+    index = (year - YEAR_MIN) * 12 + month - 1  # into per-month tables: no calendar arithmetic per cell
     if day.min() < 1 or (day > _MONTH_LENGTH[index]).any():
         return None
     # 24:00 (and 24:00:00) is the end of the day: the next day's 00:00, which the sum below
@@ -421,10 +421,10 @@ def _stamps(cells: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray] | No
 
 
 def _month_tables() -> tuple[np.ndarray, np.ndarray]:
-    """Days since 1970-01-01 of the first of each month from _YEAR_MIN to _YEAR_MAX, and its length."""
-    months = np.arange(
-        np.datetime64(f"{_YEAR_MIN}-01", "M"), np.datetime64(f"{_YEAR_MAX + 1}-02", "M")
-    ).astype("datetime64[D]")
+    """Days since 1970-01-01 of the first of each month from YEAR_MIN to YEAR_MAX, and its length."""
+    months = np.arange(np.datetime64(f"{YEAR_MIN}-01", "M"), np.datetime64(f"{YEAR_MAX + 1}-02", "M")).astype(
+        "datetime64[D]"
+    )
     starts = months.astype(np.int64)
     return starts[:-1], np.diff(starts)
 

@@ -35,13 +35,13 @@ def stem(path: Path) -> str:
 
 def sheet_for_name(name: str) -> str | None:
     """The canonical sheet a file stem or worksheet name stands for."""
-    return _SHEET_NAMES.get(normalize_header(name))
+    return SHEET_NAMES.get(normalize_header(name))
 
 
-_SHEET_NAMES: dict[str, str] = {}
+SHEET_NAMES: dict[str, str] = {}
 for _sheet in SHEETS.values():
     for _name in (_sheet.name, _sheet.zh, *_sheet.file_names):
-        _SHEET_NAMES.setdefault(normalize_header(_name), _sheet.name)
+        SHEET_NAMES.setdefault(normalize_header(_name), _sheet.name)
 
 
 def expected_headers(sheet: Sheet) -> dict[str, str]:

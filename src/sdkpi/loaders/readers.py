@@ -246,7 +246,7 @@ def discover(data: Path, named: Collection[str] = (), root: Path | None = None) 
             for source in sources:
                 _add_source(found, source)
     elif len(old_excel) == 1:
-        _raise_wrong_format(old_excel[0], None, _sniff(old_excel[0]), "xls")
+        raise_wrong_format(old_excel[0], None, sniff(old_excel[0]), "xls")
     return _in_contract_order(found)
 
 
@@ -254,12 +254,12 @@ def _discover_file(path: Path, named: Collection[str] = ()) -> dict[str, SheetSo
     paths.check_data_file(path, None)  # the user's own choice, but a regular file
     ext = _suffix(path)
     stem_sheet = _sheet_for_file(_stem(path))
-    kind = _sniff(path)
+    kind = sniff(path)
     if ext in OLD_EXCEL_EXTENSIONS:
-        _raise_wrong_format(path, stem_sheet, kind, "xls")
+        raise_wrong_format(path, stem_sheet, kind, "xls")
     if kind == "zip" or ext in WORKBOOK_EXTENSIONS:
         if kind != "zip":
-            _raise_wrong_format(path, stem_sheet, kind, "xlsx")
+            raise_wrong_format(path, stem_sheet, kind, "xlsx")
         found: dict[str, SheetSource] = {}
         for source in _worksheet_sources(path):
             _add_source(found, source)
@@ -269,7 +269,7 @@ def _discover_file(path: Path, named: Collection[str] = ()) -> dict[str, SheetSo
             return {stem_sheet: SheetSource(stem_sheet, path, None)}
         if named:
             return {}  # the mapping file names the worksheets
-        names = _inspect_workbook(path, None).sheet_names
+        names = inspect_workbook(path, None).sheet_names
         raise InputError(
             "no worksheet of this workbook is named like a sheet",
             file=str(path),
@@ -287,8 +287,8 @@ def _discover_file(path: Path, named: Collection[str] = ()) -> dict[str, SheetSo
 
 def _worksheet_sources(path: Path) -> list[SheetSource]:
     try:
-        info = _inspect_workbook(path, None)
-    except _DAMAGED_ZIP as err:
+        info = inspect_workbook(path, None)
+    except DAMAGED_ZIP as err:
         raise InputError(
             f"damaged workbook: {err}", file=str(path), hint="open it in Excel and save it again as .xlsx"
         ) from err
@@ -322,7 +322,7 @@ def _in_contract_order(found: dict[str, SheetSource]) -> dict[str, SheetSource]:
 # --------------------------------------------------------------------------- file kinds
 
 
-def _sniff(path: Path) -> str:
+def sniff(path: Path) -> str:
     """What a file really is, from its first bytes: empty, zip, ole2, html, xml2003, text."""
     try:
         with paths.open_data(path) as fh:
@@ -376,7 +376,7 @@ _WHAT_TO_DO = {
 }
 
 
-def _raise_wrong_format(path: Path, sheet: str | None, kind: str, named: str) -> None:
+def raise_wrong_format(path: Path, sheet: str | None, kind: str, named: str) -> None:
     if named == "xls" and kind == "ole2":
         message = "old .xls format; save as .xlsx"
     else:
@@ -409,25 +409,25 @@ def read_sheet(
     path = source.path
     paths.check_data_file(path, None, source.sheet)  # a regular file (where: `sheets.load_dataset`)
     ext = _suffix(path)
-    kind = _sniff(path)
-    ctx = _Ctx(source, options, expected)
+    kind = sniff(path)
+    ctx = Ctx(source, options, expected)
     if ext in OLD_EXCEL_EXTENSIONS:
-        _raise_wrong_format(path, source.sheet, kind, "xls")
+        raise_wrong_format(path, source.sheet, kind, "xls")
     if ext in WORKBOOK_EXTENSIONS:
         if kind == "empty":
             return ctx.empty("xlsx", None, None)
         if kind != "zip":
-            _raise_wrong_format(path, source.sheet, kind, ext.lstrip("."))
+            raise_wrong_format(path, source.sheet, kind, ext.lstrip("."))
         return _read_xlsx(ctx)
     if kind == "zip" and ext not in TEXT_EXTENSIONS:
         return _read_xlsx(ctx)  # an unknown extension: the first bytes decide
     if kind in ("zip", "ole2", "html", "xml2003"):
-        _raise_wrong_format(path, source.sheet, kind, ext.lstrip(".") or "csv")
+        raise_wrong_format(path, source.sheet, kind, ext.lstrip(".") or "csv")
     return _read_csv(ctx)
 
 
 @dataclass
-class _Ctx:
+class Ctx:
     source: SheetSource
     options: ReadOptions
     expected: set[str]
@@ -473,7 +473,7 @@ def _nonempty(cells: Sequence[str]) -> int:
     return sum(1 for c in cells if c.strip())
 
 
-def _detect_header(rows: list[tuple[int, list[str]]], ctx: _Ctx, *, strict: bool = True) -> tuple[int, int]:
+def detect_header(rows: list[tuple[int, list[str]]], ctx: Ctx, *, strict: bool = True) -> tuple[int, int]:
     """(index into rows, matches) of the header among the first non-blank rows.
 
     rows: (row number, cell texts) of non-blank rows, top of the sheet first.
@@ -493,7 +493,7 @@ def _detect_header(rows: list[tuple[int, list[str]]], ctx: _Ctx, *, strict: bool
 
 
 def _check_two_header_rows(
-    rows: list[tuple[int, list[str]]], counts: list[int], index: int, ctx: _Ctx
+    rows: list[tuple[int, list[str]]], counts: list[int], index: int, ctx: Ctx
 ) -> None:
     """A header split over two rows (merged group cells): say how to set header_row."""
     row, cells = rows[index]
@@ -515,7 +515,7 @@ def _check_two_header_rows(
             )
 
 
-def _title_rows_issue(ctx: _Ctx, header_row: int) -> None:
+def _title_rows_issue(ctx: Ctx, header_row: int) -> None:
     above = "row 1" if header_row == 2 else f"rows 1-{header_row - 1}"
     ctx.issue(
         "info",
@@ -526,7 +526,7 @@ def _title_rows_issue(ctx: _Ctx, header_row: int) -> None:
 
 
 def _check_header_columns(
-    headers: list[str], has_data: Sequence[bool], first_data: Any, ctx: _Ctx, *, excel: bool
+    headers: list[str], has_data: Sequence[bool], first_data: Any, ctx: Ctx, *, excel: bool
 ) -> list[int]:
     """Positions of the columns to keep; errors for blank headers over data and duplicates."""
 
@@ -581,21 +581,21 @@ def _check_header_columns(
 
 
 @dataclass(frozen=True)
-class _Markers:
+class Markers:
     markers: tuple[str, ...]
     first_chars: frozenset[str]  # first characters of the normalised markers
     quick: frozenset[str]  # raw first characters a matching cell can start with
     arrow_pattern: str | None  # RE2 prefilter for pyarrow
 
     @classmethod
-    def build(cls, markers: Sequence[str]) -> _Markers:
+    def build(cls, markers: Sequence[str]) -> Markers:
         norm = tuple(dict.fromkeys(m for m in (normalize_header(x) for x in markers) if m))
         firsts: set[str] = set()
         quick: set[str] = set(" \t\r\n\u3000\xa0\ufeff")
         alternatives = []
         for marker in norm:
             firsts.add(marker[0])
-            quick |= _variants(marker[0])
+            quick |= char_variants(marker[0])
             alternatives.append("".join(_re2_char(ch) for ch in marker[:8]))
         pattern = None
         if alternatives:
@@ -627,7 +627,7 @@ class _Markers:
         return False
 
 
-def _variants(ch: str) -> set[str]:
+def char_variants(ch: str) -> set[str]:
     """A character, its upper case and their full-width forms."""
     variants = {ch, ch.upper()}
     return variants | {chr(ord(v) + 0xFEE0) for v in variants if "!" <= v <= "~"}
@@ -636,7 +636,7 @@ def _variants(ch: str) -> set[str]:
 def _re2_char(ch: str) -> str:
     if ch == " ":
         return r"[\s\x{3000}\x{a0}]+"
-    return "[" + "".join(re.escape(v) if v.isascii() else v for v in sorted(_variants(ch))) + "]"
+    return "[" + "".join(re.escape(v) if v.isascii() else v for v in sorted(char_variants(ch))) + "]"
 
 
 # --------------------------------------------------------------------------- CSV
@@ -658,12 +658,12 @@ class _Rec:
     cells: list[str]
 
 
-def _read_csv(ctx: _Ctx) -> RawSheet:
+def _read_csv(ctx: Ctx) -> RawSheet:
     try:
         raw = paths.read_data(ctx.source.path)
     except OSError as err:
         raise ctx.error(f"cannot read the file: {err.strerror or err}") from err
-    text = _decode(raw, ctx)
+    text = decode(raw, ctx)
     for _attempt in range(2):
         try:
             return _read_text(text, ctx)
@@ -674,7 +674,7 @@ def _read_csv(ctx: _Ctx) -> RawSheet:
                     raw[bom:].decode("utf-8")
                 except UnicodeDecodeError as err:
                     raise _undecodable(raw, ctx, [("UTF-8", err.start + bom)]) from err
-            text = _decode_8bit(raw, ctx, after_arrow=True)
+            text = decode_8bit(raw, ctx, after_arrow=True)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -682,7 +682,7 @@ class _NotUtf8(Exception):
     """The body was not valid UTF-8 although the head was."""
 
 
-def _decode(raw: bytes, ctx: _Ctx) -> _Text:
+def decode(raw: bytes, ctx: Ctx) -> _Text:
     forced = ctx.options.encoding
     if forced:
         try:
@@ -702,11 +702,11 @@ def _decode(raw: bytes, ctx: _Ctx) -> _Text:
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _transcode(raw, "utf-16", "utf-16", ctx)
     if raw.startswith(codecs.BOM_UTF8):
-        return _decode_8bit(raw, ctx)
+        return decode_8bit(raw, ctx)
     utf16 = _utf16_without_bom(raw[:4096])
     if utf16:
         return _transcode(raw, utf16, "utf-16", ctx)
-    return _decode_8bit(raw, ctx)
+    return decode_8bit(raw, ctx)
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -721,7 +721,7 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
-def _transcode(raw: bytes, codec: str, label: str, ctx: _Ctx) -> _Text:
+def _transcode(raw: bytes, codec: str, label: str, ctx: Ctx) -> _Text:
     try:
         text = raw.decode(codec)
     except UnicodeDecodeError as err:
@@ -732,7 +732,7 @@ def _transcode(raw: bytes, codec: str, label: str, ctx: _Ctx) -> _Text:
     return _Text(text.encode("utf-8"), label, raw, True)
 
 
-def _decode_8bit(raw: bytes, ctx: _Ctx, *, after_arrow: bool = False) -> _Text:
+def decode_8bit(raw: bytes, ctx: Ctx, *, after_arrow: bool = False) -> _Text:
     """Strict UTF-8 (BOM stripped), else GB18030; never a latin-1 fallback."""
     bom = 3 if raw.startswith(codecs.BOM_UTF8) else 0
     body = raw[bom:] if bom else raw
@@ -765,7 +765,7 @@ def _decode_8bit(raw: bytes, ctx: _Ctx, *, after_arrow: bool = False) -> _Text:
 
 
 def _undecodable(
-    raw: bytes, ctx: _Ctx, failures: list[tuple[str, int]], *, damaged: bool = False, line: int = 0
+    raw: bytes, ctx: Ctx, failures: list[tuple[str, int]], *, damaged: bool = False, line: int = 0
 ) -> InputError:
     offset = min(o for _, o in failures)
     line = line or raw.count(b"\n", 0, offset) + 1
@@ -797,7 +797,7 @@ def _lines(buf: bytes, start: int, ends: list[int]) -> Iterator[str]:
         pos = end
 
 
-def _head_records(buf: bytes, delimiter: str, want: int, want_line: int = 0) -> tuple[list[_Rec], bool]:
+def head_records(buf: bytes, delimiter: str, want: int, want_line: int = 0) -> tuple[list[_Rec], bool]:
     """The first records of the file (up to `want` non-blank ones and past want_line); at EOF?"""
     ends: list[int] = []
     reader = csv.reader(_lines(buf, 0, ends), delimiter=delimiter, quotechar='"', doublequote=True)
@@ -815,14 +815,14 @@ def _head_records(buf: bytes, delimiter: str, want: int, want_line: int = 0) -> 
     return records, True
 
 
-def _read_text(text: _Text, ctx: _Ctx) -> RawSheet:
+def _read_text(text: _Text, ctx: Ctx) -> RawSheet:
     buf = text.buf
     if _NONSPACE.search(buf) is None:
         return ctx.empty("csv", text.encoding, ctx.options.delimiter)
     header_line = ctx.options.header_row or 0
     want = 2 * HEADER_SCAN_ROWS
     try:
-        delimiter, records = _choose_delimiter(buf, ctx, want, header_line, text)
+        delimiter, records = choose_delimiter(buf, ctx, want, header_line, text)
     except UnicodeDecodeError as err:
         if text.verified:  # pragma: no cover - a verified buffer always decodes
             raise
@@ -844,7 +844,7 @@ def _read_text(text: _Text, ctx: _Ctx) -> RawSheet:
                 hint="header_row is the line number of the header as a text editor shows it",
             )
     else:
-        index, _ = _detect_header([(r.line, r.cells) for r in nonblank], ctx)
+        index, _ = detect_header([(r.line, r.cells) for r in nonblank], ctx)
         header = nonblank[index]
     headers = list(header.cells)
     if header.line > 1:
@@ -856,7 +856,7 @@ def _read_text(text: _Text, ctx: _Ctx) -> RawSheet:
         max(set(widths), key=lambda w: (widths.count(w), w == len(headers), w)) if widths else len(headers)
     )
     core = max((i + 1 for i, h in enumerate(headers) if normalize_header(h)), default=0)
-    _check_column_count(max(width, core), ctx, row=header.line)
+    check_column_count(max(width, core), ctx, row=header.line)
     if width < core and 2 * sum(w < core for w in widths) <= len(widths):
         width = len(headers)
     if width < core:
@@ -874,7 +874,7 @@ def _read_text(text: _Text, ctx: _Ctx) -> RawSheet:
     return _finish_text(body, parsed, ctx, header.line)
 
 
-def _check_column_count(columns: int, ctx: _Ctx, row: int | None) -> None:
+def check_column_count(columns: int, ctx: Ctx, row: int | None) -> None:
     """Refuse absurdly wide sheets before parsing them column by column."""
     if columns > MAX_COLUMNS:
         raise ctx.error(
@@ -894,7 +894,7 @@ def _count_lines(buf: bytes, start: int) -> int:
     return lines
 
 
-def _check_last_quote(body: _Body, parsed: _Parsed, ctx: _Ctx) -> None:
+def _check_last_quote(body: _Body, parsed: _Parsed, ctx: Ctx) -> None:
     """A quoted cell never closed swallows the rest of the file into one cell: an error, not data."""
     buf = body.text.buf
     if buf.find(b'"', body.start) < 0:
@@ -937,19 +937,19 @@ def _check_last_quote(body: _Body, parsed: _Parsed, ctx: _Ctx) -> None:
         ) from err
 
 
-def _choose_delimiter(
-    buf: bytes, ctx: _Ctx, want: int, header_line: int, text: _Text
+def choose_delimiter(
+    buf: bytes, ctx: Ctx, want: int, header_line: int, text: _Text
 ) -> tuple[str, list[_Rec]]:
     forced = ctx.options.delimiter
     if forced:
         delimiter = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}.get(forced.lower(), forced)
-        return delimiter, _head_records(buf, delimiter, want, header_line)[0]
+        return delimiter, head_records(buf, delimiter, want, header_line)[0]
     order = ("\t", ",", ";") if text.encoding == "utf-16" else _DELIMITERS
     best: tuple[tuple[int, int, int], str, list[_Rec]] | None = None
     for rank, delimiter in enumerate(order):
-        records, _ = _head_records(buf, delimiter, want, header_line)
+        records, _ = head_records(buf, delimiter, want, header_line)
         rows = [(r.line, r.cells) for r in records if any(c.strip() for c in r.cells)]
-        _, matches = _detect_header(rows, ctx, strict=False)
+        _, matches = detect_header(rows, ctx, strict=False)
         widest = max((len(cells) for _, cells in rows[:HEADER_SCAN_ROWS]), default=0)
         score = (matches, widest, -rank)
         if best is None or score > best[0]:
@@ -996,7 +996,7 @@ def _fit(cells: list[str], body: _Body) -> list[str] | None:
     return None
 
 
-def _note_extra_cells(ctx: _Ctx, body: _Body, line: int, cells: list[str]) -> None:
+def _note_extra_cells(ctx: Ctx, body: _Body, line: int, cells: list[str]) -> None:
     """Empty cells beyond the header's width on a few rows only: kept, but flagged.
 
     A DMS that ends every line with a separator is fine; a row that alone has an
@@ -1013,7 +1013,7 @@ def _note_extra_cells(ctx: _Ctx, body: _Body, line: int, cells: list[str]) -> No
         )
 
 
-def _ragged_issue(ctx: _Ctx, body: _Body, line: int, found: int, value: str) -> None:
+def _ragged_issue(ctx: Ctx, body: _Body, line: int, found: int, value: str) -> None:
     ctx.issue(
         "error",
         "ragged_row",
@@ -1051,7 +1051,7 @@ def _arrow_options(width: int, delimiter: str, threads: bool, handler: Any) -> d
     }
 
 
-def _parse_body_arrow(body: _Body, ctx: _Ctx, width: int) -> _Parsed | None:
+def _parse_body_arrow(body: _Body, ctx: Ctx, width: int) -> _Parsed | None:
     """Parse the body with pyarrow; None when pyarrow cannot (the Python parser then does)."""
     buf = body.text.buf
     start = body.start
@@ -1160,7 +1160,7 @@ def _line_breaks(table: pa.Table, lone_cr: bool) -> np.ndarray:
     return total
 
 
-def _parse_body_python(body: _Body, ctx: _Ctx) -> _Parsed:
+def _parse_body_python(body: _Body, ctx: Ctx) -> _Parsed:
     """Python's csv module: slower, numbers every record by reader.line_num."""
     try:
         text = body.text.buf[body.start :].decode("utf-8")
@@ -1253,7 +1253,7 @@ def _nonblank_any(columns: Sequence[Any], n: int) -> np.ndarray:
     return out
 
 
-def _finish_text(body: _Body, parsed: _Parsed, ctx: _Ctx, header_row: int) -> RawSheet:
+def _finish_text(body: _Body, parsed: _Parsed, ctx: Ctx, header_row: int) -> RawSheet:
     table = parsed.table
     n = table.num_rows
     blank_cells = [_blank_mask(column) for column in table.columns]
@@ -1310,10 +1310,10 @@ def _finish_text(body: _Body, parsed: _Parsed, ctx: _Ctx, header_row: int) -> Ra
 
 
 def _total_rows_arrow(
-    table: pa.Table, candidates: np.ndarray, columns: list[int], ctx: _Ctx
+    table: pa.Table, candidates: np.ndarray, columns: list[int], ctx: Ctx
 ) -> dict[int, str]:
     """Rows whose first non-empty cell, or a cell among the first three columns, is a total marker."""
-    markers = _Markers.build(ctx.options.total_markers)
+    markers = Markers.build(ctx.options.total_markers)
     found: dict[int, str] = {}
     if markers.arrow_pattern is None or not columns or not candidates.any():
         return found
@@ -1372,7 +1372,7 @@ def _bomb(path: Path, sheet: str | None, what: str) -> InputError:
     )
 
 
-def _inspect_workbook(path: Path, sheet: str | None) -> _WorkbookInfo:
+def inspect_workbook(path: Path, sheet: str | None) -> _WorkbookInfo:
     """Check the zip directory and every XML prolog before any parsing; list the worksheets."""
     try:
         paths.open_data(path).close()  # a regular file (a FIFO named .xlsx must not block the zip reader)
@@ -1380,7 +1380,7 @@ def _inspect_workbook(path: Path, sheet: str | None) -> _WorkbookInfo:
         raise InputError(f"cannot open the file: {err.strerror or err}", file=str(path), sheet=sheet) from err
     try:
         zf = zipfile.ZipFile(path)
-    except _DAMAGED_ZIP as err:
+    except DAMAGED_ZIP as err:
         raise InputError(
             f"not a readable .xlsx workbook: {err}",
             file=str(path),
@@ -1579,7 +1579,7 @@ def _workbook_sheets(zf: zipfile.ZipFile, path: Path, sheet: str | None) -> _Wor
 # --------------------------------------------------------------------------- xlsx: reading
 
 
-_DAMAGED_ZIP = (
+DAMAGED_ZIP = (
     zipfile.BadZipFile,
     zlib.error,
     struct.error,
@@ -1591,29 +1591,29 @@ _DAMAGED_ZIP = (
 )
 
 
-def _read_xlsx(ctx: _Ctx) -> RawSheet:
+def _read_xlsx(ctx: Ctx) -> RawSheet:
     try:
         return _read_xlsx_checked(ctx)
-    except _DAMAGED_ZIP as err:
+    except DAMAGED_ZIP as err:
         raise ctx.error(
             f"damaged workbook: {err}", hint="open it in Excel and save it again as .xlsx"
         ) from err
 
 
-def _read_xlsx_checked(ctx: _Ctx) -> RawSheet:
+def _read_xlsx_checked(ctx: Ctx) -> RawSheet:
     path = ctx.source.path
-    info = _inspect_workbook(path, ctx.sheet)
+    info = inspect_workbook(path, ctx.sheet)
     worksheet = _choose_worksheet(info, ctx)
-    scan = _scan_members(path, info, worksheet, ctx)
-    grid = _read_grid(path, worksheet.name, ctx)
+    scan = scan_members(path, info, worksheet, ctx)
+    grid = read_grid(path, worksheet.name, ctx)
     if scan.formulas or scan.errors:
-        _patch_grid(grid, path, worksheet, scan)
+        patch_grid(grid, path, worksheet, scan)
     raw = _finish_grid(grid, ctx)
     raw.date1904 = info.date1904
     return raw
 
 
-def _choose_worksheet(info: _WorkbookInfo, ctx: _Ctx) -> _Worksheet:
+def _choose_worksheet(info: _WorkbookInfo, ctx: Ctx) -> _Worksheet:
     sheets = info.sheets
     found = ", ".join(repr(s.name) for s in sheets) or "(none)"
     wanted = ctx.source.worksheet
@@ -1658,7 +1658,7 @@ class _Scan:
     errors: bool = False
 
 
-def _scan_members(path: Path, info: _WorkbookInfo, worksheet: _Worksheet, ctx: _Ctx) -> _Scan:
+def scan_members(path: Path, info: _WorkbookInfo, worksheet: _Worksheet, ctx: Ctx) -> _Scan:
     """Inflate the parts the reader will parse, counting real sizes; look for formulas and error cells."""
     scan = _Scan()
     # the package and workbook parts (workbook, rels, sharedStrings, styles) and the worksheet;
@@ -1713,7 +1713,7 @@ def _count_items(chunk: bytes, prefix: bytes, tag: bytes) -> int:
     return chunk.count(start + b" ") + chunk.count(start + b">")
 
 
-def _read_grid(path: Path, worksheet: str, ctx: _Ctx) -> list[list[Any]]:
+def read_grid(path: Path, worksheet: str, ctx: Ctx) -> list[list[Any]]:
     """The worksheet from A1 as rows of Python values ("" or None for an empty cell)."""
     engines = (
         (_grid_calamine, _grid_openpyxl) if XLSX_ENGINE == "calamine" else (_grid_openpyxl, _grid_calamine)
@@ -1763,7 +1763,7 @@ def _grid_openpyxl(path: Path, worksheet: str) -> list[list[Any]]:
     return rows
 
 
-def _patch_grid(grid: list[list[Any]], path: Path, worksheet: _Worksheet, scan: _Scan) -> None:
+def patch_grid(grid: list[list[Any]], path: Path, worksheet: _Worksheet, scan: _Scan) -> None:
     """Mark formulas with no cached value (UNCALCULATED) and restore Excel error cells ("#N/A")."""
     assert worksheet.member is not None
     with zipfile.ZipFile(path) as zf, paths.open_data(path) as fh:
@@ -1843,7 +1843,7 @@ def _xml_unescape(text: str) -> str:
     )
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """A header cell as text."""
     if value is None or (isinstance(value, str) and value == UNCALCULATED):
         return ""
@@ -1858,7 +1858,7 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _is_blank_cell(value: Any) -> bool:
+def is_blank_cell(value: Any) -> bool:
     return value is None or (value.__class__ is str and (value == "" or value.isspace()))
 
 
@@ -1874,7 +1874,7 @@ def _grid_array(grid: list[list[Any]]) -> np.ndarray:
     return arr
 
 
-def _finish_grid(grid: list[list[Any]], ctx: _Ctx) -> RawSheet:
+def _finish_grid(grid: list[list[Any]], ctx: Ctx) -> RawSheet:
     arr = _grid_array(grid)
     height, width = arr.shape
     if not height or not width:
@@ -1887,11 +1887,11 @@ def _finish_grid(grid: list[list[Any]], ctx: _Ctx) -> RawSheet:
     first = arr[np.arange(height), filled.argmax(axis=1)]
     for i in np.flatnonzero(~blank):
         value = first[i]
-        if value.__class__ is str and value.isspace() and all(_is_blank_cell(v) for v in grid[i]):
+        if value.__class__ is str and value.isspace() and all(is_blank_cell(v) for v in grid[i]):
             blank[i] = True
     if blank.all():
         return ctx.empty("xlsx", None, None)
-    _check_column_count(int(np.flatnonzero(filled.any(axis=0))[-1]) + 1, ctx, row=None)
+    check_column_count(int(np.flatnonzero(filled.any(axis=0))[-1]) + 1, ctx, row=None)
 
     header_row = ctx.options.header_row
     if header_row is not None:
@@ -1904,15 +1904,15 @@ def _finish_grid(grid: list[list[Any]], ctx: _Ctx) -> RawSheet:
         h = header_row - 1
     else:
         candidates = [
-            (i + 1, [_cell_text(v) for v in arr[i]])
+            (i + 1, [cell_text(v) for v in arr[i]])
             for i in range(min(height, 4 * HEADER_SCAN_ROWS))
             if not blank[i]
         ]
-        index, _ = _detect_header(candidates, ctx)
+        index, _ = detect_header(candidates, ctx)
         h = candidates[index][0] - 1
     if h > 0:
         _title_rows_issue(ctx, h + 1)
-    headers = [_cell_text(v) for v in arr[h]]
+    headers = [cell_text(v) for v in arr[h]]
 
     # data rows: below the header, up to the last non-blank row
     nonblank_below = np.flatnonzero(~blank[h + 1 :])
@@ -1924,7 +1924,7 @@ def _finish_grid(grid: list[list[Any]], ctx: _Ctx) -> RawSheet:
 
     def first_data(i: int) -> tuple[int, str]:
         pos = int(np.flatnonzero(body_filled[:, i])[0])
-        return h + 2 + pos, _cell_text(body[pos, i])
+        return h + 2 + pos, cell_text(body[pos, i])
 
     has_data = list(body_filled.any(axis=0)) if rows else [False] * width
     keep_columns = _check_header_columns(headers, has_data, first_data, ctx, excel=True)
@@ -1954,10 +1954,10 @@ def _finish_grid(grid: list[list[Any]], ctx: _Ctx) -> RawSheet:
 
 
 def _total_rows_grid(
-    body: np.ndarray, filled: np.ndarray, candidates: np.ndarray, columns: list[int], ctx: _Ctx
+    body: np.ndarray, filled: np.ndarray, candidates: np.ndarray, columns: list[int], ctx: Ctx
 ) -> dict[int, str]:
     """Rows whose first non-empty cell, or a text cell among the first three columns, is a total marker."""
-    markers = _Markers.build(ctx.options.total_markers)
+    markers = Markers.build(ctx.options.total_markers)
     found: dict[int, str] = {}
     if not markers.markers or not columns:
         return found

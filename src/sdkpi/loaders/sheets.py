@@ -235,7 +235,7 @@ def load_sheet(
     combined = {readers.normalize_header(h) for headers in opts.combine.values() for h in headers}
     raw = readers.read_sheet(source, read_options, expected_headers=set(known) | set(mapped_names) | combined)
     file = str(source.path)
-    if raw.file_format == "xlsx" and not raw.headers and readers._sniff(source.path) == "empty":
+    if raw.file_format == "xlsx" and not raw.headers and readers.sniff(source.path) == "empty":
         raise InputError(
             "the workbook is empty (0 bytes): the export did not finish or the file was cut",
             file=file,
@@ -276,9 +276,9 @@ def load_sheet(
     if not whole:
         return data, issues
     if not opts.lines_key:
-        issues += _check_required_values(data, sheet, parsed.unread_empty)
+        issues += check_required_values(data, sheet, parsed.unread_empty)
     data = _settle_keys(data, sheet, opts, issues)
-    return _only_wanted(data, sheet, wanted), issues
+    return only_wanted(data, sheet, wanted), issues
 
 
 def load_sheets(
@@ -298,9 +298,9 @@ def load_sheets(
     data, row_files = rows.stack(sheet, parts, issues)
     files = [str(source.path) for source in sources]
     if not opts.lines_key:
-        issues += _check_required_values(data, sheet)
+        issues += check_required_values(data, sheet)
     data = _settle_keys(data, sheet, opts, issues, files=files, row_files=row_files)
-    return _only_wanted(data, sheet, wanted), issues
+    return only_wanted(data, sheet, wanted), issues
 
 
 def _settle_keys(
@@ -317,10 +317,10 @@ def _settle_keys(
         data, _ = lines.aggregate(
             data, sheet, opts.lines_key, opts.lines_sum, issues, files=files, row_files=row_files
         )
-        issues += _check_required_values(data, sheet)
+        issues += check_required_values(data, sheet)
         if opts.lines_key == sheet.key:
             return data
-    return _drop_duplicate_keys(data, sheet, issues, files=files, row_files=row_files)
+    return drop_duplicate_keys(data, sheet, issues, files=files, row_files=row_files)
 
 
 def _mark_absent(data: SheetData, sheet: Sheet, opts: SheetOptions, issues: list[DataIssue]) -> None:
@@ -359,7 +359,7 @@ def _mark_absent(data: SheetData, sheet: Sheet, opts: SheetOptions, issues: list
     )
 
 
-def _only_wanted(data: SheetData, sheet: Sheet, wanted: Collection[str] | None) -> SheetData:
+def only_wanted(data: SheetData, sheet: Sheet, wanted: Collection[str] | None) -> SheetData:
     """With `wanted` (what a computation reads), only those columns and `store` stay in the frame.
 
     Every column was read, parsed and checked, its issues reported and its bad cells kept in
@@ -532,7 +532,7 @@ def _parse_columns(
             )
     for column in sheet.columns:
         if column.name not in columns and column.name not in skipped:
-            columns[column.name] = _empty_column(column, n)
+            columns[column.name] = empty_column(column, n)
     frame = fast.frame_of(columns, n)
     frame.index = pd.RangeIndex(n)
     return _Parsed(frame, bad, unread_empty)
@@ -551,7 +551,7 @@ def _unread(column: Column, sheet: Sheet, wanted: Collection[str]) -> bool:
     return column.type == "text" and column.name not in wanted and column.name not in (sheet.key, "store")
 
 
-def _empty_column(column: Column, n: int) -> pd.Series:
+def empty_column(column: Column, n: int) -> pd.Series:
     if column.type in ("datetime", "date"):
         return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
     if column.type == "number":
@@ -561,7 +561,7 @@ def _empty_column(column: Column, n: int) -> pd.Series:
     return pd.Series([None] * n, dtype=object)
 
 
-def _check_required_values(
+def check_required_values(
     data: SheetData, sheet: Sheet, unread_empty: dict[str, np.ndarray] | None = None
 ) -> list[DataIssue]:
     """A required cell left empty: reported (a row with no period date belongs to no period)."""
@@ -592,7 +592,7 @@ def _check_required_values(
     return issues
 
 
-def _drop_duplicate_keys(
+def drop_duplicate_keys(
     data: SheetData,
     sheet: Sheet,
     issues: list[DataIssue],

@@ -37,11 +37,11 @@ from ..issues import DataIssue
 from . import fast, readers, typed_read, values
 from .names import suffix
 
-# Inside datetime64[ns] and inside the general path's accepted years (fast._YEAR_MIN/_YEAR_MAX).
-_FIRST_NS = int(np.datetime64(f"{fast._YEAR_MIN}-01-01", "ns").astype(np.int64))
-_END_NS = int(np.datetime64(f"{fast._YEAR_MAX + 1}-01-01", "ns").astype(np.int64))
-_FIRST_DAY = int(np.datetime64(f"{fast._YEAR_MIN}-01-01", "D").astype(np.int64))
-_END_DAY = int(np.datetime64(f"{fast._YEAR_MAX + 1}-01-01", "D").astype(np.int64))
+# Inside datetime64[ns] and inside the general path's accepted years (fast.YEAR_MIN/YEAR_MAX).
+_FIRST_NS = int(np.datetime64(f"{fast.YEAR_MIN}-01-01", "ns").astype(np.int64))
+_END_NS = int(np.datetime64(f"{fast.YEAR_MAX + 1}-01-01", "ns").astype(np.int64))
+_FIRST_DAY = int(np.datetime64(f"{fast.YEAR_MIN}-01-01", "D").astype(np.int64))
+_END_DAY = int(np.datetime64(f"{fast.YEAR_MAX + 1}-01-01", "D").astype(np.int64))
 
 
 def eligible(source: readers.SheetSource, opts: Any) -> bool:
@@ -166,7 +166,7 @@ def _read_at_midnight(
     midnight: dict[int, tuple[np.ndarray, str]] = {}
     for position in stamped:
         text = table.column(position)
-        parsed = fast._datetimes(text, date_only=False)
+        parsed = fast.datetimes(text, date_only=False)
         if parsed is None:
             return None, {}  # not one canonical width, or another impossible time
         stamps, found = parsed
@@ -342,9 +342,9 @@ def _clean(
     if table.num_rows == 0:
         return False
     nulls = [col.null_count for col in table.columns]
-    if all(nulls) and fast._any(_all_null(table.columns)):
+    if all(nulls) and fast.any_true(_all_null(table.columns)):
         return False  # blank rows are counted and reported by the general path
-    if all(nulls[:3]) and fast._any(_all_null(table.columns[:3])):
+    if all(nulls[:3]) and fast.any_true(_all_null(table.columns[:3])):
         return False  # the general path looks for a total marker in such a row's first cell
     return all(
         _column_clean(position, table.column(position), column, markers, quoted)
@@ -355,7 +355,7 @@ def _clean(
 
 def _markers(opts: Any) -> Any:
     """The total-row markers the general path looks for, as the mapping file sets them."""
-    return readers._Markers.build(opts.total_markers if opts.total_markers is not None else _DEFAULT_MARKERS)
+    return readers.Markers.build(opts.total_markers if opts.total_markers is not None else _DEFAULT_MARKERS)
 
 
 def _column_clean(position: int, arrow: Any, column: Column | str, markers: Any, quoted: bool) -> bool:
@@ -374,20 +374,20 @@ def _column_clean(position: int, arrow: Any, column: Column | str, markers: Any,
             extremes = np.array([v.as_py() for v in pc.min_max(arrow).values()], dtype=np.float64)
             if values.out_of_range(extremes, plausible):
                 return False
-        return fast._all(pc.is_finite(arrow))
+        return fast.all_true(pc.is_finite(arrow))
     if kind in ("text", "enum"):
         # empty cells (nulls) pass every check below as they are: no copy without them
         if arrow.null_count == len(arrow):
             return True
         if quoted and (
-            fast._any(pc.match_substring(arrow, "\n")) or fast._any(pc.match_substring(arrow, "\r"))
+            fast.any_true(pc.match_substring(arrow, "\n")) or fast.any_true(pc.match_substring(arrow, "\r"))
         ):
             return False  # a multi-line cell: the general path numbers the rows
         if kind == "enum":
             allowed = pa.array([*column.values, None], pa.string())  # type: ignore[union-attr]
-            if not fast._all(pc.is_in(arrow, value_set=allowed)):
+            if not fast.all_true(pc.is_in(arrow, value_set=allowed)):
                 return False
-        elif not fast._clean_text(
+        elif not fast.clean_text(
             arrow, is_id=isinstance(column, Column) and fast.is_id_column(column.name, column.type)
         ):
             return False
@@ -414,7 +414,7 @@ def _may_be_total(present: Any, markers: Any) -> bool:
     if prefixes is not None:
         candidates = []
         for chunk in present.chunks:
-            offsets = fast._offsets(chunk)
+            offsets = fast.string_offsets(chunk)
             starts = offsets[:-1][np.diff(offsets) >= 2]  # a marker has two characters or more
             data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8) if len(starts) else np.zeros(2, np.uint8)
             two = data[starts].astype(np.uint16) << 8 | data[starts + 1]
@@ -422,7 +422,7 @@ def _may_be_total(present: Any, markers: Any) -> bool:
             candidates.append(bool(hit.any()))
         if not any(candidates):
             return False
-    return fast._any(pc.match_substring_regex(present, markers.arrow_pattern))
+    return fast.any_true(pc.match_substring_regex(present, markers.arrow_pattern))
 
 
 @functools.cache
@@ -433,8 +433,8 @@ def _marker_prefixes(markers: tuple[str, ...]) -> np.ndarray | None:
     for marker in markers:
         if len(marker) < 2 or marker[1] == " ":
             return None  # a one-letter marker, or a space that may be any space: no prefilter
-        for first in readers._variants(marker[0]):
-            for second in readers._variants(marker[1]):
+        for first in readers.char_variants(marker[0]):
+            for second in readers.char_variants(marker[1]):
                 head = (first + second).encode()
                 table[head[0] << 8 | head[1]] = True
     return table
@@ -454,7 +454,7 @@ def _sheet(
     encoding: str,
     wanted: Collection[str] | None,
 ) -> tuple[SheetData, list[DataIssue]] | None:
-    from .sheets import _check_required_values, _drop_duplicate_keys, _empty_column, _only_wanted
+    from .sheets import check_required_values, drop_duplicate_keys, empty_column, only_wanted
 
     unique = _keys_unique(arrays, columns, sheet)
     if not unique and any(
@@ -475,13 +475,13 @@ def _sheet(
         if isinstance(column, Column) and column.required:
             unread_empty[name] = _null_mask(arrow)
         # repeated keys: the key, and every number (do a key's rows differ in amounts?), are
-        # needed to settle them as the general path does (`sheets._drop_duplicate_keys`)
+        # needed to settle them as the general path does (`sheets.drop_duplicate_keys`)
         number = isinstance(column, Column) and column.type == "number"
         settle = not unique and (name == sheet.key or number)
         if not keep(name) and not settle:
             skipped.add(name)  # unread by the computation, and clean: never built
         elif isinstance(column, str) or column is STORE or column.type in ("text", "enum"):
-            if wanted is None or not unique:  # (duplicates dropped first, then `_only_wanted` codes)
+            if wanted is None or not unique:  # (duplicates dropped first, then `only_wanted` codes)
                 frame_columns[name] = pd.Series(fast.arrow_strings(_plain(arrow)), dtype=object, copy=False)
             elif fast.is_category(name, "text" if isinstance(column, str) else column.type):
                 frame_columns[name] = fast.categorical(arrow)  # a computation's frame: codes
@@ -492,7 +492,7 @@ def _sheet(
         del arrow
     for column in sheet.columns:
         if column.name not in frame_columns and column.name not in skipped and keep(column.name):
-            frame_columns[column.name] = _empty_column(column, n)
+            frame_columns[column.name] = empty_column(column, n)
     frame = fast.frame_of(frame_columns, n)
     mapped = {c.name for c in columns if isinstance(c, Column)}
     data = SheetData(
@@ -513,10 +513,10 @@ def _sheet(
             if isinstance(column, Column)
         },
     )
-    issues = _check_required_values(data, sheet, unread_empty)
+    issues = check_required_values(data, sheet, unread_empty)
     if not unique:
-        data = _drop_duplicate_keys(data, sheet, issues)
-    return _only_wanted(data, sheet, wanted), issues
+        data = drop_duplicate_keys(data, sheet, issues)
+    return only_wanted(data, sheet, wanted), issues
 
 
 def _in_pool(arrow: Any, dtype: np.dtype, missing: Any) -> np.ndarray:
@@ -534,7 +534,7 @@ def _in_pool(arrow: Any, dtype: np.dtype, missing: Any) -> np.ndarray:
             values = np.frombuffer(chunk.buffers()[1], dtype=dtype)[chunk.offset : chunk.offset + size]
             out[position : position + size] = values
             if chunk.null_count:
-                out[position : position + size][fast._numpy_bool(chunk.is_null())] = missing
+                out[position : position + size][fast.numpy_bool(chunk.is_null())] = missing
         position += size
     return out
 
@@ -547,11 +547,11 @@ def _plain(arrow: Any) -> Any:
 def _null_mask(arrow: Any) -> np.ndarray:
     if not arrow.null_count:
         return np.zeros(len(arrow), dtype=bool)
-    return fast._numpy_bool(pc.is_null(arrow))
+    return fast.numpy_bool(pc.is_null(arrow))
 
 
 def _keys_unique(arrays: list[Any], columns: list[Column | str], sheet: Sheet) -> bool:
-    """No key repeats within a store: nothing for `_drop_duplicate_keys` to drop.
+    """No key repeats within a store: nothing for `drop_duplicate_keys` to drop.
 
     DMS exports list orders by number, store after store: keys that rise strictly within
     each store's run of rows (one run per store) cannot repeat, and checking that is a
@@ -576,12 +576,12 @@ def _rising_per_store(key: Any, store: Any) -> bool:
     # neighbours compared across the reader's blocks as they are (combining them is a copy)
     rising = pc.greater(key.slice(1), key.slice(0, n - 1))
     if store is None:
-        return fast._all(rising)
+        return fast.all_true(rising)
     if pa.types.is_dictionary(store.type):  # kept as codes block by block: compare the codes
         unified = store.unify_dictionaries()
         store = pa.chunked_array([c.indices for c in unified.chunks], pa.int32())
     same = pc.equal(store.slice(1), store.slice(0, n - 1))
-    if not fast._all(pc.or_(pc.invert(same), rising)):
+    if not fast.all_true(pc.or_(pc.invert(same), rising)):
         return False
     runs = 1 + n - 1 - int(pc.sum(same).as_py() or 0)
     return runs == len(pc.unique(store))  # each store in one run
@@ -597,6 +597,6 @@ def _series(arrow: Any, column: Column) -> pd.Series:
     if column.type == "number":
         return pd.Series(_in_pool(arrow, np.dtype(np.float64), np.nan), copy=False)
     if column.type == "bool":
-        values = fast._numpy_bool(pc.fill_null(arrow, False))
-        return pd.Series(pd.arrays.BooleanArray(values, fast._numpy_bool(pc.is_null(arrow))), copy=False)
+        values = fast.numpy_bool(pc.fill_null(arrow, False))
+        return pd.Series(pd.arrays.BooleanArray(values, fast.numpy_bool(pc.is_null(arrow))), copy=False)
     return pd.Series(fast.arrow_strings(arrow), dtype=object, copy=False)

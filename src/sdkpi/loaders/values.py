@@ -152,8 +152,8 @@ _CANONICAL_SHAPES: tuple[tuple[str, str], ...] = (
     (_YMD + r" [0-9]{1,2}:[0-9]{2}:[0-9]{2}\.[0-9]{1,9}", "%Y-%m-%d %H:%M:%S.%f"),
     (_YMD + r" [0-9]{2}", "%Y-%m-%d %H"),  # ISO 8601 reduced precision: hours only
 )
-_TIME_PART = r"(?: [0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?)?"
-_YEAR_LAST = r"[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{4}" + _TIME_PART
+TIME_PART = r"(?: [0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?)?"
+YEAR_LAST = r"[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{4}" + TIME_PART
 # Rewrites towards "YYYY-M-D[ H:MM[:SS[.f]]]" for the leftovers. Patterns spell digits [0-9]
 # and avoid \s: pandas runs \s always, and \d on non-ASCII text, through Python's re one value
 # at a time instead of pyarrow's RE2.
@@ -507,7 +507,7 @@ def _datetimes_from_text(u: _Uniques, where: np.ndarray, out: np.ndarray, order:
     if len(left) == 0:
         return
     rewritten = _rewrite_towards_iso(u.text.iloc[left].reset_index(drop=True))
-    year_last = rewritten.str.fullmatch(_YEAR_LAST).to_numpy(dtype=bool)
+    year_last = rewritten.str.fullmatch(YEAR_LAST).to_numpy(dtype=bool)
     if year_last.any():
         iso, why = _year_last_to_iso(u, left[year_last], rewritten[year_last], order)
         _parse_by_shape(u, left[year_last], iso, out, why)

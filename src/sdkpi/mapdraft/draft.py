@@ -5,7 +5,7 @@ For each file of the data folder it decides, and says why:
 - which sheet the file holds: its name (as the readers name sheets, `names`), else
   the most columns its header shares with a sheet of the contract;
 - the header row: the first of the top rows that reads like headers (the readers'
-  own rule, `readers._detect_header`, with every name the draft knows);
+  own rule, `readers.detect_header`, with every name the draft knows);
 - for each source column, its canonical column: a header alias of the contract
   (`contract`, `names.expected_headers`), an English DMS header (`ENGLISH_HEADERS`
   below: words only the drafter uses, the mapping it writes names them), or a header
@@ -37,11 +37,11 @@ from ..loaders import readers
 from ..loaders.discover import period_of, sheet_for_file
 from ..loaders.names import expected_headers, normalize_header, stem, suffix
 from ..loaders.values import (
-    _TIME_PART,
-    _YEAR_LAST,
     PLACEHOLDERS,
     REASON_TIME_ONLY,
     SILENT_MISSING,
+    TIME_PART,
+    YEAR_LAST,
     parse_column,
 )
 from .grid import MAX_ROWS, Grid, read_grids
@@ -144,8 +144,8 @@ ENGLISH_HEADERS: dict[str, tuple[str, ...]] = {
 
 #: a column with at most this many distinct values is read as codes
 MAX_CODES = 20
-_YEAR_LAST_FORM = re.compile(_YEAR_LAST)  # 03/05/2024 [14:20]: the value parser's form
-_TIME_OF_DAY = re.compile(_TIME_PART)  # the time part of a datetime the value parser reads
+_YEAR_LAST_FORM = re.compile(YEAR_LAST)  # 03/05/2024 [14:20]: the value parser's form
+_TIME_OF_DAY = re.compile(TIME_PART)  # the time part of a datetime the value parser reads
 _DATA_EXTENSIONS = readers.TEXT_EXTENSIONS | readers.WORKBOOK_EXTENSIONS | readers.OLD_EXCEL_EXTENSIONS
 
 
@@ -379,8 +379,8 @@ def _header_index(grid: Grid, known: set[str]) -> int:
         (line, [grid.text(c) for c in cells]) for line, cells in grid.rows[: 2 * readers.HEADER_SCAN_ROWS]
     ]
     words = [(line, [_words(c) if c.isascii() else c for c in cells]) for line, cells in rows]
-    ctx = readers._Ctx(readers.SheetSource("", grid.path), readers.ReadOptions(), known)
-    return readers._detect_header(words, ctx, strict=False)[0]
+    ctx = readers.Ctx(readers.SheetSource("", grid.path), readers.ReadOptions(), known)
+    return readers.detect_header(words, ctx, strict=False)[0]
 
 
 # --------------------------------------------------------------------------- one sheet
@@ -499,7 +499,7 @@ def _per_distinct(values: pd.Series, convert: Any) -> np.ndarray:
 
 def _data_rows(found: list[tuple[Grid, int, Why, int]], norm_headers: list[str], width: int) -> _Rows:
     """Rows below the header, total rows left out (the readers skip them: 合计, Total)."""
-    markers = readers._Markers.build(readers.ReadOptions().total_markers)
+    markers = readers.Markers.build(readers.ReadOptions().total_markers)
     files, lines, raws = [], [], []
     for grid, index, _, _ in found:
         below = grid.rows[index + 1 :]
@@ -543,7 +543,7 @@ def _profile(header: str, position: int, series: pd.Series, *, excel: bool) -> S
     if values.empty:
         return column
     distinct = pd.Series(pd.unique(values.to_numpy(dtype=object)), dtype=object)
-    column.samples = list(dict.fromkeys(readers._cell_text(v).strip() for v in distinct[:10]))[:3]
+    column.samples = list(dict.fromkeys(readers.cell_text(v).strip() for v in distinct[:10]))[:3]
     parts = (distinct[:_SAMPLE], distinct) if len(distinct) > _SAMPLE else (distinct,)
     for kind in ("date", "number", "bool"):
         found: str | None = None

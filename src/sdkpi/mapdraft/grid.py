@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..loaders import paths, readers
+from ..loaders import names, paths, readers
 from ..loaders.names import normalize_header
 
 #: rows read per file: enough to see every code, duplicate and page header of a month
@@ -39,7 +39,7 @@ class Grid:
 
     def text(self, value: Any) -> str:
         """A cell as the user reads it ("" for empty)."""
-        return readers._cell_text(value).strip()
+        return readers.cell_text(value).strip()
 
 
 def read_grids(path: Path, expected: Collection[str]) -> list[Grid]:
@@ -48,22 +48,22 @@ def read_grids(path: Path, expected: Collection[str]) -> list[Grid]:
     expected: normalised header names that help choose the delimiter.
     Raises `InputError` when the file cannot be read as the readers would read it.
     """
-    ext = readers._suffix(path)
+    ext = names.suffix(path)
     if ext in readers.OLD_EXCEL_EXTENSIONS:
-        readers._raise_wrong_format(path, None, readers._sniff(path), "xls")
-    kind = readers._sniff(path)
+        readers.raise_wrong_format(path, None, readers.sniff(path), "xls")
+    kind = readers.sniff(path)
     if kind == "empty":
         raise InputError("the file is empty", file=str(path), hint="export the sheet again")
     if kind == "zip":
         return _workbook(path, expected)
     if kind in ("ole2", "html", "xml2003"):
-        readers._raise_wrong_format(path, None, kind, ext.lstrip(".") or "csv")
+        readers.raise_wrong_format(path, None, kind, ext.lstrip(".") or "csv")
     return [_csv(path, expected)]
 
 
 def _ctx(path: Path, expected: Collection[str], worksheet: str | None = None) -> Any:
     source = readers.SheetSource("", path, worksheet)
-    return readers._Ctx(source, readers.ReadOptions(), {normalize_header(e) for e in expected} - {""})
+    return readers.Ctx(source, readers.ReadOptions(), {normalize_header(e) for e in expected} - {""})
 
 
 def _csv(path: Path, expected: Collection[str]) -> Grid:
@@ -72,18 +72,18 @@ def _csv(path: Path, expected: Collection[str]) -> Grid:
         raw = paths.read_data(path)
     except OSError as err:
         raise InputError(f"cannot read the file: {err.strerror or err}", file=str(path)) from err
-    text = readers._decode(raw, ctx)
+    text = readers.decode(raw, ctx)
     if not text.verified:
         try:
             text.buf.decode("utf-8")
         except UnicodeDecodeError:
-            text = readers._decode_8bit(raw, ctx, after_arrow=True)
-    delimiter, _ = readers._choose_delimiter(text.buf, ctx, _SCAN, 0, text)
-    head, _ = readers._head_records(text.buf, delimiter, _SCAN)
+            text = readers.decode_8bit(raw, ctx, after_arrow=True)
+    delimiter, _ = readers.choose_delimiter(text.buf, ctx, _SCAN, 0, text)
+    head, _ = readers.head_records(text.buf, delimiter, _SCAN)
     width = max((len(r.cells) for r in head), default=0)
-    readers._check_column_count(width, ctx, row=None)  # not a record sheet: refused as the readers do
+    readers.check_column_count(width, ctx, row=None)  # not a record sheet: refused as the readers do
     want = min(MAX_ROWS, readers.MAX_CELLS // max(width, 1))
-    records, at_end = readers._head_records(text.buf, delimiter, want)
+    records, at_end = readers.head_records(text.buf, delimiter, want)
     rows: list[tuple[int, list[Any]]] = [
         (r.line, r.cells) for r in records if any(c.strip() for c in r.cells)
     ]
@@ -92,18 +92,18 @@ def _csv(path: Path, expected: Collection[str]) -> Grid:
 
 def _workbook(path: Path, expected: Collection[str]) -> list[Grid]:
     try:
-        info = readers._inspect_workbook(path, None)
+        info = readers.inspect_workbook(path, None)
         grids = []
         for worksheet in info.sheets:
             ctx = _ctx(path, expected, worksheet.name)
-            scan = readers._scan_members(path, info, worksheet, ctx)
-            cells = readers._read_grid(path, worksheet.name, ctx)
+            scan = readers.scan_members(path, info, worksheet, ctx)
+            cells = readers.read_grid(path, worksheet.name, ctx)
             if scan.formulas or scan.errors:
-                readers._patch_grid(cells, path, worksheet, scan)
+                readers.patch_grid(cells, path, worksheet, scan)
             rows = [
                 (number, list(row))
                 for number, row in enumerate(cells[:MAX_ROWS], 1)
-                if any(not readers._is_blank_cell(v) for v in row)
+                if any(not readers.is_blank_cell(v) for v in row)
             ]
             grids.append(
                 Grid(
@@ -118,7 +118,7 @@ def _workbook(path: Path, expected: Collection[str]) -> list[Grid]:
                 )
             )
         return grids
-    except readers._DAMAGED_ZIP as err:
+    except readers.DAMAGED_ZIP as err:
         raise InputError(
             f"damaged workbook: {err}", file=str(path), hint="open it in Excel and save it again as .xlsx"
         ) from err
