@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import InputError, UsageError
+from .loaders.names import MAPPING_FILE_NAME
 from .results import CheckResult, ComputeResult, KpiResult, Period
 
 if TYPE_CHECKING:
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
 
 # pandas, pydantic and the engine are imported where they are needed, not here: a re-run
 # answered from the result cache (`sdkpi.result_cache`) never needs them.
-
-MAPPING_FILE_NAME = "sdkpi-mapping.yaml"
 
 
 #: The dates a period may span: DMS exports hold nothing older, and pandas' timestamps end

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .names import SHEET_NAMES, normalize_header, sheet_for_name
+from .names import MAPPING_FILE_NAME, SHEET_NAMES, normalize_header, sheet_for_name
 
 #: what may follow a sheet's name in a file name: a separator, or a date's first digit
 _AFTER_NAME = re.compile(r"[\s_\-.(\[—–~+#@,，、]|\d")
@@ -115,8 +115,6 @@ def month_folders(folder: Path, named: Sequence[str] = ()) -> list[Path]:
 def _readable(folder: Path, named: Sequence[str] = ()) -> bool:
     """A sub-folder sdkpi reads: it holds sheet files, a mapping file of its own, or a file
     the mapping it would be read with names (`RO_DETAIL_*.csv`: not a sheet by its name)."""
-    from ..api import MAPPING_FILE_NAME
-
     if holds_sheets(folder) or (folder / MAPPING_FILE_NAME).is_file():
         return True
     return any(path.is_file() for pattern in named for path in folder.glob(pattern))

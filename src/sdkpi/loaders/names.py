@@ -11,6 +11,9 @@ from pathlib import Path
 
 from ..contract import SHEETS, Sheet
 
+#: the mapping file a data folder (or a dealer group's folder) may hold (`sdkpi.loaders.mapping`)
+MAPPING_FILE_NAME = "sdkpi-mapping.yaml"
+
 #: The spellings of yes and no that a bool column reads without a mapping file.
 TRUE_SPELLINGS = ("true", "True", "TRUE", "1", "yes", "Yes", "YES", "y", "Y", "是", "√")
 FALSE_SPELLINGS = ("false", "False", "FALSE", "0", "no", "No", "NO", "n", "N", "否", "×")

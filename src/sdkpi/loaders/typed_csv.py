@@ -35,6 +35,7 @@ from ..contract import SHEETS, STORE, Column, Sheet
 from ..dataset import SheetData
 from ..issues import DataIssue
 from . import fast, readers, typed_read, values
+from .finish import check_required_values, drop_duplicate_keys, empty_column, issue_column, only_wanted
 from .names import suffix
 
 # Inside datetime64[ns] and inside the general path's accepted years (fast.YEAR_MIN/YEAR_MAX).
@@ -185,7 +186,6 @@ def _midnight_issue(
     found: tuple[np.ndarray, str],
 ) -> DataIssue:
     """The general path's note on a column's 24:00 cells (`values.midnight_problem`)."""
-    from .sheets import issue_column
 
     assert isinstance(column, Column)
     positions = np.flatnonzero(found[0])
@@ -454,7 +454,6 @@ def _sheet(
     encoding: str,
     wanted: Collection[str] | None,
 ) -> tuple[SheetData, list[DataIssue]] | None:
-    from .sheets import check_required_values, drop_duplicate_keys, empty_column, only_wanted
 
     unique = _keys_unique(arrays, columns, sheet)
     if not unique and any(
@@ -475,7 +474,7 @@ def _sheet(
         if isinstance(column, Column) and column.required:
             unread_empty[name] = _null_mask(arrow)
         # repeated keys: the key, and every number (do a key's rows differ in amounts?), are
-        # needed to settle them as the general path does (`sheets.drop_duplicate_keys`)
+        # needed to settle them as the general path does (`finish.drop_duplicate_keys`)
         number = isinstance(column, Column) and column.type == "number"
         settle = not unique and (name == sheet.key or number)
         if not keep(name) and not settle:
