@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from sdkpi.contract import SHEETS
 from sdkpi.errors import InputError
-from sdkpi.loaders import readers
+from sdkpi.loaders import readers, workbook_safety
 from sdkpi.loaders.readers import (
     UNCALCULATED,
     ReadOptions,
@@ -625,7 +625,7 @@ def test_zip_bomb_ratio(tmp_path):
 
 def test_zip_bomb_total_size(tmp_path, monkeypatch):
     path = xlsx(tmp_path / "work_orders.xlsx", {"Sheet1": [["工单号"]] + [[f"R{i}"] for i in range(2000)]})
-    monkeypatch.setattr(readers, "MAX_UNCOMPRESSED_BYTES", 20_000)
+    monkeypatch.setattr(workbook_safety, "MAX_UNCOMPRESSED_BYTES", 20_000)
     with pytest.raises(InputError, match=r"rejected: .*uncompressed"):
         read(path)
     with pytest.raises(InputError, match="rejected"):
@@ -653,7 +653,7 @@ def test_zip_bomb_with_falsified_sizes(tmp_path):
 
 def test_too_many_zip_members(tmp_path, monkeypatch):
     path = xlsx(tmp_path / "work_orders.xlsx", {"Sheet1": [["工单号"]]})
-    monkeypatch.setattr(readers, "MAX_ZIP_MEMBERS", 3)
+    monkeypatch.setattr(workbook_safety, "MAX_ZIP_MEMBERS", 3)
     with pytest.raises(InputError, match="zip members"):
         read(path)
 

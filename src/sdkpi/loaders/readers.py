@@ -28,17 +28,14 @@ import csv
 import io
 import posixpath
 import re
-import struct
 import unicodedata
 import zipfile
-import zlib
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import defusedxml  # noqa: F401  (imported before openpyxl so that openpyxl parses through it)
-import defusedxml.ElementTree as SafeET
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -48,12 +45,21 @@ import pyarrow.csv as pacsv
 from ..contract import SHEETS
 from ..errors import InputError
 from ..issues import DataIssue
-from . import paths
+from . import paths, workbook_safety
 from .discover import sheet_for_file as _sheet_for_file
 from .names import normalize_header
 from .names import sheet_for_name as _sheet_for_name
 from .names import stem as _stem
 from .names import suffix as _suffix
+from .workbook_safety import (
+    DAMAGED_ZIP,
+    ZIP_MAGIC,
+    WorkbookInfo,
+    Worksheet,
+    inflate,
+    inspect_workbook,
+    is_xml,
+)
 
 try:
     from .values import UNCALCULATED
@@ -73,12 +79,6 @@ __all__ = [
 
 # --------------------------------------------------------------------------- limits and constants
 
-#: Hostile-workbook caps (module constants so that a deployment or a test can change them).
-MAX_ZIP_MEMBERS = 10_000
-MAX_UNCOMPRESSED_BYTES = 1 << 30  # 1 GiB, summed over the members
-MAX_COMPRESSION_RATIO = 200  # uncompressed / compressed, for members over RATIO_MIN_BYTES
-RATIO_MIN_BYTES = 1 << 20
-MAX_XML_PROLOG_BYTES = 1 << 20  # an XML part whose root element starts later than this is rejected
 #: A record sheet is a few dozen columns; 100 000 columns of a 1 MB CSV would take a minute to parse.
 MAX_COLUMNS = 1_000
 #: Cells (and shared strings) of the worksheet read, counted in its XML before parsing: reading
@@ -94,7 +94,6 @@ TEXT_EXTENSIONS = frozenset({".csv", ".tsv", ".txt"})
 WORKBOOK_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
 OLD_EXCEL_EXTENSIONS = frozenset({".xls"})
 
-_ZIP_MAGIC = b"PK\x03\x04"
 _ZIP_EMPTY_MAGIC = b"PK\x05\x06"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HEAD_BYTES = 1 << 16
@@ -335,7 +334,7 @@ def sniff(path: Path) -> str:
 def _sniff_bytes(head: bytes) -> str:
     if not head.strip():
         return "empty"
-    if head.startswith((_ZIP_MAGIC, _ZIP_EMPTY_MAGIC)):
+    if head.startswith((ZIP_MAGIC, _ZIP_EMPTY_MAGIC)):
         return "zip"
     if head.startswith(_OLE2_MAGIC):
         return "ole2"
@@ -1343,252 +1342,7 @@ def _total_rows_arrow(
     return found
 
 
-# --------------------------------------------------------------------------- xlsx: hostile checks
-
-
-@dataclass(frozen=True)
-class _Worksheet:
-    name: str
-    member: str | None  # zip member of the worksheet XML
-    visible: bool
-
-
-@dataclass
-class _WorkbookInfo:
-    sheets: list[_Worksheet]
-    date1904: bool = False  # serial numbers count days from 1904-01-01 (old Mac Excel)
-
-    @property
-    def sheet_names(self) -> list[str]:
-        return [s.name for s in self.sheets]
-
-
-def _bomb(path: Path, sheet: str | None, what: str) -> InputError:
-    return InputError(
-        f"rejected: {what} (a zip bomb?)",
-        file=str(path),
-        sheet=sheet,
-        hint="if this is a genuine export, open it in Excel and save it again; otherwise do not use it",
-    )
-
-
-def inspect_workbook(path: Path, sheet: str | None) -> _WorkbookInfo:
-    """Check the zip directory and every XML prolog before any parsing; list the worksheets."""
-    try:
-        paths.open_data(path).close()  # a regular file (a FIFO named .xlsx must not block the zip reader)
-    except OSError as err:
-        raise InputError(f"cannot open the file: {err.strerror or err}", file=str(path), sheet=sheet) from err
-    try:
-        zf = zipfile.ZipFile(path)
-    except DAMAGED_ZIP as err:
-        raise InputError(
-            f"not a readable .xlsx workbook: {err}",
-            file=str(path),
-            sheet=sheet,
-            hint="the file is damaged or not an Excel workbook; open it in Excel and save as .xlsx",
-        ) from err
-    with zf, paths.open_data(path) as fh:
-        infos = zf.infolist()
-        if len(infos) > MAX_ZIP_MEMBERS:
-            raise _bomb(path, sheet, f"{len(infos)} zip members (limit {MAX_ZIP_MEMBERS})")
-        declared = sum(i.file_size for i in infos)
-        if declared > MAX_UNCOMPRESSED_BYTES:
-            raise _bomb(path, sheet, f"{declared} bytes uncompressed (limit {MAX_UNCOMPRESSED_BYTES})")
-        for info in infos:
-            if info.flag_bits & 0x1:
-                raise InputError(
-                    "the workbook is encrypted",
-                    file=str(path),
-                    sheet=sheet,
-                    hint="save it again in Excel without a password",
-                )
-            if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(
-                info.compress_size, 1
-            ):
-                raise _bomb(
-                    path,
-                    sheet,
-                    f"member {info.filename} expands {info.file_size // max(info.compress_size, 1)}:1 "
-                    f"(limit {MAX_COMPRESSION_RATIO}:1)",
-                )
-        for info in infos:
-            if _is_xml(info.filename):
-                _check_prolog(fh, info, path, sheet)
-        return _workbook_sheets(zf, path, sheet)
-
-
-def _is_xml(name: str) -> bool:
-    return name.lower().endswith((".xml", ".rels", ".vml"))
-
-
-def _inflate(
-    fh: Any, info: zipfile.ZipInfo, path: Path, sheet: str | None, limit: int, chunk: int = 1 << 20
-) -> Iterator[bytes]:
-    """The member's bytes, inflated by us: never more than `limit` bytes, whatever the zip claims."""
-    fh.seek(info.header_offset)
-    local = fh.read(30)
-    if len(local) < 30 or local[:4] != _ZIP_MAGIC:
-        raise InputError(f"damaged workbook (member {info.filename})", file=str(path), sheet=sheet)
-    name_len, extra_len = struct.unpack("<HH", local[26:30])
-    fh.seek(info.header_offset + 30 + name_len + extra_len)
-    remaining = info.compress_size
-    produced = 0
-    if info.compress_type == zipfile.ZIP_STORED:
-        inflater = None
-    elif info.compress_type == zipfile.ZIP_DEFLATED:
-        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-    else:
-        raise InputError(
-            f"unsupported compression in member {info.filename}",
-            file=str(path),
-            sheet=sheet,
-            hint="open the workbook in Excel and save it again",
-        )
-    while remaining > 0:
-        data = fh.read(min(chunk, remaining))
-        if not data:
-            break
-        remaining -= len(data)
-        while data:
-            if inflater is None:
-                out, data = data, b""
-            else:
-                try:
-                    out = inflater.decompress(data, chunk)
-                except zlib.error as err:
-                    raise InputError(
-                        f"damaged workbook (member {info.filename}: {err})", file=str(path), sheet=sheet
-                    ) from err
-                data = inflater.unconsumed_tail
-            produced += len(out)
-            if produced > limit or produced > info.file_size:
-                raise _bomb(
-                    path,
-                    sheet,
-                    f"member {info.filename} inflates to more than it declares or more than {limit} bytes",
-                )
-            if out:
-                yield out
-            if inflater is not None and inflater.eof:
-                return
-
-
-_XML_START = re.compile(rb"<[A-Za-z_]")
-_ENTITY_DECL = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-
-
-def _check_prolog(fh: Any, info: zipfile.ZipInfo, path: Path, sheet: str | None) -> None:
-    """Reject DOCTYPE/ENTITY declarations (billion laughs, external entities) before any parsing."""
-    head = b""
-    for chunk in _inflate(fh, info, path, sheet, MAX_UNCOMPRESSED_BYTES, chunk=1 << 16):
-        head += chunk
-        probe = head
-        if probe[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, b"<\x00", b"\x00<"):
-            probe = probe.replace(b"\x00", b"")  # UTF-16 XML: the ASCII markup without its zero bytes
-        if _ENTITY_DECL.search(probe):
-            raise InputError(
-                f"rejected: XML entity declarations (DOCTYPE/ENTITY in {info.filename})",
-                file=str(path),
-                sheet=sheet,
-                hint="a workbook saved by Excel never holds these; the file may be crafted to attack "
-                "the reader. Open and re-save it in Excel only if you trust its origin",
-            )
-        if _XML_START.search(_strip_prolog_items(probe)):
-            return
-        if len(head) > MAX_XML_PROLOG_BYTES:
-            raise InputError(
-                f"rejected: XML part {info.filename} has no root element within {MAX_XML_PROLOG_BYTES} bytes",
-                file=str(path),
-                sheet=sheet,
-            )
-
-
-_PROLOG_ITEMS = re.compile(rb"<\?.*?\?>|<!--.*?-->", re.DOTALL)
-
-
-def _strip_prolog_items(head: bytes) -> bytes:
-    """The head without its complete processing instructions and comments (their '<' start no element)."""
-    cut = head.rfind(b"<!--")
-    if cut >= 0 and head.find(b"-->", cut) < 0:
-        head = head[:cut]  # an unterminated comment: what follows is still the prolog
-    return _PROLOG_ITEMS.sub(b"", head)
-
-
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-
-
-def _workbook_sheets(zf: zipfile.ZipFile, path: Path, sheet: str | None) -> _WorkbookInfo:
-    names = set(zf.namelist())
-
-    def parse(member: str) -> Any:
-        try:
-            return SafeET.fromstring(zf.read(member))
-        except Exception as err:
-            raise InputError(
-                f"damaged workbook: {member} cannot be parsed ({err})",
-                file=str(path),
-                sheet=sheet,
-                hint="open it in Excel and save it again",
-            ) from err
-
-    workbook = "xl/workbook.xml"
-    if "_rels/.rels" in names:
-        for rel in parse("_rels/.rels").iter(f"{{{_PKG_REL_NS}}}Relationship"):
-            if rel.get("Type", "").endswith("/officeDocument"):
-                workbook = rel.get("Target", workbook).lstrip("/")
-    if workbook not in names:
-        raise InputError(
-            "not an Excel workbook (no workbook part in the zip)",
-            file=str(path),
-            sheet=sheet,
-            hint="open it in Excel and save as .xlsx",
-        )
-    base = posixpath.dirname(workbook)
-    rels_member = posixpath.join(base, "_rels", posixpath.basename(workbook) + ".rels")
-    targets: dict[str, str] = {}
-    if rels_member in names:
-        for rel in parse(rels_member).iter(f"{{{_PKG_REL_NS}}}Relationship"):
-            target = rel.get("Target", "")
-            member = (
-                target.lstrip("/")
-                if target.startswith("/")
-                else posixpath.normpath(posixpath.join(base, target))
-            )
-            targets[rel.get("Id", "")] = member
-    sheets = []
-    date1904 = False
-    for element in parse(workbook).iter():
-        tag = element.tag.rsplit("}", 1)[-1]
-        if tag == "workbookPr":
-            date1904 = element.get("date1904", "").lower() in ("1", "true")
-        if tag != "sheet":
-            continue
-        rid = element.get(f"{{{_REL_NS}}}id", "")
-        member = targets.get(rid)
-        sheets.append(
-            _Worksheet(
-                element.get("name", ""),
-                member if member in names else None,
-                element.get("state", "visible") == "visible",
-            )
-        )
-    return _WorkbookInfo(sheets, date1904)
-
-
 # --------------------------------------------------------------------------- xlsx: reading
-
-
-DAMAGED_ZIP = (
-    zipfile.BadZipFile,
-    zlib.error,
-    struct.error,
-    KeyError,
-    EOFError,
-    OSError,
-    ValueError,
-    NotImplementedError,
-)
 
 
 def _read_xlsx(ctx: Ctx) -> RawSheet:
@@ -1613,7 +1367,7 @@ def _read_xlsx_checked(ctx: Ctx) -> RawSheet:
     return raw
 
 
-def _choose_worksheet(info: _WorkbookInfo, ctx: Ctx) -> _Worksheet:
+def _choose_worksheet(info: WorkbookInfo, ctx: Ctx) -> Worksheet:
     sheets = info.sheets
     found = ", ".join(repr(s.name) for s in sheets) or "(none)"
     wanted = ctx.source.worksheet
@@ -1658,18 +1412,18 @@ class _Scan:
     errors: bool = False
 
 
-def scan_members(path: Path, info: _WorkbookInfo, worksheet: _Worksheet, ctx: Ctx) -> _Scan:
+def scan_members(path: Path, info: WorkbookInfo, worksheet: Worksheet, ctx: Ctx) -> _Scan:
     """Inflate the parts the reader will parse, counting real sizes; look for formulas and error cells."""
     scan = _Scan()
     # the package and workbook parts (workbook, rels, sharedStrings, styles) and the worksheet;
     # other worksheets, charts and pivot caches are never parsed (their sizes and prologs were checked)
     base = posixpath.dirname(worksheet.member or "xl/worksheets/x.xml").rsplit("/", 1)[0]
     read_dirs = {"", "_rels", base, f"{base}/_rels"}
-    budget = MAX_UNCOMPRESSED_BYTES
+    budget = workbook_safety.MAX_UNCOMPRESSED_BYTES
     with zipfile.ZipFile(path) as zf, paths.open_data(path) as fh:
         for member in zf.infolist():
             name = member.filename
-            if not _is_xml(name) or (name != worksheet.member and posixpath.dirname(name) not in read_dirs):
+            if not is_xml(name) or (name != worksheet.member and posixpath.dirname(name) not in read_dirs):
                 continue
             target = member.filename == worksheet.member
             strings = name.lower().endswith("sharedstrings.xml")
@@ -1678,7 +1432,7 @@ def scan_members(path: Path, info: _WorkbookInfo, worksheet: _Worksheet, ctx: Ct
             items = 0
             formula_end = b"</f>"
             prefix = b""
-            for chunk in _inflate(fh, member, path, ctx.sheet, budget):
+            for chunk in inflate(fh, member, path, ctx.sheet, budget):
                 if (target or strings) and not produced:
                     root = re.search(rb"<([A-Za-z_][\w.-]*:)?(?:worksheet|sst)\b", chunk)
                     prefix = (root.group(1) or b"") if root else b""
@@ -1763,12 +1517,12 @@ def _grid_openpyxl(path: Path, worksheet: str) -> list[list[Any]]:
     return rows
 
 
-def patch_grid(grid: list[list[Any]], path: Path, worksheet: _Worksheet, scan: _Scan) -> None:
+def patch_grid(grid: list[list[Any]], path: Path, worksheet: Worksheet, scan: _Scan) -> None:
     """Mark formulas with no cached value (UNCALCULATED) and restore Excel error cells ("#N/A")."""
     assert worksheet.member is not None
     with zipfile.ZipFile(path) as zf, paths.open_data(path) as fh:
         member = zf.getinfo(worksheet.member)
-        xml = b"".join(_inflate(fh, member, path, None, MAX_UNCOMPRESSED_BYTES))
+        xml = b"".join(inflate(fh, member, path, None, workbook_safety.MAX_UNCOMPRESSED_BYTES))
     p = re.escape(scan.prefix)
     marks: dict[tuple[int, int], str] = {}
     if scan.errors:
