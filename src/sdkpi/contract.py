@@ -35,6 +35,7 @@ class Sheet:
     file_names: tuple[str, ...]
     columns: tuple[Column, ...]
     key: str | None = None  # the unique id column, if any
+    optional: bool = False  # an export a store may not keep (the staff roster): absent is no fault
 
     def column(self, name: str) -> Column | None:
         for col in self.columns:
@@ -280,6 +281,7 @@ SHEETS: dict[str, Sheet] = {
                 _c("fte", "折算人数", "number", aliases=("FTE", "工作量系数", "出勤系数"), plausible=_FTE),
                 STORE,
             ),
+            optional=True,
         ),
     )
 }

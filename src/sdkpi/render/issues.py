@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..contract import SHEETS
 from ..issues import DataIssue
 from ..results import CheckResult, SheetInfo
 from ..words import column_label, sheet_label
@@ -72,6 +73,7 @@ WORDS = {
         "rows_usable": "rows usable",
         "missing_columns": "missing columns",
         "not_found": "sheet missing",
+        "optional_absent": "optional, not given",
         "header_mapping": "Header mapping (file header → column)",
         "headers_renamed": "headers read under another name",
         "blocked": "KPIs that will have no data",
@@ -108,6 +110,7 @@ WORDS = {
         "rows_usable": "可用行数",
         "missing_columns": "缺少的列",
         "not_found": "未找到",
+        "optional_absent": "可选，未提供",
         "header_mapping": "表头对应(文件表头 → 标准列名)",
         "headers_renamed": "按别名识别的表头",
         "blocked": "将没有数据的指标",
@@ -345,6 +348,8 @@ def sheets_table(sheets: list[SheetInfo], source: str = "", lang: str = "en") ->
             reason = reason_text(info.reason or info.status, lang, info.sheet)
             if lang == "zh" and info.reason == "sheet missing":
                 reason = w["not_found"]
+            if info.status == "missing" and info.sheet in SHEETS and SHEETS[info.sheet].optional:
+                reason = w["optional_absent"]
             table.add_row(sheet, Text(reason, style=style), "", "", "", "", "")
             continue
         file = Text(_relative(info.file or "", source))
