@@ -146,3 +146,14 @@ def test_cron_style_run(tmp_path: Path) -> None:
     assert done.stderr == ""
     payload = json.loads(done.stdout)
     assert payload["summary"]["missed"] > 0
+
+
+def test_a_dealer_group_run_says_which_stores_it_read() -> None:
+    group = Path(__file__).parent.parent / "examples" / "dealer-group"
+    code, _, err = run("compute", "--data", str(group), "--month", "2024-05", "--format", "json")
+    assert code == 0
+    assert "read as a dealer group of 3 store folders: 广州天河店, 深圳南山店, 深圳福田店" in err
+    code, _, err = run("compute", "--data", str(group), "--month", "2024-05", "--lang", "zh")
+    assert "共 3 个门店文件夹" in err
+    code, _, err = run("compute", "--data", str(group), "--month", "2024-05", "-q")
+    assert err == ""

@@ -211,9 +211,13 @@ def summarize_issues(
 
     lang = run.lang if run is not None and run.lang in SUMMARY_WORDS else "en"
     words = SUMMARY_WORDS[lang]
+    from ..render.issues import issue_kind, issue_reason
+
     for issue in issues:
         if issue.code == NO_ROWS:
             print(visible(no_rows_line(issue, lang)), file=sys.stderr)
+        elif issue.code == "folders_read":  # which stores (or months) were read, and which not
+            print(visible(f"sdkpi: {issue_reason(issue, lang)}"), file=sys.stderr)
     by_severity = Counter(i.severity for i in issues)
     by_code = Counter(i.code for i in issues if i.severity != "info")
     parts = []
@@ -221,8 +225,6 @@ def summarize_issues(
         if n := by_severity[severity]:
             one, many = words[severity]
             parts.append(f"{n} {one if n == 1 else many}" if lang == "en" else f"{n} {one}")
-    from ..render.issues import issue_kind
-
     kinds = [f"{issue_kind(code, lang)} ×{n}" for code, n in by_code.most_common(4)]
     top = ("、" if lang == "zh" else ", ").join(kinds)
     line = words["issues"].format(parts=("，" if lang == "zh" else ", ").join(parts))
