@@ -28,10 +28,9 @@ import csv
 import io
 import posixpath
 import re
-import unicodedata
 import zipfile
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +43,20 @@ import pyarrow.csv as pacsv
 
 from ..contract import SHEETS
 from ..errors import InputError
-from ..issues import DataIssue
 from . import paths, workbook_safety
 from .discover import sheet_for_file as _sheet_for_file
+from .locate import (
+    HEADER_SCAN_ROWS,
+    Markers,
+    check_header_columns,
+    detect_header,
+    title_rows_issue,
+)
 from .names import normalize_header
 from .names import sheet_for_name as _sheet_for_name
 from .names import stem as _stem
 from .names import suffix as _suffix
+from .sheet_source import Ctx, RawSheet, ReadOptions, SheetSource, accepted_names, col_index
 from .workbook_safety import (
     DAMAGED_ZIP,
     ZIP_MAGIC,
@@ -85,8 +91,6 @@ MAX_COLUMNS = 1_000
 #: costs ~1 kB of memory per cell, and a 5 MB file within the size and ratio caps can hold 60M.
 MAX_CELLS = 20_000_000
 
-#: Rows looked at when detecting the header row.
-HEADER_SCAN_ROWS = 30
 #: "calamine" (fast) or "openpyxl" (read-only mode); the other is the fallback.
 XLSX_ENGINE = "calamine"
 
@@ -105,73 +109,6 @@ _EOL = re.compile(rb"\r\n|\r|\n")
 
 # a CSV field may legitimately be long (notes); Python's default limit is 128 KiB
 csv.field_size_limit(max(csv.field_size_limit(), 1 << 26))
-
-
-# --------------------------------------------------------------------------- API types
-
-
-@dataclass(frozen=True)
-class SheetSource:
-    sheet: str  # canonical sheet name, e.g. "work_orders"
-    path: Path
-    worksheet: str | None = None  # for a workbook holding several sheets
-
-
-@dataclass
-class ReadOptions:
-    header_row: int | None = None  # 1-based row as the user sees it; None = detect
-    encoding: str | None = None  # force a CSV encoding
-    delimiter: str | None = None
-    total_markers: tuple[str, ...] = ("合计", "小计", "总计", "total", "subtotal", "grand total")
-
-
-@dataclass
-class RawSheet:
-    """The cells of one sheet below its header row, with the row numbers the user sees.
-
-    data: columns 0..n-1 aligned with `headers`. CSV cells are str ("" when empty,
-    dtype str or object); xlsx cells are Python values (str, int, float, bool,
-    datetime, date, time, timedelta, None for an empty cell; the text of an Excel
-    error cell such as "#N/A"; `UNCALCULATED` for a formula with no cached value).
-    Numbers from xlsx are floats when read with calamine (12345.0 for an ID typed as a
-    number). header_row is 0 and headers empty for an empty file.
-    """
-
-    source: SheetSource
-    file_format: str  # "csv" or "xlsx"
-    encoding: str | None  # csv: "utf-8", "utf-8-sig", "gb18030", "utf-16"; xlsx: None
-    delimiter: str | None
-    header_row: int  # 1-based, as the user sees it
-    headers: list[str]
-    data: pd.DataFrame
-    row_numbers: np.ndarray  # int64, one per data row
-    issues: list[DataIssue] = field(default_factory=list)
-    rows_in_file: int = 0  # data rows below the header, before skipping
-    date1904: bool = False  # xlsx in the 1904 date system: serial numbers count from 1904-01-01
-
-
-# --------------------------------------------------------------------------- names
-
-
-def _col_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def _col_index(letters: str) -> int:
-    index = 0
-    for ch in letters:
-        index = index * 26 + (ord(ch) - 64)
-    return index - 1
-
-
-def _accepted_names() -> str:
-    return "; ".join(f"{s.name} ({', '.join(s.file_names)})" for s in SHEETS.values())
 
 
 # --------------------------------------------------------------------------- discover
@@ -272,14 +209,14 @@ def _discover_file(path: Path, named: Collection[str] = ()) -> dict[str, SheetSo
         raise InputError(
             "no worksheet of this workbook is named like a sheet",
             file=str(path),
-            hint=f"worksheets found: {', '.join(names) or '(none)'}; accepted names: {_accepted_names()}",
+            hint=f"worksheets found: {', '.join(names) or '(none)'}; accepted names: {accepted_names()}",
         )
     if stem_sheet is None:
         raise InputError(
             "cannot tell which sheet this file holds from its name",
             file=str(path),
             hint="name it after the sheet, e.g. work_orders.csv or 维修工单.csv; accepted: "
-            + _accepted_names(),
+            + accepted_names(),
         )
     return {stem_sheet: SheetSource(stem_sheet, path, None)}
 
@@ -423,219 +360,6 @@ def read_sheet(
     if kind in ("zip", "ole2", "html", "xml2003"):
         raise_wrong_format(path, source.sheet, kind, ext.lstrip(".") or "csv")
     return _read_csv(ctx)
-
-
-@dataclass
-class Ctx:
-    source: SheetSource
-    options: ReadOptions
-    expected: set[str]
-    issues: list[DataIssue] = field(default_factory=list)
-
-    @property
-    def file(self) -> str:
-        return str(self.source.path)
-
-    @property
-    def sheet(self) -> str:
-        return self.source.sheet
-
-    def error(self, message: str, **kw: Any) -> InputError:
-        return InputError(message, file=self.file, sheet=self.sheet, **kw)
-
-    def issue(self, severity: Any, code: str, reason: str, row: int | None = None, **kw: Any) -> None:
-        self.issues.append(DataIssue(severity, code, reason, self.sheet, self.file, row, **kw))
-
-    def empty(self, file_format: str, encoding: str | None, delimiter: str | None) -> RawSheet:
-        return RawSheet(
-            self.source,
-            file_format,
-            encoding,
-            delimiter,
-            0,
-            [],
-            pd.DataFrame(),
-            np.empty(0, dtype=np.int64),
-            self.issues,
-            0,
-        )
-
-
-# --------------------------------------------------------------------------- header detection
-
-
-def _match_count(cells: Sequence[str], expected: set[str]) -> int:
-    return len({n for c in cells if (n := normalize_header(c)) and n in expected})
-
-
-def _nonempty(cells: Sequence[str]) -> int:
-    return sum(1 for c in cells if c.strip())
-
-
-def detect_header(rows: list[tuple[int, list[str]]], ctx: Ctx, *, strict: bool = True) -> tuple[int, int]:
-    """(index into rows, matches) of the header among the first non-blank rows.
-
-    rows: (row number, cell texts) of non-blank rows, top of the sheet first.
-    """
-    scan = rows[:HEADER_SCAN_ROWS]
-    counts = [_match_count(cells, ctx.expected) for _, cells in scan] if ctx.expected else []
-    best = max(counts, default=0)
-    if best >= 2:
-        index = counts.index(best)
-        if strict:
-            _check_two_header_rows(rows, counts, index, ctx)
-        return index, best
-    for index, (_, cells) in enumerate(scan):
-        if _nonempty(cells) >= 2:  # a one-cell report title is not a header
-            return index, 0
-    return 0, 0
-
-
-def _check_two_header_rows(
-    rows: list[tuple[int, list[str]]], counts: list[int], index: int, ctx: Ctx
-) -> None:
-    """A header split over two rows (merged group cells): say how to set header_row."""
-    row, cells = rows[index]
-    best = counts[index]
-    half_unmatched = 2 * best < _nonempty(cells)
-    for other in (index - 1, index + 1):
-        if not 0 <= other < len(rows) or rows[other][0] != row + (other - index):
-            continue  # not the adjacent row
-        matches = counts[other] if other < len(counts) else _match_count(rows[other][1], ctx.expected)
-        if matches >= 2 or (matches >= 1 and half_unmatched and other == index + 1):
-            first, second = sorted((row, rows[other][0]))
-            raise ctx.error(
-                f"the header seems to span two rows ({first} and {second}), e.g. merged group cells "
-                "above the column names",
-                row=row,
-                value=" | ".join(c for c in cells if c.strip())[:200],
-                hint="set header_row for this sheet in the mapping file (the row holding the column "
-                "names), or unmerge the header cells so that one row holds every column name",
-            )
-
-
-def _title_rows_issue(ctx: Ctx, header_row: int) -> None:
-    above = "row 1" if header_row == 2 else f"rows 1-{header_row - 1}"
-    ctx.issue(
-        "info",
-        "title_rows",
-        f"{above} above the header row {header_row} skipped (title or blank)",
-        row=header_row,
-    )
-
-
-def _check_header_columns(
-    headers: list[str], has_data: Sequence[bool], first_data: Any, ctx: Ctx, *, excel: bool
-) -> list[int]:
-    """Positions of the columns to keep; errors for blank headers over data and duplicates."""
-
-    def where(i: int) -> str:
-        return f"column {_col_letter(i)}" if excel else f"column {i + 1} ({_col_letter(i)} in Excel)"
-
-    def label(i: int) -> str:
-        return _col_letter(i) if excel else str(i + 1)
-
-    found = ", ".join(repr(h) for h in headers if h.strip())
-    keep: list[int] = []
-    seen: dict[str, int] = {}
-    for i, header in enumerate(headers):
-        norm = normalize_header(header)
-        if not norm:
-            if has_data[i]:
-                row, value = first_data(i)
-                raise ctx.error(
-                    f"{where(i)} holds data but has no header",
-                    row=row,
-                    column=label(i),
-                    value=value,
-                    hint=f"give the column a header (or delete it); headers found: {found}",
-                )
-            continue  # an empty column with no header: dropped
-        if norm in seen:
-            j = seen[norm]
-            if ctx.expected and norm not in ctx.expected:
-                # a header no column is read from (two `Gross` columns): the first is kept as an
-                # extra column, this one left out, and said
-                ctx.issue(
-                    "info",
-                    "duplicate_header",
-                    f"header {header!r} in {where(j)} and {where(i)}: not a column sdkpi reads; "
-                    f"{where(i)} is left out",
-                    column=label(i),
-                    value=header,
-                )
-                continue
-            raise ctx.error(
-                f"duplicate header {header!r} in {where(j)} and {where(i)}",
-                column=label(i),
-                value=header,
-                hint=f"rename one of them; headers found: {found}",
-            )
-        seen[norm] = i
-        keep.append(i)
-    return keep
-
-
-# --------------------------------------------------------------------------- total rows
-
-
-@dataclass(frozen=True)
-class Markers:
-    markers: tuple[str, ...]
-    first_chars: frozenset[str]  # first characters of the normalised markers
-    quick: frozenset[str]  # raw first characters a matching cell can start with
-    arrow_pattern: str | None  # RE2 prefilter for pyarrow
-
-    @classmethod
-    def build(cls, markers: Sequence[str]) -> Markers:
-        norm = tuple(dict.fromkeys(m for m in (normalize_header(x) for x in markers) if m))
-        firsts: set[str] = set()
-        quick: set[str] = set(" \t\r\n\u3000\xa0\ufeff")
-        alternatives = []
-        for marker in norm:
-            firsts.add(marker[0])
-            quick |= char_variants(marker[0])
-            alternatives.append("".join(_re2_char(ch) for ch in marker[:8]))
-        pattern = None
-        if alternatives:
-            pattern = r"^[\s\x{3000}\x{a0}\x{feff}]*(?:" + "|".join(alternatives) + ")"
-        return cls(norm, frozenset(firsts), frozenset(quick), pattern)
-
-    def cell(self, value: Any) -> bool:
-        """match() for any cell value, with a cheap first-character test."""
-        return value.__class__ is str and value[:1] in self.quick and self.match(value)
-
-    def match(self, text: str) -> bool:
-        """Does a cell's text start with a total marker (合计:, Total, 小计 张三, ...)?"""
-        stripped = text.lstrip()
-        if not stripped:
-            return False
-        first = unicodedata.normalize("NFKC", stripped[0]).lower()[:1]
-        if first not in self.first_chars:
-            return False
-        norm = normalize_header(stripped[:64])
-        for marker in self.markers:
-            if norm.startswith(marker):
-                rest = norm[len(marker) :]
-                if marker[-1].isascii() and marker[-1].isalnum():
-                    # a Latin word needs a boundary: "total:", "totals" but not "totally"
-                    rest = rest[1:] if rest.startswith("s") else rest
-                    if rest[:1].isascii() and rest[:1].isalnum():
-                        continue
-                return True
-        return False
-
-
-def char_variants(ch: str) -> set[str]:
-    """A character, its upper case and their full-width forms."""
-    variants = {ch, ch.upper()}
-    return variants | {chr(ord(v) + 0xFEE0) for v in variants if "!" <= v <= "~"}
-
-
-def _re2_char(ch: str) -> str:
-    if ch == " ":
-        return r"[\s\x{3000}\x{a0}]+"
-    return "[" + "".join(re.escape(v) if v.isascii() else v for v in sorted(char_variants(ch))) + "]"
 
 
 # --------------------------------------------------------------------------- CSV
@@ -847,7 +571,7 @@ def _read_text(text: _Text, ctx: Ctx) -> RawSheet:
         header = nonblank[index]
     headers = list(header.cells)
     if header.line > 1:
-        _title_rows_issue(ctx, header.line)
+        title_rows_issue(ctx, header.line)
     after = [r for r in records if r.line > header.line]
     widths = [len(r.cells) for r in after if any(c.strip() for c in r.cells)]
     # the width pyarrow parses with: the usual width of the first rows (the header's on a tie)
@@ -1273,7 +997,7 @@ def _finish_text(body: _Body, parsed: _Parsed, ctx: Ctx, header_row: int) -> Raw
         pos = int(np.flatnonzero(~blank_cells[i])[0])
         return int(parsed.lines[pos]), str(table.column(i)[pos].as_py())
 
-    keep_columns = _check_header_columns(body.headers, has_data, first_data, ctx, excel=False)
+    keep_columns = check_header_columns(body.headers, has_data, first_data, ctx, excel=False)
 
     for pos in np.flatnonzero(blank & in_file):
         ctx.issue("info", "blank_row", "blank row skipped", row=int(parsed.lines[pos]))
@@ -1584,7 +1308,7 @@ def _cell_ref(attrs: bytes) -> tuple[int, int] | None:
     m = _REF.search(attrs)
     if m is None:
         return None  # a cell without its reference (rare writers): left as read
-    return int(m.group(2)) - 1, _col_index(m.group(1).decode())
+    return int(m.group(2)) - 1, col_index(m.group(1).decode())
 
 
 def _xml_unescape(text: str) -> str:
@@ -1665,7 +1389,7 @@ def _finish_grid(grid: list[list[Any]], ctx: Ctx) -> RawSheet:
         index, _ = detect_header(candidates, ctx)
         h = candidates[index][0] - 1
     if h > 0:
-        _title_rows_issue(ctx, h + 1)
+        title_rows_issue(ctx, h + 1)
     headers = [cell_text(v) for v in arr[h]]
 
     # data rows: below the header, up to the last non-blank row
@@ -1681,7 +1405,7 @@ def _finish_grid(grid: list[list[Any]], ctx: Ctx) -> RawSheet:
         return h + 2 + pos, cell_text(body[pos, i])
 
     has_data = list(body_filled.any(axis=0)) if rows else [False] * width
-    keep_columns = _check_header_columns(headers, has_data, first_data, ctx, excel=True)
+    keep_columns = check_header_columns(headers, has_data, first_data, ctx, excel=True)
 
     keep = ~body_blank
     for blank_pos in np.flatnonzero(body_blank):

@@ -34,7 +34,7 @@ import pyarrow.csv as pacsv
 from ..contract import SHEETS, STORE, Column, Sheet
 from ..dataset import SheetData
 from ..issues import DataIssue
-from . import fast, readers, typed_read, values
+from . import fast, locate, readers, typed_read, values
 from .finish import check_required_values, drop_duplicate_keys, empty_column, issue_column, only_wanted
 from .names import suffix
 
@@ -355,7 +355,7 @@ def _clean(
 
 def _markers(opts: Any) -> Any:
     """The total-row markers the general path looks for, as the mapping file sets them."""
-    return readers.Markers.build(opts.total_markers if opts.total_markers is not None else _DEFAULT_MARKERS)
+    return locate.Markers.build(opts.total_markers if opts.total_markers is not None else _DEFAULT_MARKERS)
 
 
 def _column_clean(position: int, arrow: Any, column: Column | str, markers: Any, quoted: bool) -> bool:
@@ -433,8 +433,8 @@ def _marker_prefixes(markers: tuple[str, ...]) -> np.ndarray | None:
     for marker in markers:
         if len(marker) < 2 or marker[1] == " ":
             return None  # a one-letter marker, or a space that may be any space: no prefilter
-        for first in readers.char_variants(marker[0]):
-            for second in readers.char_variants(marker[1]):
+        for first in locate.char_variants(marker[0]):
+            for second in locate.char_variants(marker[1]):
                 head = (first + second).encode()
                 table[head[0] << 8 | head[1]] = True
     return table
