@@ -238,6 +238,11 @@ SETTING_UNITS = {
     "zh": {"s": "秒", "min": "分钟", "h": "小时", "d": "天", "cd": "个自然日", "w": "周"},
 }
 NO_LIMIT = {"en": "no limit", "zh": "不限"}
+#: a text setting's choices in words (the id is what sdkpi.toml takes, shown beside them)
+CHOICE_WORDS = {
+    "en": {"ro": "per work order", "visit": "per visit"},
+    "zh": {"ro": "按工单计", "visit": "按来店次数计"},
+}
 #: the column whose values a list setting holds (payers left out of a KPI)
 LIST_SETTING_COLUMN = "customer_type"
 
@@ -257,7 +262,8 @@ def setting_value(value: Any, unit: str, lang: str) -> str:
     if isinstance(value, str):
         duration = _SETTING_DURATION.match(value.strip())
         if duration is None:
-            return value
+            said = CHOICE_WORDS[lang].get(value)
+            return f"{said} ({value})" if said and lang == "en" else f"{said}({value})" if said else value
         number, letters = duration.groups()
         return f"{number}{units[letters]}" if lang == "zh" else f"{number} {units[letters]}"
     if isinstance(value, (int, float)):
