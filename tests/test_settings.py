@@ -513,3 +513,11 @@ def test_a_column_is_read_only_by_the_settings_in_force(definitions: Definitions
     assert "vin" not in definitions.compiled["appointment_rate"].columns
     mine = store(definitions, tmp_path, '[settings]\nappointment_rate.counting_unit = "visit"\n')
     assert {"vin", "appointment_id"} <= mine.compiled["appointment_rate"].columns
+
+
+def test_money_is_written_with_the_currency_sign_not_its_code() -> None:
+    from sdkpi.render.formatting import format_number, format_part, money_sign
+
+    assert format_number(512.91, "currency", "CNY") == "¥512.91"
+    assert format_part(1234.5, "currency", "USD") == "$1,234.50"
+    assert money_sign("¥") == "¥" and money_sign("THB") == "THB "

@@ -95,8 +95,20 @@ def format_number(value: float | int | None, unit: str, currency: str = "¥") ->
     if unit == "hours":
         return f"{value:,.2f} h"
     if unit == "currency":
-        return f"{currency}{value:,.2f}"
+        return f"{money_sign(currency)}{value:,.2f}"
     return f"{value:,.2f}"
+
+
+#: the sign a money amount is written with, for a store's currency given as its code
+MONEY_SIGNS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "HKD": "HK$"}
+
+
+def money_sign(currency: str) -> str:
+    """'CNY' -> '¥', 'USD' -> '$'; a sign (¥, $) as given; another code as 'THB '."""
+    sign = MONEY_SIGNS.get(currency.strip().upper())
+    if sign is not None:
+        return sign
+    return f"{currency} " if currency.isascii() and currency.isalpha() else currency
 
 
 def format_part(value: float | int, unit: str, currency: str = "¥") -> str:
@@ -104,7 +116,7 @@ def format_part(value: float | int, unit: str, currency: str = "¥") -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if unit == "currency":
-        return f"{currency}{value:,.2f}"
+        return f"{money_sign(currency)}{value:,.2f}"
     return f"{value:,.2f}"
 
 

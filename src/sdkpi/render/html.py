@@ -22,6 +22,7 @@ from .formatting import (
     format_number,
     format_part,
     format_target,
+    money_sign,
     reason_text,
     status_text,
     text,
@@ -170,7 +171,7 @@ def change_text(kpi: KpiReport, report: ReportData) -> str:
         return f"{change:+,.2f} h"
     if unit == "currency":
         sign = "+" if change >= 0 else "-"
-        return f"{sign}{report.currency}{abs(change):,.2f}"
+        return f"{sign}{money_sign(report.currency)}{abs(change):,.2f}"
     return f"{change:+,.2f}"
 
 

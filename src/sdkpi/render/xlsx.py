@@ -40,7 +40,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..atomic import write_atomic
 from ..report import KpiReport, ReportData, WhoMissed, generated_label
 from ..results import KpiResult
-from .formatting import format_part, format_target, reason_text, starts_like_formula, status_text, text
+from .formatting import (
+    format_part,
+    format_target,
+    money_sign,
+    reason_text,
+    starts_like_formula,
+    status_text,
+    text,
+)
 
 if TYPE_CHECKING:
     from ..breakdown import GroupRow
@@ -100,7 +108,7 @@ def value_format(unit: str, currency: str) -> str:
     if unit == "hours":
         return '0.00" h"'
     if unit == "currency":
-        return f'"{currency}"#,##0.00'
+        return f'"{money_sign(currency)}"#,##0.00'
     return "#,##0.00"
 
 
@@ -120,7 +128,8 @@ def change_format(unit: str, currency: str, points: str) -> str:
     if unit == "hours":
         return '+0.00" h";-0.00" h";0.00" h"'
     if unit == "currency":
-        return f'+"{currency}"#,##0.00;-"{currency}"#,##0.00;"{currency}"0.00'
+        sign = money_sign(currency)
+        return f'+"{sign}"#,##0.00;-"{sign}"#,##0.00;"{sign}"0.00'
     return "+#,##0.00;-#,##0.00;0.00"
 
 
