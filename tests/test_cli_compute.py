@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -130,3 +131,10 @@ def test_an_empty_file_leaves_its_kpis_no_data_without_an_error(tmp_path, conten
     assert {k["status"] for k in work_order_kpis} == {"no_data"}
     assert [i["code"] for i in payload["data_issues"]] == ["empty_file", "no_rows_in_period"]
     assert "holds no readable date" in payload["data_issues"][1]["reason"]
+
+
+def test_a_folder_of_unknown_exports_points_to_sdkpi_map(tmp_path: Path) -> None:
+    (tmp_path / "RO_DETAIL_May.csv").write_text("RO#,Close Date\nRO1,05/02/2024\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["compute", "--data", str(tmp_path), "--month", "2024-05"])
+    assert result.exit_code == 3
+    assert f"sdkpi map --data {tmp_path}" in result.stderr

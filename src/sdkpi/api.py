@@ -7,6 +7,7 @@ print(result.kpi("appointment_rate").value)
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Collection, Mapping
 from datetime import date, timedelta
 from pathlib import Path
@@ -143,7 +144,8 @@ def load_data(
         raise InputError(
             "no record sheets found",
             file=str(folder),
-            hint="expected files such as work_orders.csv or 维修工单.xlsx (see `sdkpi check` and the README)"
+            hint="expected files such as work_orders.csv or 维修工单.xlsx; for exports named and headed as "
+            f"another DMS writes them, `sdkpi map --data {shlex.quote(str(folder))}` drafts a mapping file"
             + (f"; sub-folders without sheet files, not read: {unread}" if unread else ""),
         )
     return select_store(dataset, store) if store else dataset
