@@ -26,7 +26,7 @@ from sdkpi import api
 from sdkpi.cli import app
 from sdkpi.errors import EXIT_INPUT, InputError
 from sdkpi.issues import ECHO_CHARS, DataIssue
-from sdkpi.loaders import paths, readers, typed_read
+from sdkpi.loaders import discover, paths, readers, typed_read
 
 SECRET = "SECRET_TOKEN=hunter2-do-not-leak"
 KEY_LINES = [
@@ -234,7 +234,7 @@ def test_an_unreadable_file_is_a_data_issue_and_the_rest_computes(store, monkeyp
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_discover_lists_a_fifo_named_like_a_sheet_and_read_sheet_refuses_it(tmp_path):
     os.mkfifo(tmp_path / "callbacks.csv")
-    found = readers.discover(tmp_path)
+    found = discover.discover(tmp_path)
     assert list(found) == ["callbacks"]
     with pytest.raises(InputError, match="FIFO"):
         readers.read_sheet(found["callbacks"])

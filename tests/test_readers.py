@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 from sdkpi.contract import SHEETS
 from sdkpi.errors import InputError
 from sdkpi.loaders import readers, workbook_safety
+from sdkpi.loaders.discover import discover
 from sdkpi.loaders.readers import (
     UNCALCULATED,
     ReadOptions,
     SheetSource,
-    discover,
     normalize_header,
     read_sheet,
 )

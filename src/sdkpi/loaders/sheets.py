@@ -25,7 +25,7 @@ from ..contract import SHEETS, Column, Sheet
 from ..dataset import Dataset, SheetData
 from ..errors import InputError
 from ..issues import DataIssue
-from . import fast, lines, paths, readers, rows, typed_csv, typed_read, values
+from . import discover, fast, lines, paths, readers, rows, typed_csv, typed_read, values
 from .finish import check_required_values, drop_duplicate_keys, empty_column, issue_column, only_wanted
 from .names import expected_headers
 
@@ -96,7 +96,7 @@ def load_dataset(
     dataset = Dataset(source=str(data))
     named = [name for name, o in options.items() if o.file or (o.worksheet and Path(data).is_file())]
     root = Path(os.path.realpath(root)) if root is not None else paths.data_root(Path(data))
-    sources = readers.discover(Path(data), named=named, root=root)
+    sources = discover.discover(Path(data), named=named, root=root)
     jobs: dict[str, tuple[readers.SheetSource, SheetOptions]] = {}
     stacked: dict[str, list[readers.SheetSource]] = {}  # a sheet the mapping reads from several files
     for name in sheets if sheets is not None else SHEETS:
