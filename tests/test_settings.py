@@ -14,6 +14,7 @@ from sdkpi.definitions import Definitions, parse_definitions
 from sdkpi.engine import Engine
 from sdkpi.errors import EXIT_USAGE, DefinitionError, UsageError
 from sdkpi.results import Period
+from test_kpi_boundaries import wo
 
 MAY = Period.month("2024-05")
 
@@ -22,18 +23,6 @@ def store(definitions: Definitions, tmp_path: Path, toml: str, name: str | None 
     path = tmp_path / "sdkpi.toml"
     path.write_text(toml, encoding="utf-8")
     return definitions.for_store(load_config(path), name)
-
-
-def wo(ro: str, **fields: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "ro_number": ro,
-        "opened_at": "2024-05-10 09:00",
-        "customer_type": "retail",
-        "advisor": "SA01",
-        "promised_at": "2024-05-10 17:00",
-    }
-    row.update(fields)
-    return row
 
 
 def ap(i: int, arrived: str | None) -> dict[str, Any]:
