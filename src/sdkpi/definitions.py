@@ -665,12 +665,9 @@ MAX_DEFINITIONS_BYTES = 2_000_000
 def load_definitions(path: str | Path | None = None) -> Definitions:
     """Read, validate and compile a definitions file (the shipped one by default)."""
     file = Path(path) if path is not None else default_definitions_path()
-    try:
-        raw = file.read_bytes()
-    except OSError as err:
-        raise DefinitionError(f"cannot read definitions file: {err.strerror}", file=str(file)) from None
-    if len(raw) > MAX_DEFINITIONS_BYTES:
-        raise DefinitionError("definitions file is larger than 2 MB", file=str(file))
+    from .loaders.paths import read_user_file
+
+    raw = read_user_file(file, MAX_DEFINITIONS_BYTES, "definitions file", DefinitionError)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:

@@ -145,12 +145,9 @@ def _month(value: Any, file: Path | str, line: int | None) -> str | None:
 
 def read_targets_file(path: Path) -> tuple[TargetRow, ...]:
     """A targets CSV (UTF-8 or GB18030): kpi, store, from_month, target."""
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise UsageError(f"cannot read the targets file: {err.strerror}", file=str(path)) from None
-    if len(raw) > MAX_TARGET_BYTES:
-        raise UsageError("the targets file is larger than 5 MB", file=str(path))
+    from .loaders.paths import read_user_file
+
+    raw = read_user_file(path, MAX_TARGET_BYTES, "the targets file", UsageError)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

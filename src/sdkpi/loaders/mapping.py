@@ -50,6 +50,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..contract import SHEETS, Column, Sheet, find_sheet
 from ..errors import UsageError
 from ..yaml_lines import LineDict, YamlProblem, line_of, load_yaml
+from .paths import read_user_file
 from .readers import normalize_header
 from .sheets import SheetOptions
 
@@ -98,12 +99,7 @@ class _MappingFile(BaseModel):
 def load_mapping(path: str | Path) -> dict[str, SheetOptions]:
     """Read and validate a mapping file: canonical sheet name -> `SheetOptions`."""
     file = Path(path)
-    try:
-        raw = file.read_bytes()
-    except OSError as err:
-        raise UsageError(f"cannot read the mapping file: {err.strerror or err}", file=str(file)) from None
-    if len(raw) > MAX_MAPPING_BYTES:
-        raise UsageError("mapping file is larger than 1 MB", file=str(file))
+    raw = read_user_file(file, MAX_MAPPING_BYTES, "the mapping file", UsageError)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:

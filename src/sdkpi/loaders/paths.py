@@ -27,7 +27,7 @@ import os
 import stat
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, SdkpiError
 
 _OPEN_FLAGS = (
     os.O_RDONLY
@@ -126,3 +126,15 @@ def read_data(path: Path | str) -> bytes:
     """The whole of a data file (`open_data`)."""
     with open_data(path) as handle:
         return handle.read()
+
+
+def read_user_file(path: Path, limit: int, what: str, error: type[SdkpiError]) -> bytes:
+    """The bytes of a file the user chose (definitions, mapping, targets), at most `limit`
+    bytes: an unreadable or larger file is `error` naming `what` ("the mapping file")."""
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise error(f"cannot read {what}: {err.strerror or err}", file=str(path)) from None
+    if len(raw) > limit:
+        raise error(f"{what} is larger than {limit // 1_000_000} MB", file=str(path))
+    return raw
