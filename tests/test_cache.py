@@ -13,10 +13,10 @@ import pyarrow as pa
 import pytest
 
 from conftest import typed_sheet
-from sdkpi import cache as cache_module
-from sdkpi.cache import SheetCache, cache_dir, cache_disabled, seal, unseal
 from sdkpi.dataset import SheetData
 from sdkpi.issues import DataIssue
+from sdkpi.speed import sheet_cache as cache_module
+from sdkpi.speed.sheet_cache import SheetCache, cache_dir, cache_disabled, seal, unseal
 
 
 @dataclass
@@ -181,7 +181,7 @@ def test_key_is_none_for_an_unreadable_path(cache: SheetCache, tmp_path: Path) -
 def test_a_background_store_writes_the_sheet_as_it_was_handed_over(tmp_path: Path, source: Path) -> None:
     """The engine computes while the writer thread stores; the caller may change the sheet
     meanwhile (a dealer group's loader fills in the store column): the entry is unchanged."""
-    from sdkpi.cache import wait_for_writes
+    from sdkpi.speed.sheet_cache import wait_for_writes
 
     cache = SheetCache(tmp_path / "cache", background=True)
     data, expected = _sheet(), _sheet()
@@ -350,7 +350,7 @@ def test_no_cache_flag_and_env_leave_the_cache_alone(cache_on: Path, monkeypatch
 
 def test_entries_are_keyed_on_the_loader_code_too(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A reader fix must not hide behind entries the previous code wrote."""
-    from sdkpi import cache as cache_module
+    from sdkpi.speed import sheet_cache as cache_module
 
     sheet_cache = cache_module.SheetCache(tmp_path / "cache")
     file = tmp_path / "work_orders.csv"

@@ -23,8 +23,8 @@ import pytest
 
 from conftest import typed_sheet
 from sdkpi import api
-from sdkpi.cache import SheetCache, checksum, seal, unseal
 from sdkpi.definitions import load_definitions
+from sdkpi.speed.sheet_cache import SheetCache, checksum, seal, unseal
 
 TODAY = date(2024, 9, 1)
 
@@ -186,7 +186,7 @@ def test_the_numbers_after_a_damaged_sheet_entry_are_a_fresh_reads(store_a_copy,
 _READ_BACK = """
 import json, sys
 from pathlib import Path
-from sdkpi.cache import SheetCache
+from sdkpi.speed.sheet_cache import SheetCache
 cache = SheetCache(Path(sys.argv[1]))
 got = cache.get(json.loads(Path(sys.argv[2]).read_text()))
 if got is not None:  # read every string, as a computation would

@@ -26,7 +26,8 @@ from sdkpi import api
 from sdkpi.cli import app
 from sdkpi.errors import EXIT_INPUT, InputError
 from sdkpi.issues import ECHO_CHARS, DataIssue
-from sdkpi.loaders import discover, paths, readers, typed_read
+from sdkpi.loaders import discover, paths, readers
+from sdkpi.speed import typed_read
 
 SECRET = "SECRET_TOKEN=hunter2-do-not-leak"
 KEY_LINES = [

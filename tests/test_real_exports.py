@@ -381,8 +381,9 @@ def test_the_fast_lane_reaches_the_verdict_of_the_general_path(
 ) -> None:
     """A clean CSV with a key repeated on rows whose amounts differ: the typed (Arrow) lane
     takes it, whole or block by block, and says exactly what the general path says."""
-    from sdkpi.loaders import readers, typed_read
+    from sdkpi.loaders import readers
     from sdkpi.loaders.sheets import SheetOptions
+    from sdkpi.speed import typed_read
     from test_typed_csv import assert_same, general, lane
 
     folder = _plain(

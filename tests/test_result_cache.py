@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from sdkpi import api, result_cache
-from sdkpi.cache import seal, unseal
+from sdkpi import api
 from sdkpi.config import default_definitions_path
 from sdkpi.render.json_out import to_json
+from sdkpi.speed import result_cache
+from sdkpi.speed.sheet_cache import seal, unseal
 
 CONFORMANCE = Path(__file__).parent / "fixtures" / "conformance" / "store-a"
 TODAY = date(2024, 9, 1)

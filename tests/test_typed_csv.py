@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sdkpi.loaders import readers, sheets, typed_csv, typed_read
+from sdkpi.loaders import readers, sheets
 from sdkpi.loaders.sheets import SheetOptions, expected_headers, load_sheet
+from sdkpi.speed import typed_csv, typed_read
 
 REPO = Path(__file__).resolve().parent.parent
 CONFORMANCE = Path(__file__).parent / "fixtures" / "conformance" / "store-a"

@@ -14,11 +14,12 @@ import pandas as pd
 import pytest
 
 from sdkpi import api
-from sdkpi.cache import SheetCache
 from sdkpi.contract import SHEETS
-from sdkpi.loaders import sheets, typed_read
+from sdkpi.loaders import sheets
 from sdkpi.loaders.names import expected_headers
 from sdkpi.render.json_out import to_json
+from sdkpi.speed import typed_read
+from sdkpi.speed.sheet_cache import SheetCache
 
 CONFORMANCE = Path(__file__).parent / "fixtures" / "conformance" / "store-a"
 
@@ -227,7 +228,7 @@ def test_no_early_read_with_a_mapping_file_or_a_cached_sheet(store: Path, tmp_pa
 def test_the_early_start_is_light_to_import() -> None:
     """It runs before pandas is imported: importing it must not import pandas."""
     code = (
-        "import sys, sdkpi.loaders.typed_read; "
+        "import sys, sdkpi.speed.typed_read; "
         "print(sorted({'pandas', 'pyarrow', 'pydantic'} & set(sys.modules)))"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

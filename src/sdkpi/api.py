@@ -162,8 +162,8 @@ def _load_one(
     on_sheet: Callable[[SheetData], None] | None = None,
 ) -> Dataset:
     """One store: its own mapping file, else the given one, else the group folder's."""
-    from .cache import SheetCache
     from .loaders.sheets import load_dataset
+    from .speed.sheet_cache import SheetCache
 
     mapping_path = mapping_file(folder, mapping, group)
     options = None
@@ -356,7 +356,7 @@ def compute(
     period = parse_period(month, start, end, today=today)  # `last`/`this` from `today` too
     stored = _result_key(data, period, definitions, mapping, kpis, store, today) if cache else None
     if stored is not None:
-        from . import result_cache
+        from .speed import result_cache
 
         directory, key = stored
         hit = result_cache.get(directory, key)
@@ -390,8 +390,8 @@ def compute(
         result = Engine(defs, dataset).compute(period, kpis, today, done=done)
         result.data_issues.extend(no_rows_issues(dataset, defs, period, result.kpis))
     finally:
-        from .cache import wait_for_writes
-        from .loaders import typed_read
+        from .speed import typed_read
+        from .speed.sheet_cache import wait_for_writes
 
         typed_read.discard()
         wait_for_writes()
@@ -400,7 +400,7 @@ def compute(
         str(definitions) if definitions and not isinstance(definitions, Definitions) else "default"
     )
     if stored is not None:
-        from . import result_cache
+        from .speed import result_cache
 
         result_cache.put(*stored, result)
     return result
@@ -481,8 +481,8 @@ def _read_early(data: str | Path, mapping: str | Path | None, *, cache: bool) ->
     folder = Path(data)
     if not folder.is_dir() or mapping_file(folder, mapping) is not None:
         return
-    from .cache import SheetCache
-    from .loaders import typed_read
+    from .speed import typed_read
+    from .speed.sheet_cache import SheetCache
 
     sheet_cache = SheetCache.default() if cache else None
     typed_read.start(folder, cached=sheet_cache.holds if sheet_cache else lambda path: False)
@@ -498,8 +498,8 @@ def _result_key(
     today: date | None,
 ) -> tuple[Path, dict[str, object]] | None:
     """Where and under which key the result cache keeps this question (None: not cached)."""
-    from . import result_cache
-    from .cache import cache_dir, cache_disabled
+    from .speed import result_cache
+    from .speed.sheet_cache import cache_dir, cache_disabled
 
     if cache_disabled() or not isinstance(definitions, (str, Path, type(None))):
         return None  # definitions given as an object: nothing on disk to key them on

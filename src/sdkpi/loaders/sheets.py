@@ -20,12 +20,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..cache import SheetCache
 from ..contract import SHEETS, Column, Sheet
 from ..dataset import Dataset, SheetData
 from ..errors import InputError
 from ..issues import DataIssue
-from . import discover, fast, lines, paths, readers, rows, typed_csv, typed_read, values
+from ..speed import typed_csv, typed_read
+from ..speed.sheet_cache import SheetCache
+from . import discover, fast, lines, paths, readers, rows, values
 from .finish import check_required_values, drop_duplicate_keys, empty_column, issue_column, only_wanted
 from .names import expected_headers
 

@@ -40,10 +40,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .cache import files_fingerprint, seal, unseal
-from .issues import DataIssue
-from .results import ComputeResult, KpiResult, Period, SheetInfo, TargetSpec
+from .. import __version__
+from ..issues import DataIssue
+from ..results import ComputeResult, KpiResult, Period, SheetInfo, TargetSpec
+from .sheet_cache import files_fingerprint, seal, unseal
 
 FORMAT = 2
 _MAX_FILES = 10_000  # a data folder is a few sheet files; a huge tree is not worth listing
@@ -52,7 +52,7 @@ _MAX_FILES = 10_000  # a data folder is a few sheet files; a huge tree is not wo
 @functools.cache
 def package_fingerprint() -> str:
     """Size and mtime of every module and data file of sdkpi: a result is as good as the code."""
-    root = Path(__file__).parent
+    root = Path(__file__).parents[1]
     return files_fingerprint(root, sorted([*root.rglob("*.py"), *root.rglob("*.yaml")]))
 
 
@@ -160,7 +160,7 @@ def get(directory: Path, key: dict[str, Any] | None) -> ComputeResult | None:
 def put(directory: Path, key: dict[str, Any] | None, result: ComputeResult) -> bool:
     if key is None:
         return False
-    from .cache import replace_file
+    from .sheet_cache import replace_file
 
     text = seal(json.dumps({"key": key, "result": _store(result)}, ensure_ascii=False).encode("utf-8"))
     try:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..contract import SHEETS, STORE, Column, Sheet
-from .names import (
+from ..loaders.names import (
     FALSE_SPELLINGS,
     TRUE_SPELLINGS,
     expected_headers,
@@ -37,7 +37,7 @@ from .names import (
     stem,
     suffix,
 )
-from .paths import open_data
+from ..loaders.paths import open_data
 
 #: pyarrow's block: the unit of its parallel parsing, and of `typed_csv._read_in_blocks`.
 BLOCK_SIZE = 1 << 22

@@ -48,14 +48,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from . import __version__
-from .atomic import remove_stale_temps
+from .. import __version__
+from ..atomic import remove_stale_temps
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .dataset import SheetData
-from .issues import DataIssue
+    from ..dataset import SheetData
+from ..issues import DataIssue
 
 FORMAT = 6
 
@@ -68,9 +68,9 @@ def code_fingerprint() -> str:
     be hidden behind entries written by the previous code, even without a version bump
     (editable installs, local patches). Stat calls only: cheap.
     """
-    root = Path(__file__).parent
+    root = Path(__file__).parents[1]
     return files_fingerprint(
-        root, [root / "cache.py", root / "contract.py", *sorted(root.glob("loaders/*.py"))]
+        root, [*sorted(root.glob("speed/*.py")), root / "contract.py", *sorted(root.glob("loaders/*.py"))]
     )
 
 
@@ -391,7 +391,7 @@ def _kind(series: pd.Series) -> str:
     dtype = series.dtype
     if isinstance(dtype, pd.BooleanDtype):
         return "bool"
-    from .loaders.fast import ARROW_TEXT
+    from ..loaders.fast import ARROW_TEXT
 
     if dtype == ARROW_TEXT:
         return "arrow_text"
@@ -490,7 +490,7 @@ def _restore(meta: dict[str, Any], table: Any) -> tuple[SheetData, list[DataIssu
     import numpy as np
     import pandas as pd
 
-    from .dataset import SheetData
+    from ..dataset import SheetData
 
     entry = (table.schema.metadata or {}).get(b"sdkpi-entry", b"").decode()
     if not entry or entry != meta.get("entry"):
@@ -511,7 +511,7 @@ def _restore(meta: dict[str, Any], table: Any) -> tuple[SheetData, list[DataIssu
             frame_columns[str(name)] = _categories(column, meta["categories"][str(i)])
         else:
             frame_columns[str(name)] = _series(column, kind)
-    from .loaders.fast import frame_of
+    from ..loaders.fast import frame_of
 
     frame = frame_of(frame_columns, table.num_rows)
     frame.index = pd.RangeIndex(table.num_rows)
@@ -572,11 +572,11 @@ def _series(column: Any, kind: str) -> pd.Series:
     import pandas as pd
 
     if kind == "text":
-        from .loaders.fast import arrow_strings
+        from ..loaders.fast import arrow_strings
 
         return pd.Series(arrow_strings(column), dtype=object, copy=False)
     if kind == "arrow_text":
-        from .loaders.fast import arrow_text
+        from ..loaders.fast import arrow_text
 
         return arrow_text(column)
     # copy=False: pandas 3 copies a numpy array handed to Series() unless told not to

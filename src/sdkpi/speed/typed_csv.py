@@ -34,9 +34,16 @@ import pyarrow.csv as pacsv
 from ..contract import SHEETS, STORE, Column, Sheet
 from ..dataset import SheetData
 from ..issues import DataIssue
-from . import fast, locate, readers, typed_read, values
-from .finish import check_required_values, drop_duplicate_keys, empty_column, issue_column, only_wanted
-from .names import suffix
+from ..loaders import fast, locate, readers, values
+from ..loaders.finish import (
+    check_required_values,
+    drop_duplicate_keys,
+    empty_column,
+    issue_column,
+    only_wanted,
+)
+from ..loaders.names import suffix
+from . import typed_read
 
 # Inside datetime64[ns] and inside the general path's accepted years (fast.YEAR_MIN/YEAR_MAX).
 _FIRST_NS = int(np.datetime64(f"{fast.YEAR_MIN}-01-01", "ns").astype(np.int64))
