@@ -172,7 +172,7 @@ def test_compute_skips_unread_clean_text_columns_but_reports_the_same_issues(tmp
     assert "customer_id" not in orders_frame.columns and "customer_id" in full.sheets["work_orders"].frame
     assert "vin" not in orders_frame.columns  # parsed and its placeholder reported, then left out
     assert "request_id" not in pruned.sheets["parts_requests"].frame.columns
-    from sdkpi.loaders.fast import ARROW_TEXT
+    from sdkpi.columns import ARROW_TEXT
 
     for name, sheet in pruned.sheets.items():
         for column in sheet.frame.columns:

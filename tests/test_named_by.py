@@ -10,8 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from sdkpi import columns
 from sdkpi.evaluate import Frame, _named_by
-from sdkpi.loaders import fast
 
 KINDS = {"ro_number": "text", "comeback_of": "text", "store": "text"}
 
@@ -19,12 +19,12 @@ KINDS = {"ro_number": "text", "comeback_of": "text", "store": "text"}
 def _frames(keys: list, refs: list, stores: list | None) -> tuple[Frame, Frame]:
     plain = {"ro_number": pd.Series(keys, dtype=object), "comeback_of": pd.Series(refs, dtype=object)}
     compact = {
-        "ro_number": fast.arrow_text(pa.chunked_array([pa.array(keys, pa.large_string())])),
-        "comeback_of": fast.arrow_text(pa.chunked_array([pa.array(refs, pa.large_string())])),
+        "ro_number": columns.arrow_text(pa.chunked_array([pa.array(keys, pa.large_string())])),
+        "comeback_of": columns.arrow_text(pa.chunked_array([pa.array(refs, pa.large_string())])),
     }
     if stores is not None:
         plain["store"] = pd.Series(stores, dtype=object)
-        compact["store"] = fast.categorical(pa.array(stores, pa.large_string()))
+        compact["store"] = columns.categorical(pa.array(stores, pa.large_string()))
     return (
         Frame(pd.DataFrame(plain), KINDS, "ro_number"),
         Frame(pd.DataFrame(compact), KINDS, "ro_number"),

@@ -256,7 +256,7 @@ class _ArrowTextVec(Vec):
     @property
     def data(self) -> np.ndarray:
         if self._data is None:
-            from .loaders.fast import arrow_strings
+            from .columns import arrow_strings
 
             self._data = arrow_strings(self._arrow)
         return self._data
@@ -270,7 +270,7 @@ def _column_vec(series: pd.Series, kind: str) -> Vec:
     if kind not in (BOOL, NUMBER, DATETIME) and isinstance(series.dtype, pd.StringDtype):
         return _ArrowTextVec(kind, series.array.__arrow_array__(), null)
     if isinstance(series.dtype, pd.CategoricalDtype):
-        from .loaders.fast import category_objects
+        from .columns import category_objects
 
         return Vec(kind, category_objects(series), null)
     if kind == BOOL:

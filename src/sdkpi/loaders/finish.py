@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..columns import ARROW_TEXT, categorical, is_category
 from ..contract import Column, Sheet
 from ..dataset import SheetData
 from ..issues import DataIssue
-from . import fast, lines
+from . import lines
 from .names import normalize_header
 
 
@@ -37,11 +38,11 @@ def only_wanted(data: SheetData, sheet: Sheet, wanted: Collection[str] | None) -
         frame = data.frame.copy(deep=False)
         for name in texts:
             column = sheet.column(name)
-            if fast.is_category(name, column.type if column is not None else "text"):
+            if is_category(name, column.type if column is not None else "text"):
                 values = data.frame[name].to_numpy(dtype=object)
-                frame[name] = fast.categorical(pa.array(values, pa.large_string()))
+                frame[name] = categorical(pa.array(values, pa.large_string()))
             else:
-                frame[name] = data.frame[name].astype(fast.ARROW_TEXT)
+                frame[name] = data.frame[name].astype(ARROW_TEXT)
         data.frame = frame
     return data
 
