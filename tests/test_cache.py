@@ -80,7 +80,7 @@ def test_round_trip_keeps_values_types_masks_and_issues(cache: SheetCache, sourc
 
 def test_a_computations_arrow_text_and_category_columns_round_trip(cache: SheetCache, source: Path) -> None:
     """What `compute` caches: text as Arrow strings, few-valued text as category codes."""
-    from sdkpi.loaders.fast import ARROW_TEXT, categorical
+    from sdkpi.columns import ARROW_TEXT, categorical
 
     data = _sheet()
     data.frame["ro_number"] = data.frame["ro_number"].astype(ARROW_TEXT)
@@ -244,7 +244,7 @@ def test_planted_sidecars_are_not_trusted(cache: SheetCache, source: Path) -> No
 def test_planted_category_values_that_do_not_fit_their_codes_are_a_miss(
     cache: SheetCache, source: Path
 ) -> None:
-    from sdkpi.loaders.fast import categorical
+    from sdkpi.columns import categorical
 
     data = _sheet()
     data.frame["advisor"] = categorical(pa.array(["SA2", None, "SA1"], pa.large_string()))

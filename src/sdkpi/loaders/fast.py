@@ -22,19 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..columns import (  # noqa: F401  (transitional: callers still reaching them here move to sdkpi.columns)
-    ARROW_TEXT,
-    all_true,
-    any_true,
-    arrow_strings,
-    arrow_text,
-    categorical,
-    frame_of,
-    is_category,
-    is_id_column,
-    numpy_bool,
-    string_offsets,
-)
+from ..columns import all_true, any_true, arrow_strings, numpy_bool, string_offsets
 from .names import FALSE_SPELLINGS, TRUE_SPELLINGS
 from .values import (
     CONTROL_CHARACTERS,

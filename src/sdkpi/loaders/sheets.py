@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..columns import frame_of, is_id_column
 from ..contract import SHEETS, Column, Sheet
 from ..dataset import Dataset, SheetData
 from ..errors import InputError
@@ -460,7 +461,7 @@ def _parse_columns(
         if (
             wanted is not None
             and _unread(column, sheet, wanted)
-            and fast.is_clean_text(series, is_id=fast.is_id_column(column.name, column.type))
+            and fast.is_clean_text(series, is_id=is_id_column(column.name, column.type))
         ):
             skipped.add(column.name)  # not read by the computation, and nothing to report
             if column.required:  # but its empty cells are: keep where they are
@@ -472,7 +473,7 @@ def _parse_columns(
             enum_values=column.values or None,
             excel=excel,
             value_map=opts.values.get(column.name),
-            is_id=fast.is_id_column(column.name, column.type),
+            is_id=is_id_column(column.name, column.type),
             plausible=column.plausible,
         ) or values.parse_column(
             series,
@@ -481,7 +482,7 @@ def _parse_columns(
             date_order=opts.date_order,  # type: ignore[arg-type]
             excel=excel,
             value_map=opts.values.get(column.name),
-            is_id=fast.is_id_column(column.name, column.type),
+            is_id=is_id_column(column.name, column.type),
             date1904=raw.date1904,
             plausible=column.plausible,
         )
@@ -505,7 +506,7 @@ def _parse_columns(
     for column in sheet.columns:
         if column.name not in columns and column.name not in skipped:
             columns[column.name] = empty_column(column, n)
-    frame = fast.frame_of(columns, n)
+    frame = frame_of(columns, n)
     frame.index = pd.RangeIndex(n)
     return _Parsed(frame, bad, unread_empty)
 

@@ -31,6 +31,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from ..columns import (
+    all_true,
+    any_true,
+    arrow_strings,
+    arrow_text,
+    categorical,
+    frame_of,
+    is_category,
+    is_id_column,
+    numpy_bool,
+    string_offsets,
+)
 from ..contract import SHEETS, STORE, Column, Sheet
 from ..dataset import SheetData
 from ..issues import DataIssue
@@ -311,7 +323,7 @@ def _kept_as_codes(column: Column | str, sheet: Sheet, wanted: Collection[str]) 
     """Does `_keep` keep this column as codes (few-valued text a computation reads)?"""
     name = column if isinstance(column, str) else column.name
     kind = "text" if isinstance(column, str) else column.type
-    return _kept_whole(column, sheet, wanted) and name != sheet.key and fast.is_category(name, kind)
+    return _kept_whole(column, sheet, wanted) and name != sheet.key and is_category(name, kind)
 
 
 def _kept_whole(column: Column | str, sheet: Sheet, wanted: Collection[str]) -> bool:
@@ -349,9 +361,9 @@ def _clean(
     if table.num_rows == 0:
         return False
     nulls = [col.null_count for col in table.columns]
-    if all(nulls) and fast.any_true(_all_null(table.columns)):
+    if all(nulls) and any_true(_all_null(table.columns)):
         return False  # blank rows are counted and reported by the general path
-    if all(nulls[:3]) and fast.any_true(_all_null(table.columns[:3])):
+    if all(nulls[:3]) and any_true(_all_null(table.columns[:3])):
         return False  # the general path looks for a total marker in such a row's first cell
     return all(
         _column_clean(position, table.column(position), column, markers, quoted)
@@ -381,21 +393,21 @@ def _column_clean(position: int, arrow: Any, column: Column | str, markers: Any,
             extremes = np.array([v.as_py() for v in pc.min_max(arrow).values()], dtype=np.float64)
             if values.out_of_range(extremes, plausible):
                 return False
-        return fast.all_true(pc.is_finite(arrow))
+        return all_true(pc.is_finite(arrow))
     if kind in ("text", "enum"):
         # empty cells (nulls) pass every check below as they are: no copy without them
         if arrow.null_count == len(arrow):
             return True
         if quoted and (
-            fast.any_true(pc.match_substring(arrow, "\n")) or fast.any_true(pc.match_substring(arrow, "\r"))
+            any_true(pc.match_substring(arrow, "\n")) or any_true(pc.match_substring(arrow, "\r"))
         ):
             return False  # a multi-line cell: the general path numbers the rows
         if kind == "enum":
             allowed = pa.array([*column.values, None], pa.string())  # type: ignore[union-attr]
-            if not fast.all_true(pc.is_in(arrow, value_set=allowed)):
+            if not all_true(pc.is_in(arrow, value_set=allowed)):
                 return False
         elif not fast.clean_text(
-            arrow, is_id=isinstance(column, Column) and fast.is_id_column(column.name, column.type)
+            arrow, is_id=isinstance(column, Column) and is_id_column(column.name, column.type)
         ):
             return False
         return not (position < 3 and _may_be_total(arrow, markers))
@@ -421,7 +433,7 @@ def _may_be_total(present: Any, markers: Any) -> bool:
     if prefixes is not None:
         candidates = []
         for chunk in present.chunks:
-            offsets = fast.string_offsets(chunk)
+            offsets = string_offsets(chunk)
             starts = offsets[:-1][np.diff(offsets) >= 2]  # a marker has two characters or more
             data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8) if len(starts) else np.zeros(2, np.uint8)
             two = data[starts].astype(np.uint16) << 8 | data[starts + 1]
@@ -429,7 +441,7 @@ def _may_be_total(present: Any, markers: Any) -> bool:
             candidates.append(bool(hit.any()))
         if not any(candidates):
             return False
-    return fast.any_true(pc.match_substring_regex(present, markers.arrow_pattern))
+    return any_true(pc.match_substring_regex(present, markers.arrow_pattern))
 
 
 @functools.cache
@@ -488,18 +500,18 @@ def _sheet(
             skipped.add(name)  # unread by the computation, and clean: never built
         elif isinstance(column, str) or column is STORE or column.type in ("text", "enum"):
             if wanted is None or not unique:  # (duplicates dropped first, then `only_wanted` codes)
-                frame_columns[name] = pd.Series(fast.arrow_strings(_plain(arrow)), dtype=object, copy=False)
-            elif fast.is_category(name, "text" if isinstance(column, str) else column.type):
-                frame_columns[name] = fast.categorical(arrow)  # a computation's frame: codes
+                frame_columns[name] = pd.Series(arrow_strings(_plain(arrow)), dtype=object, copy=False)
+            elif is_category(name, "text" if isinstance(column, str) else column.type):
+                frame_columns[name] = categorical(arrow)  # a computation's frame: codes
             else:
-                frame_columns[name] = fast.arrow_text(arrow)  # a computation's frame: Arrow text
+                frame_columns[name] = arrow_text(arrow)  # a computation's frame: Arrow text
         else:
             frame_columns[name] = _series(arrow, column)
         del arrow
     for column in sheet.columns:
         if column.name not in frame_columns and column.name not in skipped and keep(column.name):
             frame_columns[column.name] = empty_column(column, n)
-    frame = fast.frame_of(frame_columns, n)
+    frame = frame_of(frame_columns, n)
     mapped = {c.name for c in columns if isinstance(c, Column)}
     data = SheetData(
         name=sheet.name,
@@ -540,7 +552,7 @@ def _in_pool(arrow: Any, dtype: np.dtype, missing: Any) -> np.ndarray:
             values = np.frombuffer(chunk.buffers()[1], dtype=dtype)[chunk.offset : chunk.offset + size]
             out[position : position + size] = values
             if chunk.null_count:
-                out[position : position + size][fast.numpy_bool(chunk.is_null())] = missing
+                out[position : position + size][numpy_bool(chunk.is_null())] = missing
         position += size
     return out
 
@@ -553,7 +565,7 @@ def _plain(arrow: Any) -> Any:
 def _null_mask(arrow: Any) -> np.ndarray:
     if not arrow.null_count:
         return np.zeros(len(arrow), dtype=bool)
-    return fast.numpy_bool(pc.is_null(arrow))
+    return numpy_bool(pc.is_null(arrow))
 
 
 def _keys_unique(arrays: list[Any], columns: list[Column | str], sheet: Sheet) -> bool:
@@ -582,12 +594,12 @@ def _rising_per_store(key: Any, store: Any) -> bool:
     # neighbours compared across the reader's blocks as they are (combining them is a copy)
     rising = pc.greater(key.slice(1), key.slice(0, n - 1))
     if store is None:
-        return fast.all_true(rising)
+        return all_true(rising)
     if pa.types.is_dictionary(store.type):  # kept as codes block by block: compare the codes
         unified = store.unify_dictionaries()
         store = pa.chunked_array([c.indices for c in unified.chunks], pa.int32())
     same = pc.equal(store.slice(1), store.slice(0, n - 1))
-    if not fast.all_true(pc.or_(pc.invert(same), rising)):
+    if not all_true(pc.or_(pc.invert(same), rising)):
         return False
     runs = 1 + n - 1 - int(pc.sum(same).as_py() or 0)
     return runs == len(pc.unique(store))  # each store in one run
@@ -603,6 +615,6 @@ def _series(arrow: Any, column: Column) -> pd.Series:
     if column.type == "number":
         return pd.Series(_in_pool(arrow, np.dtype(np.float64), np.nan), copy=False)
     if column.type == "bool":
-        values = fast.numpy_bool(pc.fill_null(arrow, False))
-        return pd.Series(pd.arrays.BooleanArray(values, fast.numpy_bool(pc.is_null(arrow))), copy=False)
-    return pd.Series(fast.arrow_strings(arrow), dtype=object, copy=False)
+        values = numpy_bool(pc.fill_null(arrow, False))
+        return pd.Series(pd.arrays.BooleanArray(values, numpy_bool(pc.is_null(arrow))), copy=False)
+    return pd.Series(arrow_strings(arrow), dtype=object, copy=False)
