@@ -22,6 +22,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PrivateAttr,
     ValidationError,
     field_validator,
@@ -32,7 +33,9 @@ from . import expr as ex
 from .config import currency_code, default_definitions_path
 from .contract import SHEETS
 from .errors import DefinitionError, ExpressionError
-from .evaluate import DATETIME, NUMBER, did_you_mean, infer, kind_of
+from .suggest import did_you_mean
+from .evaluate import DATETIME, NUMBER, infer, kind_of
+from .measures import MEASURES
 from .yaml_lines import LineDict, YamlProblem, load_yaml
 
 if TYPE_CHECKING:
@@ -77,21 +80,40 @@ class Aggregate(Model):
     where: str | None = None
     where_all: str | None = None
     label: Text | None = None
+    # a measure of `measures.MEASURES` beyond the three above: (name, column)
+    _more: tuple[str, str] | None = PrivateAttr(default=None)
 
-    @model_validator(mode="after")
-    def _one_measure(self) -> Aggregate:
-        given = [name for name in ("count", "sum", "count_distinct") if getattr(self, name) is not None]
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_measure(cls, data: Any, handler: ModelWrapValidatorHandler[Aggregate]) -> Aggregate:
+        more = {}
+        if isinstance(data, dict):
+            more = {k: v for k, v in data.items() if k in MEASURES and k not in cls.model_fields}
+            data = {k: v for k, v in data.items() if k not in more} if more else data
+        agg = handler(data)
+        given = [name for name in MEASURES if getattr(agg, name, None) is not None or name in more]
         if len(given) != 1:
             raise ValueError("give exactly one of count: rows, sum: COLUMN, count_distinct: COLUMN")
-        if self.where_all is not None and self.count_distinct is None:
+        if agg.where_all is not None and agg.count_distinct is None:
             raise ValueError("where_all goes with count_distinct (it counts groups whose every row passes)")
-        return self
+        if more:
+            agg._more = (given[0], str(more[given[0]]))
+        return agg
 
     @property
     def measure(self) -> str:
+        if self._more is not None:
+            return self._more[0]
         if self.sum is not None:
             return "sum"
         return "count_distinct" if self.count_distinct is not None else "count"
+
+    @property
+    def column(self) -> str | None:
+        """The column the measure reads (None: `count: rows`)."""
+        if self._more is not None:
+            return self._more[1] if MEASURES[self._more[0]].reads != "rows" else None
+        return self.sum or self.count_distinct
 
 
 class Exclusion(Model):
@@ -482,14 +504,16 @@ def compile_kpi(
             node = _parse_checked(getattr(agg, attr), f"{side}.{attr}", kinds, params)
             parsed[f"{side}.{attr}"] = node
             used |= ex.columns(node) if node is not None else set()
-        column = agg.sum or agg.count_distinct
+        column = agg.column
         if column is not None:
             if column not in kinds:
                 raise DefinitionError(
                     f"{side}: unknown column {column!r}{did_you_mean(column, set(kinds))}", column=column
                 )
-            if agg.sum is not None and kinds[column] != NUMBER:
-                raise DefinitionError(f"{side}.sum: column {column!r} is not a number column", column=column)
+            if MEASURES[agg.measure].reads == "number" and kinds[column] != NUMBER:
+                raise DefinitionError(
+                    f"{side}.{agg.measure}: column {column!r} is not a number column", column=column
+                )
             used.add(column)
     exclusions = []
     for i, exclusion in enumerate(kpi.exclude):
