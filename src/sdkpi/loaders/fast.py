@@ -23,31 +23,28 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..columns import all_true, any_true, arrow_strings, numpy_bool, string_offsets
+from .dates import YEAR_MAX, YEAR_MIN
 from .names import FALSE_SPELLINGS, TRUE_SPELLINGS
+from .numbers import PLAIN_NUMBER, out_of_range
 from .values import (
     CONTROL_CHARACTERS,
+    DTYPES,
+    ID_SCI,
     PLACEHOLDERS,
     SILENT_MISSING,
+    SPACE_CLASS,
     ParsedColumn,
     midnight_problem,
-    out_of_range,
 )
 
-# Python's str.strip() whitespace, spelled for RE2 (which the slow path's normalisation removes)
-_SPACE_CLASS = (
-    r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
-    r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
-)
-_EDGE_SPACE = f"^{_SPACE_CLASS}|{_SPACE_CLASS}$"
-_PLAIN_NUMBER = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
-_ID_SCI = r"^[+-]?[0-9]+\.[0-9]+[eE][+-]?[0-9]+$"
+# Every rule below is the reference one of `values`, `numbers` and `dates`, anchored for RE2.
+_EDGE_SPACE = f"^{SPACE_CLASS}|{SPACE_CLASS}$"
+_PLAIN_NUMBER = f"^{PLAIN_NUMBER}$"
+_ID_SCI = f"^{ID_SCI}$"
 _NOT_VALUES = pa.array(sorted((SILENT_MISSING | PLACEHOLDERS) - {""}))
 # byte -> can a placeholder or missing marker start with it (a table: one lookup per cell)
 _NOT_VALUE_FIRST_BYTES = np.zeros(256, dtype=bool)
 _NOT_VALUE_FIRST_BYTES[[text.encode()[0] for text in _NOT_VALUES.to_pylist()]] = True
-# Years safely inside datetime64[ns] and inside the slow path's accepted range.
-YEAR_MIN, YEAR_MAX = 1678, 2261
-_DTYPES = {"number": "float64", "bool": "boolean", "datetime": "datetime64[ns]", "date": "datetime64[ns]"}
 # byte -> is it one of the control characters the slow path removes (and reports)
 _CONTROL_BYTES = np.zeros(256, dtype=bool)
 _CONTROL_BYTES[[ord(c) for c in CONTROL_CHARACTERS]] = True
@@ -90,7 +87,7 @@ def parse_column(
         values = _texts(arrow, empty, is_id=is_id)
     if values is None:
         return None
-    dtype = _DTYPES.get(ctype, "object")
+    dtype = DTYPES.get(ctype, "object")
     series = pd.Series(values, index=raw.index, name=raw.name, dtype=dtype, copy=False)
     return ParsedColumn(series, np.zeros(len(raw), dtype=bool), problems)
 
@@ -222,7 +219,7 @@ def _texts(
 
 def datetimes(arrow: Any, *, date_only: bool) -> tuple[np.ndarray, np.ndarray] | None:
     """'YYYY-MM-DD', 'YYYY-MM-DD HH:MM' or 'YYYY-MM-DD HH:MM:SS' (one width per column); and
-    where a time was 24:00 (read as the next day's 00:00, `values.MIDNIGHT_24`)."""
+    where a time was 24:00 (read as the next day's 00:00, `dates.MIDNIGHT_24`)."""
     out = np.full(len(arrow), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
     midnight = np.zeros(len(arrow), dtype=bool)
     position = 0
@@ -293,7 +290,7 @@ def _stamps(cells: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray] | No
     if day.min() < 1 or (day > _MONTH_LENGTH[index]).any():
         return None
     # 24:00 (and 24:00:00) is the end of the day: the next day's 00:00, which the sum below
-    # gives as it stands (values.MIDNIGHT_24); any other time past 23:59:59 is the slow path's
+    # gives as it stands (dates.MIDNIGHT_24); any other time past 23:59:59 is the slow path's
     midnight = (hour == 24) & (minute == 0) & (second == 0)
     if not (midnight | (hour <= 23)).all():
         return None

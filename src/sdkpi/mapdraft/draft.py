@@ -34,16 +34,10 @@ import pandas as pd
 from ..contract import SHEETS, Column, Sheet
 from ..errors import InputError
 from ..loaders import readers
+from ..loaders.dates import REASON_TIME_ONLY, TIME_PART, YEAR_LAST
 from ..loaders.discover import period_of, sheet_for_file
 from ..loaders.names import expected_headers, normalize_header, stem, suffix
-from ..loaders.values import (
-    PLACEHOLDERS,
-    REASON_TIME_ONLY,
-    SILENT_MISSING,
-    TIME_PART,
-    YEAR_LAST,
-    parse_column,
-)
+from ..loaders.values import PLACEHOLDERS, SILENT_MISSING, parse_column
 from .grid import MAX_ROWS, Grid, read_grids
 
 #: English headers of US, UK and Indian DMS reports (a job card is a repair order), per

@@ -46,7 +46,7 @@ from ..columns import (
 from ..contract import SHEETS, STORE, Column, Sheet
 from ..dataset import SheetData
 from ..issues import DataIssue
-from ..loaders import fast, locate, readers, values
+from ..loaders import dates, fast, locate, numbers, readers, values
 from ..loaders.finish import (
     check_required_values,
     drop_duplicate_keys,
@@ -57,11 +57,11 @@ from ..loaders.finish import (
 from ..loaders.names import suffix
 from . import typed_read
 
-# Inside datetime64[ns] and inside the general path's accepted years (fast.YEAR_MIN/YEAR_MAX).
-_FIRST_NS = int(np.datetime64(f"{fast.YEAR_MIN}-01-01", "ns").astype(np.int64))
-_END_NS = int(np.datetime64(f"{fast.YEAR_MAX + 1}-01-01", "ns").astype(np.int64))
-_FIRST_DAY = int(np.datetime64(f"{fast.YEAR_MIN}-01-01", "D").astype(np.int64))
-_END_DAY = int(np.datetime64(f"{fast.YEAR_MAX + 1}-01-01", "D").astype(np.int64))
+# Inside datetime64[ns] and inside the general path's accepted years (dates.YEAR_MIN/YEAR_MAX).
+_FIRST_NS = int(np.datetime64(f"{dates.YEAR_MIN}-01-01", "ns").astype(np.int64))
+_END_NS = int(np.datetime64(f"{dates.YEAR_MAX + 1}-01-01", "ns").astype(np.int64))
+_FIRST_DAY = int(np.datetime64(f"{dates.YEAR_MIN}-01-01", "D").astype(np.int64))
+_END_DAY = int(np.datetime64(f"{dates.YEAR_MAX + 1}-01-01", "D").astype(np.int64))
 
 
 def eligible(source: readers.SheetSource, opts: Any) -> bool:
@@ -391,7 +391,7 @@ def _column_clean(position: int, arrow: Any, column: Column | str, markers: Any,
         plausible = column.plausible if isinstance(column, Column) else None
         if plausible is not None:  # the reference rule, on the column's least and greatest
             extremes = np.array([v.as_py() for v in pc.min_max(arrow).values()], dtype=np.float64)
-            if values.out_of_range(extremes, plausible):
+            if numbers.out_of_range(extremes, plausible):
                 return False
         return all_true(pc.is_finite(arrow))
     if kind in ("text", "enum"):
