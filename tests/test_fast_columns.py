@@ -131,7 +131,7 @@ def test_reader_blank_mask_shortcut_matches_the_full_check() -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from sdkpi.loaders import readers
+    from sdkpi.loaders import locate
 
     cells = ["", " ", "\t", "\u3000", "\xa0", "\u2003 ", "a", " a", "合计", "\x1f", "\u1680", "x "]
     for chosen in ([c for c in cells if c.strip() or c == ""], cells, ["a", "b"], [""]):
@@ -140,7 +140,7 @@ def test_reader_blank_mask_shortcut_matches_the_full_check() -> None:
             np.asarray(pc.or_(pc.equal(pc.binary_length(c), 0), pc.utf8_is_space(c)), dtype=bool)
             for c in column.chunks
         ]
-        assert readers._blank_mask(column).tolist() == np.concatenate(full).tolist()
+        assert locate.blank_mask(column).tolist() == np.concatenate(full).tolist()
 
 
 def test_compute_skips_unread_clean_text_columns_but_reports_the_same_issues(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -28,7 +28,7 @@ from conftest import CONFORMANCE
 from hostile import workbooks
 from sdkpi.cli import app
 from sdkpi.errors import EXIT_INPUT, EXIT_OK, InputError
-from sdkpi.loaders import readers
+from sdkpi.loaders import workbook
 from sdkpi.safety import require_defused_xml
 
 MAY = ["--month", "2024-05"]
@@ -86,13 +86,13 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every workbook handed to an XML/grid parser (calamine or openpyxl)."""
     calls: list[str] = []
     for name in ("_grid_calamine", "_grid_openpyxl"):
-        real = getattr(readers, name)
+        real = getattr(workbook, name)
 
         def spy(path: Path, *args: Any, _real: Any = real, **kw: Any) -> Any:
             calls.append(Path(path).name)
             return _real(path, *args, **kw)
 
-        monkeypatch.setattr(readers, name, spy)
+        monkeypatch.setattr(workbook, name, spy)
     return calls
 
 
@@ -189,7 +189,7 @@ def test_too_many_cells_are_refused_before_parsing(
 ) -> None:
     """A 5 MB workbook within the size and ratio caps can hold ~60M cells (~1 kB of memory each
     once read); the cells are counted while the XML is inflated. Limit lowered to stay small."""
-    monkeypatch.setattr(readers, "MAX_CELLS", 1_000)
+    monkeypatch.setattr(workbook, "MAX_CELLS", 1_000)
     shape = (10, 2_000) if shared else (200, 0)  # 60 cells and 2000 strings, or 1200 cells
     folder = store_with(tmp_path, "callbacks.xlsx", lambda p: workbooks.dense(p, *shape))
     code, out, _ = run("compute", "--data", folder, *MAY, "--format", "json")
@@ -201,7 +201,7 @@ def test_too_many_cells_are_refused_before_parsing(
 
 
 def test_a_sheet_under_the_cell_limit_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(readers, "MAX_CELLS", 1_206)  # 200 x 6 cells + the header row
+    monkeypatch.setattr(workbook, "MAX_CELLS", 1_206)  # 200 x 6 cells + the header row
     folder = store_with(tmp_path, "callbacks.xlsx", lambda p: workbooks.dense(p, 200))
     _, out, _ = run("check", "--data", folder, "--format", "json")
     sheets = {s["sheet"]: s for s in json.loads(out)["sheets"]}

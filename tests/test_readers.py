@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from sdkpi.contract import SHEETS
 from sdkpi.errors import InputError
-from sdkpi.loaders import readers, workbook_safety
+from sdkpi.loaders import workbook_safety
 from sdkpi.loaders.discover import discover
 from sdkpi.loaders.readers import (
     UNCALCULATED,
@@ -440,13 +440,11 @@ def test_multiline_with_blank_and_ragged_rows(tmp_path):
 
 
 @pytest.mark.parametrize("fallback", [False, True])
-def test_unterminated_quote_is_an_error_not_a_swallowed_file(tmp_path, monkeypatch, fallback):
+def test_unterminated_quote_is_an_error_not_a_swallowed_file(tmp_path, fallback):
     text = HEADER + 'R1,2024-05-01,张三\nR2,"2024-05-02,李四\nR3,2024-05-03,王五\nR4,2024-05-04,赵六\n'
     path = write(tmp_path / "work_orders.csv", text)
-    if fallback:
-        _python_csv_only(monkeypatch)
     with pytest.raises(InputError) as info:
-        read(path)
+        read(path, ReadOptions(arrow=not fallback))
     assert info.value.row == 3 and "never closed" in info.value.message and "3 lines" in info.value.message
 
 
@@ -471,10 +469,6 @@ def test_cells_are_never_converted(tmp_path):
     assert rows(raw) == [["NA", "", "null"], ["-", "1.0", "NULL"]]
 
 
-def _python_csv_only(monkeypatch):
-    monkeypatch.setattr(readers, "_parse_body_arrow", lambda *a, **k: None)
-
-
 @pytest.mark.parametrize(
     "text",
     [
@@ -483,11 +477,10 @@ def _python_csv_only(monkeypatch):
         "title\n\n" + HEADER + "R1,a,b\r\nR2,a,b",
     ],
 )
-def test_python_fallback_gives_the_same_result(tmp_path, monkeypatch, text):
+def test_python_fallback_gives_the_same_result(tmp_path, text):
     path = write(tmp_path / "work_orders.csv", text)
     fast = read(path)
-    _python_csv_only(monkeypatch)
-    slow = read(path)
+    slow = read(path, ReadOptions(arrow=False))
     assert rows(fast) == rows(slow)
     assert list(fast.row_numbers) == list(slow.row_numbers)
     assert fast.issues == slow.issues and fast.rows_in_file == slow.rows_in_file
@@ -520,12 +513,7 @@ def test_row_numbers_match_the_physical_lines(tmp_path, table, blank_before, crl
     raw = read_sheet(source, ReadOptions(delimiter=","))
     assert rows(raw) == want_rows
     assert list(raw.row_numbers) == want_lines
-    original = readers._parse_body_arrow
-    readers._parse_body_arrow = lambda *a, **k: None  # type: ignore[assignment]
-    try:
-        slow = read_sheet(source, ReadOptions(delimiter=","))
-    finally:
-        readers._parse_body_arrow = original
+    slow = read_sheet(source, ReadOptions(delimiter=",", arrow=False))
     assert rows(slow) == want_rows and list(slow.row_numbers) == want_lines
 
 
@@ -570,7 +558,7 @@ def test_uncalculated_formula_and_error_cells(tmp_path):
     assert rows(raw) == [["R1", 10, UNCALCULATED], ["R2", "#N/A", 7]]
 
 
-def test_openpyxl_engine_reads_the_same(tmp_path, monkeypatch):
+def test_openpyxl_engine_reads_the_same(tmp_path):
     table = [
         ["报表"],
         ["工单号", "开单时间", "工时费"],
@@ -581,8 +569,7 @@ def test_openpyxl_engine_reads_the_same(tmp_path, monkeypatch):
     ]
     path = xlsx(tmp_path / "work_orders.xlsx", {"Sheet1": table})
     fast = read(path)
-    monkeypatch.setattr(readers, "XLSX_ENGINE", "openpyxl")
-    slow = read(path)
+    slow = read(path, ReadOptions(xlsx_engine="openpyxl"))
 
     def same(v):
         return v.date() if isinstance(v, dt.datetime) and v == dt.datetime(v.year, v.month, v.day) else v

@@ -17,9 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sdkpi.loaders import readers, sheets
+from sdkpi.loaders import names, readers, sheets
 from sdkpi.loaders.sheets import SheetOptions, expected_headers, load_sheet
 from sdkpi.speed import typed_csv, typed_read
+from sdkpi.speed.fast_lane import SpeedLane
 
 REPO = Path(__file__).resolve().parent.parent
 CONFORMANCE = Path(__file__).parent / "fixtures" / "conformance" / "store-a"
@@ -28,13 +29,12 @@ WO_HEADER = "ro_number,opened_at,customer_type,advisor,pre_inspected,promised_at
 WO_ROW = "RO{n},2024-05-0{d} 08:30,retail,SA1,true,2024-05-0{d} 17:00,1.5,"
 
 
+#: the speed lane without a sheet cache (`load_sheet`/`load_dataset` without one: the general path)
+FAST = SpeedLane()
+
+
 def general(source: readers.SheetSource, opts: SheetOptions, wanted=None):
-    original = typed_csv.eligible
-    typed_csv.eligible = lambda *a, **k: False  # type: ignore[assignment]
-    try:
-        return load_sheet(source, opts, wanted)
-    finally:
-        typed_csv.eligible = original  # type: ignore[assignment]
+    return load_sheet(source, opts, wanted)  # no lane: the general path
 
 
 BLOCKS = {"on": False}  # set by the `blocks` fixture: read block by block
@@ -97,7 +97,7 @@ def test_block_by_block_the_conformance_store_matches_the_general_path(blocks):
 
     wanted = columns_read(load_definitions())
     for path in sorted(CONFORMANCE.glob("*.csv")):
-        sheet = readers._sheet_for_name(path.stem)
+        sheet = names.sheet_for_name(path.stem)
         assert check(path, sheet, wanted=wanted[sheet])
         assert check(path, sheet, wanted={"store"})  # nothing read: key and store only
 
@@ -146,7 +146,7 @@ def test_an_odd_value_late_in_a_column_kept_as_codes_goes_to_the_general_path(tm
 def test_the_conformance_store_takes_the_lane_and_matches_the_general_path():
     taken = 0
     for path in sorted(CONFORMANCE.glob("*.csv")):
-        sheet = readers._sheet_for_name(path.stem)
+        sheet = names.sheet_for_name(path.stem)
         assert sheet is not None
         taken += check(path, sheet)
         taken += check(path, sheet, wanted={"opened_at"})  # the computation reads few columns
@@ -156,7 +156,7 @@ def test_the_conformance_store_takes_the_lane_and_matches_the_general_path():
 def test_every_shipped_example_csv_matches_the_general_path_or_steps_aside():
     found = 0
     for path in sorted((REPO / "examples").rglob("*.csv")):
-        sheet = readers._sheet_for_name(path.stem)
+        sheet = names.sheet_for_name(path.stem)
         if sheet is None:
             continue
         found += 1
@@ -423,14 +423,14 @@ def test_lean_loading_of_big_data_gives_the_same_dataset(monkeypatch):
     from sdkpi.definitions import load_definitions
 
     wanted = columns_read(load_definitions())
-    normal = sheets.load_dataset(CONFORMANCE, columns=wanted)
+    normal = sheets.load_dataset(CONFORMANCE, columns=wanted, lane=FAST)
     monkeypatch.setattr(typed_read, "BLOCKS_ABOVE_BYTES", 0)
     monkeypatch.setattr(typed_read, "BLOCKS_FILE_BYTES", 0)
     monkeypatch.setattr(typed_read, "BLOCK_SIZE", 512)
     calls = []
     real = typed_csv._read_in_blocks
     monkeypatch.setattr(typed_csv, "_read_in_blocks", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
-    lean = sheets.load_dataset(CONFORMANCE, columns=wanted)
+    lean = sheets.load_dataset(CONFORMANCE, columns=wanted, lane=FAST)
     assert len(calls) == 8
     assert lean.issues == normal.issues
     for name, sheet in normal.sheets.items():
@@ -443,7 +443,7 @@ def test_in_big_data_only_the_big_files_are_read_block_by_block(monkeypatch):
     from sdkpi.definitions import load_definitions
 
     wanted = columns_read(load_definitions())
-    normal = sheets.load_dataset(CONFORMANCE, columns=wanted)
+    normal = sheets.load_dataset(CONFORMANCE, columns=wanted, lane=FAST)
     sizes = sorted(path.stat().st_size for path in CONFORMANCE.glob("*.csv"))
     monkeypatch.setattr(typed_read, "BLOCKS_ABOVE_BYTES", 0)
     monkeypatch.setattr(typed_read, "BLOCKS_FILE_BYTES", sizes[-3])  # the two biggest files
@@ -451,7 +451,7 @@ def test_in_big_data_only_the_big_files_are_read_block_by_block(monkeypatch):
     calls = []
     real = typed_csv._read_in_blocks
     monkeypatch.setattr(typed_csv, "_read_in_blocks", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
-    mixed = sheets.load_dataset(CONFORMANCE, columns=wanted)
+    mixed = sheets.load_dataset(CONFORMANCE, columns=wanted, lane=FAST)
     assert sorted(path.stat().st_size for path in calls) == sizes[-2:]
     assert mixed.issues == normal.issues
     for name, sheet in normal.sheets.items():

@@ -1,6 +1,11 @@
 """Locate the records in a sheet's rows: the header row (title rows above it, two header
-rows, columns without a header) and the total rows below (合计, Total). Shared by the CSV and
-workbook readers, the typed lane (`typed_csv`) and the mapping drafter."""
+rows, columns without a header, too many columns), the blank rows and the total rows below
+(合计, Total). Shared by the CSV and workbook readers, the typed lane (`typed_csv`) and the
+mapping drafter.
+
+`detect_header` is the one rule for which row is the header; `header_matches` counts the
+expected names a row holds, `is_blank_record` / `is_blank_cell` / `blank_mask` say what a
+blank row or cell is, `Markers` what a total row starts with."""
 
 from __future__ import annotations
 
@@ -10,17 +15,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from .names import normalize_header
 from .sheet_source import Ctx, col_letter
 
 #: Rows looked at when detecting the header row.
 HEADER_SCAN_ROWS = 30
+#: A record sheet is a few dozen columns; 100 000 columns of a 1 MB CSV would take a minute to parse.
+MAX_COLUMNS = 1_000
 
 
 # --------------------------------------------------------------------------- header detection
 
 
-def _match_count(cells: Sequence[str], expected: set[str]) -> int:
+def header_matches(cells: Sequence[str], expected: set[str]) -> int:
+    """How many of the expected (normalised) header names a row holds: the score `detect_header`
+    picks the header row by (at least 2, the most among the first rows)."""
     return len({n for c in cells if (n := normalize_header(c)) and n in expected})
 
 
@@ -34,7 +47,7 @@ def detect_header(rows: list[tuple[int, list[str]]], ctx: Ctx, *, strict: bool =
     rows: (row number, cell texts) of non-blank rows, top of the sheet first.
     """
     scan = rows[:HEADER_SCAN_ROWS]
-    counts = [_match_count(cells, ctx.expected) for _, cells in scan] if ctx.expected else []
+    counts = [header_matches(cells, ctx.expected) for _, cells in scan] if ctx.expected else []
     best = max(counts, default=0)
     if best >= 2:
         index = counts.index(best)
@@ -57,7 +70,7 @@ def _check_two_header_rows(
     for other in (index - 1, index + 1):
         if not 0 <= other < len(rows) or rows[other][0] != row + (other - index):
             continue  # not the adjacent row
-        matches = counts[other] if other < len(counts) else _match_count(rows[other][1], ctx.expected)
+        matches = counts[other] if other < len(counts) else header_matches(rows[other][1], ctx.expected)
         if matches >= 2 or (matches >= 1 and half_unmatched and other == index + 1):
             first, second = sorted((row, rows[other][0]))
             raise ctx.error(
@@ -132,6 +145,68 @@ def check_header_columns(
     return keep
 
 
+def check_column_count(columns: int, ctx: Ctx, row: int | None) -> None:
+    """Refuse absurdly wide sheets before parsing them column by column."""
+    if columns > MAX_COLUMNS:
+        raise ctx.error(
+            f"{columns} columns (limit {MAX_COLUMNS}): not a record sheet",
+            row=row,
+            hint="delete the unused columns, or check the delimiter in the mapping file",
+        )
+
+
+# --------------------------------------------------------------------------- blank rows
+
+
+def is_blank_record(cells: Sequence[str]) -> bool:
+    """A CSV record whose cells are all empty or whitespace: a blank row."""
+    return not any(c.strip() for c in cells)
+
+
+def is_blank_cell(value: Any) -> bool:
+    return value is None or (value.__class__ is str and (value == "" or value.isspace()))
+
+
+def blank_mask(column: Any) -> np.ndarray:
+    empty = pc.equal(pc.binary_length(column), 0)
+    if not _may_hold_spaces(column):  # the usual case: skip the per-character scan
+        return np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
+    blank = pc.or_(empty, pc.utf8_is_space(column))
+    return np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+# First bytes of whitespace characters: ASCII tab..CR, FS..US, space; lead bytes of U+0085/U+00A0
+# (C2), U+1680 (E1), U+2000..U+205F (E2), U+3000 (E3).
+_SPACE_LEAD_BYTES = np.array([*range(9, 14), *range(28, 33), 0xC2, 0xE1, 0xE2, 0xE3], dtype=np.uint8)
+
+
+def _may_hold_spaces(column: Any) -> bool:
+    """Could a cell of this string column be whitespace only? (Some cell starts like whitespace.)"""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        if chunk.null_count:
+            return True
+        wide = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
+        offsets: np.ndarray = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
+        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1].astype(np.int64)
+        starts = offsets[:-1][offsets[1:] > offsets[:-1]]
+        if (
+            len(starts)
+            and np.isin(np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[starts], _SPACE_LEAD_BYTES).any()
+        ):
+            return True
+    return False
+
+
+def nonblank_any(columns: Sequence[Any], n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    for column in columns:
+        out |= ~blank_mask(column)
+    return out
+
+
 # --------------------------------------------------------------------------- total rows
 
 
@@ -192,3 +267,59 @@ def _re2_char(ch: str) -> str:
     if ch == " ":
         return r"[\s\x{3000}\x{a0}]+"
     return "[" + "".join(re.escape(v) if v.isascii() else v for v in sorted(char_variants(ch))) + "]"
+
+
+def total_rows_arrow(table: pa.Table, candidates: np.ndarray, columns: list[int], ctx: Ctx) -> dict[int, str]:
+    """Rows whose first non-empty cell, or a cell among the first three columns, is a total marker."""
+    markers = Markers.build(ctx.options.total_markers)
+    found: dict[int, str] = {}
+    if markers.arrow_pattern is None or not columns or not candidates.any():
+        return found
+
+    def check(i: int, rows: np.ndarray) -> None:
+        column = table.column(i)
+        hit = np.asarray(
+            pc.match_substring_regex(column, markers.arrow_pattern).to_numpy(zero_copy_only=False), dtype=bool
+        )
+        for pos in np.flatnonzero(hit & rows):
+            text = column[int(pos)].as_py()
+            if int(pos) not in found and markers.match(text):
+                found[int(pos)] = text
+
+    for i in columns[:3]:
+        check(i, candidates)
+    # rows whose first three columns are empty: their first non-empty cell
+    unresolved = candidates.copy()
+    for i in columns[:3]:
+        unresolved &= blank_mask(table.column(i))
+    for i in columns[3:]:
+        if not unresolved.any():
+            break
+        nonblank = ~blank_mask(table.column(i))
+        check(i, unresolved & nonblank)
+        unresolved &= ~nonblank
+    return found
+
+
+def total_rows_grid(
+    body: np.ndarray, filled: np.ndarray, candidates: np.ndarray, columns: list[int], ctx: Ctx
+) -> dict[int, str]:
+    """Rows whose first non-empty cell, or a text cell among the first three columns, is a total marker."""
+    markers = Markers.build(ctx.options.total_markers)
+    found: dict[int, str] = {}
+    if not markers.markers or not columns:
+        return found
+    for j in columns[:3]:
+        for pos, value in enumerate(body[:, j]):
+            if pos not in found and candidates[pos] and markers.cell(value):
+                found[pos] = value
+    later = columns[3:]
+    if later:
+        first3_blank = ~filled[:, columns[:3]].any(axis=1) & candidates
+        for row in np.flatnonzero(first3_blank):
+            row_filled = filled[row, later]
+            if row_filled.any():
+                value = body[row, later[int(row_filled.argmax())]]
+                if markers.cell(value):
+                    found[int(row)] = value
+    return found

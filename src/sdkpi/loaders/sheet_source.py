@@ -30,6 +30,8 @@ class ReadOptions:
     encoding: str | None = None  # force a CSV encoding
     delimiter: str | None = None
     total_markers: tuple[str, ...] = ("合计", "小计", "总计", "total", "subtotal", "grand total")
+    arrow: bool = True  # parse a CSV body with pyarrow; False: Python's csv module (the reference)
+    xlsx_engine: str | None = None  # "calamine" or "openpyxl" first; None: workbook.XLSX_ENGINE
 
 
 @dataclass

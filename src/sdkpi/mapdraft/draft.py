@@ -5,7 +5,7 @@ For each file of the data folder it decides, and says why:
 - which sheet the file holds: its name (as the readers name sheets, `names`), else
   the most columns its header shares with a sheet of the contract;
 - the header row: the first of the top rows that reads like headers (the readers'
-  own rule, `readers.detect_header`, with every name the draft knows);
+  own rule, `locate.detect_header`, with every name the draft knows);
 - for each source column, its canonical column: a header alias of the contract
   (`contract`, `names.expected_headers`), an English DMS header (`ENGLISH_HEADERS`
   below: words only the drafter uses, the mapping it writes names them), or a header
@@ -33,7 +33,7 @@ import pandas as pd
 
 from ..contract import SHEETS, Column, Sheet
 from ..errors import InputError
-from ..loaders import readers
+from ..loaders import locate, readers, sheet_source, workbook
 from ..loaders.dates import REASON_TIME_ONLY, TIME_PART, YEAR_LAST
 from ..loaders.discover import period_of, sheet_for_file
 from ..loaders.names import expected_headers, normalize_header, stem, suffix
@@ -370,11 +370,11 @@ def _sheet_by_prefix(label: str) -> str | None:
 
 def _header_index(grid: Grid, known: set[str]) -> int:
     rows = [
-        (line, [grid.text(c) for c in cells]) for line, cells in grid.rows[: 2 * readers.HEADER_SCAN_ROWS]
+        (line, [grid.text(c) for c in cells]) for line, cells in grid.rows[: 2 * locate.HEADER_SCAN_ROWS]
     ]
     words = [(line, [_words(c) if c.isascii() else c for c in cells]) for line, cells in rows]
-    ctx = readers.Ctx(readers.SheetSource("", grid.path), readers.ReadOptions(), known)
-    return readers.detect_header(words, ctx, strict=False)[0]
+    ctx = sheet_source.Ctx(sheet_source.SheetSource("", grid.path), sheet_source.ReadOptions(), known)
+    return locate.detect_header(words, ctx, strict=False)[0]
 
 
 # --------------------------------------------------------------------------- one sheet
@@ -493,7 +493,7 @@ def _per_distinct(values: pd.Series, convert: Any) -> np.ndarray:
 
 def _data_rows(found: list[tuple[Grid, int, Why, int]], norm_headers: list[str], width: int) -> _Rows:
     """Rows below the header, total rows left out (the readers skip them: 合计, Total)."""
-    markers = readers.Markers.build(readers.ReadOptions().total_markers)
+    markers = locate.Markers.build(sheet_source.ReadOptions().total_markers)
     files, lines, raws = [], [], []
     for grid, index, _, _ in found:
         below = grid.rows[index + 1 :]
@@ -537,7 +537,7 @@ def _profile(header: str, position: int, series: pd.Series, *, excel: bool) -> S
     if values.empty:
         return column
     distinct = pd.Series(pd.unique(values.to_numpy(dtype=object)), dtype=object)
-    column.samples = list(dict.fromkeys(readers.cell_text(v).strip() for v in distinct[:10]))[:3]
+    column.samples = list(dict.fromkeys(workbook.cell_text(v).strip() for v in distinct[:10]))[:3]
     parts = (distinct[:_SAMPLE], distinct) if len(distinct) > _SAMPLE else (distinct,)
     for kind in ("date", "number", "bool"):
         found: str | None = None

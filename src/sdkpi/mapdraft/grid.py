@@ -4,7 +4,7 @@ Drafting looks at a file before anyone knows which row is the header or what the
 columns mean, so it reads every row as cells, with the line (CSV) or row (Excel)
 number the user sees. Decoding (UTF-8, GB18030, UTF-16), the delimiter choice, the
 workbook safety checks and how files are opened are the readers' own (`readers`,
-`paths`): nothing here decides them a second time.
+`csv_text`, `workbook`, `locate`, `paths`): nothing here decides them a second time.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..loaders import names, paths, readers
+from ..loaders import csv_text, locate, names, paths, readers, sheet_source, workbook, workbook_safety
 from ..loaders.names import normalize_header
 
 #: rows read per file: enough to see every code, duplicate and page header of a month
 MAX_ROWS = 200_000
-_SCAN = 2 * readers.HEADER_SCAN_ROWS
+_SCAN = 2 * locate.HEADER_SCAN_ROWS
 
 
 @dataclass
@@ -39,7 +39,7 @@ class Grid:
 
     def text(self, value: Any) -> str:
         """A cell as the user reads it ("" for empty)."""
-        return readers.cell_text(value).strip()
+        return workbook.cell_text(value).strip()
 
 
 def read_grids(path: Path, expected: Collection[str]) -> list[Grid]:
@@ -62,8 +62,10 @@ def read_grids(path: Path, expected: Collection[str]) -> list[Grid]:
 
 
 def _ctx(path: Path, expected: Collection[str], worksheet: str | None = None) -> Any:
-    source = readers.SheetSource("", path, worksheet)
-    return readers.Ctx(source, readers.ReadOptions(), {normalize_header(e) for e in expected} - {""})
+    source = sheet_source.SheetSource("", path, worksheet)
+    return sheet_source.Ctx(
+        source, sheet_source.ReadOptions(), {normalize_header(e) for e in expected} - {""}
+    )
 
 
 def _csv(path: Path, expected: Collection[str]) -> Grid:
@@ -72,38 +74,38 @@ def _csv(path: Path, expected: Collection[str]) -> Grid:
         raw = paths.read_data(path)
     except OSError as err:
         raise InputError(f"cannot read the file: {err.strerror or err}", file=str(path)) from err
-    text = readers.decode(raw, ctx)
+    text = csv_text.decode(raw, ctx)
     if not text.verified:
         try:
             text.buf.decode("utf-8")
         except UnicodeDecodeError:
-            text = readers.decode_8bit(raw, ctx, after_arrow=True)
-    delimiter, _ = readers.choose_delimiter(text.buf, ctx, _SCAN, 0, text)
-    head, _ = readers.head_records(text.buf, delimiter, _SCAN)
+            text = csv_text.decode_8bit(raw, ctx, after_arrow=True)
+    delimiter, _ = csv_text.choose_delimiter(text.buf, ctx, _SCAN, 0, text)
+    head, _ = csv_text.head_records(text.buf, delimiter, _SCAN)
     width = max((len(r.cells) for r in head), default=0)
-    readers.check_column_count(width, ctx, row=None)  # not a record sheet: refused as the readers do
-    want = min(MAX_ROWS, readers.MAX_CELLS // max(width, 1))
-    records, at_end = readers.head_records(text.buf, delimiter, want)
+    locate.check_column_count(width, ctx, row=None)  # not a record sheet: refused as the readers do
+    want = min(MAX_ROWS, workbook.MAX_CELLS // max(width, 1))
+    records, at_end = csv_text.head_records(text.buf, delimiter, want)
     rows: list[tuple[int, list[Any]]] = [
-        (r.line, r.cells) for r in records if any(c.strip() for c in r.cells)
+        (r.line, r.cells) for r in records if not locate.is_blank_record(r.cells)
     ]
     return Grid(path, None, "csv", text.encoding, delimiter, rows, truncated=not at_end)
 
 
 def _workbook(path: Path, expected: Collection[str]) -> list[Grid]:
     try:
-        info = readers.inspect_workbook(path, None)
+        info = workbook_safety.inspect_workbook(path, None)
         grids = []
         for worksheet in info.sheets:
             ctx = _ctx(path, expected, worksheet.name)
-            scan = readers.scan_members(path, info, worksheet, ctx)
-            cells = readers.read_grid(path, worksheet.name, ctx)
+            scan = workbook.scan_members(path, info, worksheet, ctx)
+            cells = workbook.read_grid(path, worksheet.name, ctx)
             if scan.formulas or scan.errors:
-                readers.patch_grid(cells, path, worksheet, scan)
+                workbook.patch_grid(cells, path, worksheet, scan)
             rows = [
                 (number, list(row))
                 for number, row in enumerate(cells[:MAX_ROWS], 1)
-                if any(not readers.is_blank_cell(v) for v in row)
+                if any(not locate.is_blank_cell(v) for v in row)
             ]
             grids.append(
                 Grid(
@@ -118,7 +120,7 @@ def _workbook(path: Path, expected: Collection[str]) -> list[Grid]:
                 )
             )
         return grids
-    except readers.DAMAGED_ZIP as err:
+    except workbook_safety.DAMAGED_ZIP as err:
         raise InputError(
             f"damaged workbook: {err}", file=str(path), hint="open it in Excel and save it again as .xlsx"
         ) from err
