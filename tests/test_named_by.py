@@ -11,7 +11,8 @@ import pyarrow as pa
 import pytest
 
 from sdkpi import columns
-from sdkpi.evaluate import Frame, _named_by
+from sdkpi.evaluate import Frame
+from sdkpi.named_by import named_rows as _named_by
 
 KINDS = {"ro_number": "text", "comeback_of": "text", "store": "text"}
 

@@ -46,18 +46,18 @@ def test_named_by_failure_names_the_comebacks_of_the_same_store_from_one_index()
     frame = Frame(data, {"ro_number": "text", "comeback_of": "text", "store": "text"}, "ro_number")
     node = ex.parse("not named_by(comeback_of)")
     built = []
-    real = Frame.referrers
+    real = Frame.sheet_index
 
-    def counting(self, column):  # type: ignore[no-untyped-def]
-        built.append(column)
-        return real(self, column)
+    def counting(self, name, build):  # type: ignore[no-untyped-def]
+        built.append(name)
+        return real(self, name, build)
 
-    Frame.referrers = counting  # type: ignore[method-assign]
+    Frame.sheet_index = counting  # type: ignore[method-assign]
     try:
         said = [failure_words(node, frame, position) for position in range(len(data))]
     finally:
-        Frame.referrers = real  # type: ignore[method-assign]
-    assert len(built) == len(data) and len(frame._referrers) == 1  # one index, asked 8 times
+        Frame.sheet_index = real  # type: ignore[method-assign]
+    assert len(built) == len(data) and len(frame._indexes) == 1  # one index, asked 8 times
     assert "R2, R4, R5 names" in said[0]  # the first three
     assert "R6" not in said[0]  # store a's fourth comeback of R1: only three are shown
     assert "RO number R3 names" in said[2]  # store b's R1 has its own comeback, R3

@@ -279,7 +279,7 @@ class KpiDefinition(Model):
     @classmethod
     def _parameter_names(cls, value: dict[str, Parameter]) -> dict[str, Parameter]:
         for name in value:
-            if not re.match(ID_PATTERN, name) or name.lower() in ex.KEYWORDS | ex.FUNCTIONS:
+            if not re.match(ID_PATTERN, name) or name.lower() in ex.KEYWORDS | set(ex.FUNCTIONS):
                 raise ValueError(f"setting name {name!r} must be lower_snake_case and not a keyword")
         return value
 

@@ -31,10 +31,10 @@ Named settings: a KPI's ``parameters`` are substituted at parse time as typed li
 (`parse(text, params)`): a duration, number, text, yes/no, or a list of texts after ``in``.
 The tree then holds literals only, and `fold` settles what they decide (``false or x``
 is ``x``), so every evaluator and the words of ``explain`` see the condition in force.
-The one function, ``named_by(column)`` (or ``named_by(column, time, window)``: only by a
-row whose ``time`` is at most ``window`` after this row's), is true for a row whose key (e.g.
-``ro_number``) is named in ``column`` by another row of the same sheet (a comeback
-order naming the order whose repair failed).
+Functions: a call of a name declared in `functions.FUNCTIONS` (today ``named_by(column)``
+or ``named_by(column, time, window)``: true for a row whose key, e.g. ``ro_number``, another
+row of the same sheet names in ``column``), its arguments as that declaration says: a bare
+column name, or an expression. The tree's nodes are in `expr_tree` (importable from here).
 """
 
 from __future__ import annotations
@@ -47,11 +47,31 @@ from datetime import timedelta
 from typing import Union
 
 from .errors import ExpressionError
+from .expr_tree import (
+    Arith,
+    Between,
+    BoolOp,
+    Call,
+    Column,
+    Compare,
+    Duration,
+    InList,
+    IsNull,
+    Literal,
+    Negate,
+    Node,
+    Not,
+    walk,
+)
+from .expr_tree import (
+    to_text as to_text,  # re-exported: callers write ex.to_text
+)
+from .functions import COLUMN, FUNCTIONS
+from .suggest import did_you_mean
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
 MAX_NUMBER = 1e15
-FUNCTIONS = {"named_by"}
 KEYWORDS = {"and", "or", "not", "is", "null", "in", "between", "true", "false"}
 COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}
 DURATION_UNITS = {
@@ -62,88 +82,6 @@ DURATION_UNITS = {
     "d": timedelta(days=1),
     "w": timedelta(weeks=1),
 }
-
-
-# --------------------------------------------------------------------------- tree
-
-
-@dataclass(frozen=True)
-class Literal:
-    value: str | float | bool | None
-
-
-@dataclass(frozen=True)
-class Duration:
-    value: timedelta
-    text: str
-    calendar: bool = False  # whole calendar days (unit cd), see the module docstring
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-
-
-@dataclass(frozen=True)
-class Compare:
-    op: str
-    left: Node
-    right: Node
-
-
-@dataclass(frozen=True)
-class IsNull:
-    operand: Node
-    negated: bool
-
-
-@dataclass(frozen=True)
-class InList:
-    operand: Node
-    values: tuple[Literal, ...]
-    negated: bool
-
-
-@dataclass(frozen=True)
-class Between:
-    operand: Node
-    low: Node
-    high: Node
-
-
-@dataclass(frozen=True)
-class BoolOp:
-    op: str  # "and" | "or"
-    operands: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Not:
-    operand: Node
-
-
-@dataclass(frozen=True)
-class Arith:
-    op: str  # + - * /
-    left: Node
-    right: Node
-
-
-@dataclass(frozen=True)
-class Negate:
-    operand: Node
-
-
-@dataclass(frozen=True)
-class Call:
-    name: str
-    column: str
-    # named_by(column, time, window): only a row whose `time` is at most `window` after this
-    # row's (a comeback within the comeback window); the window may be a setting left empty
-    within: tuple[str, Node] | None = None
-
-
-Node = Union[Literal, Duration, Column, Compare, IsNull, InList, Between, BoolOp, Not, Arith, Negate, Call]  # noqa: UP007
 
 
 # --------------------------------------------------------------------------- tokens
@@ -430,20 +368,27 @@ class _Parser:
         if tok.text.startswith("__"):
             raise _error(self.text, tok.pos, f"names starting with '__' are not allowed: {tok.text!r}")
         if self._is("OP", "("):
-            if tok.text not in FUNCTIONS:
-                allowed = ", ".join(sorted(FUNCTIONS))
-                raise _error(self.text, tok.pos, f"calls are not allowed except {allowed}: {tok.text!r}")
-            self._take()
-            arg = self._expect("NAME")
-            within = None
-            if self._is("OP", ","):
-                self._take()
-                time = self._expect("NAME")
-                self._expect("OP", ",")
-                within = (time.text, self.sum_expr())
-            self._expect("OP", ")")
-            return Call(tok.text, arg.text, within)
+            return self._call(tok)
         return Column(tok.text)
+
+    def _call(self, tok: Token) -> Call:
+        """A call of a registered function, its arguments as it declares them."""
+        function = FUNCTIONS.get(tok.text)
+        if function is None:
+            allowed = ", ".join(sorted(FUNCTIONS))
+            hint = did_you_mean(tok.text, set(FUNCTIONS))
+            raise _error(self.text, tok.pos, f"calls are not allowed except {allowed}: {tok.text!r}{hint}")
+        self._take()
+        args: list[Node] = []
+        for i, arg in enumerate(function.args):
+            given = not self._is("OP", ",") if i else self._is("OP", ")")
+            if given and len(args) in function.arities:
+                break
+            if i:
+                self._expect("OP", ",")
+            args.append(Column(self._expect("NAME").text) if arg.kind == COLUMN else self.sum_expr())
+        self._expect("OP", ")")
+        return Call(tok.text, tuple(args))
 
 
 def _unquote(text: str) -> str:
@@ -504,11 +449,11 @@ def fold(node: Node) -> Node:
         return InList(fold(node.operand), node.values, node.negated)
     if isinstance(node, Between):
         return Between(fold(node.operand), fold(node.low), fold(node.high))
-    if isinstance(node, Call) and node.within is not None:
-        window = fold(node.within[1])
-        if isinstance(window, Literal) and window.value is None:
-            return Call(node.name, node.column)  # no window: any later comeback counts
-        return Call(node.name, node.column, (node.within[0], window))
+    if isinstance(node, Call):
+        args = tuple(fold(arg) for arg in node.args)
+        function = FUNCTIONS.get(node.name)
+        settle = function.settle if function is not None else None
+        return Call(node.name, settle(args) if settle is not None else args)
     if isinstance(node, Arith):
         left, right = fold(node.left), fold(node.right)
         if node.op in "+-" and isinstance(right, Duration) and not right.value and not right.calendar:
@@ -532,66 +477,16 @@ def _compare_constants(op: str, left: Literal | Duration, right: Literal | Durat
 
 
 def columns(node: Node) -> set[str]:
-    """Every column an expression reads (for named_by: the named column)."""
+    """Every column an expression reads (of a call: the columns it names as column arguments)."""
     found: set[str] = set()
     for child in walk(node):
         if isinstance(child, Column):
             found.add(child.name)
-        elif isinstance(child, Call):
-            found.add(child.column)
-            if child.within is not None:
-                found.add(child.within[0])
+        elif isinstance(child, Call) and child.name in FUNCTIONS:
+            found.update(FUNCTIONS[child.name].column_args(child.args))
     return found
 
 
-def walk(node: Node) -> list[Node]:
-    out: list[Node] = [node]
-    if isinstance(node, (Compare, Arith)):
-        out += walk(node.left) + walk(node.right)
-    elif isinstance(node, (IsNull, InList, Not, Negate)):
-        out += walk(node.operand)
-    elif isinstance(node, Between):
-        out += walk(node.operand) + walk(node.low) + walk(node.high)
-    elif isinstance(node, BoolOp):
-        for operand in node.operands:
-            out += walk(operand)
-    return out
-
-
-def to_text(node: Node) -> str:
-    """Write a tree back as expression text (normalised spacing)."""
-    if isinstance(node, Literal):
-        if node.value is None:
-            return "null"
-        if isinstance(node.value, bool):
-            return "true" if node.value else "false"
-        if isinstance(node.value, float):
-            return f"{node.value:g}"
-        return repr(node.value)
-    if isinstance(node, Duration):
-        return node.text
-    if isinstance(node, Column):
-        return node.name if re.fullmatch(r"[^\W\d]\w*", node.name) else f"`{node.name}`"
-    if isinstance(node, Compare):
-        return f"{to_text(node.left)} {node.op} {to_text(node.right)}"
-    if isinstance(node, Arith):
-        return f"{to_text(node.left)} {node.op} {to_text(node.right)}"
-    if isinstance(node, IsNull):
-        return f"{to_text(node.operand)} is {'not ' if node.negated else ''}null"
-    if isinstance(node, InList):
-        values = ", ".join(to_text(v) for v in node.values)
-        return f"{to_text(node.operand)} {'not ' if node.negated else ''}in [{values}]"
-    if isinstance(node, Between):
-        return f"{to_text(node.operand)} between {to_text(node.low)} and {to_text(node.high)}"
-    if isinstance(node, BoolOp):
-        return f" {node.op} ".join(
-            f"({to_text(o)})" if isinstance(o, BoolOp) else to_text(o) for o in node.operands
-        )
-    if isinstance(node, Not):
-        inner = to_text(node.operand)
-        return f"not ({inner})" if isinstance(node.operand, (BoolOp, Compare)) else f"not {inner}"
-    if isinstance(node, Negate):
-        return f"-{to_text(node.operand)}"
-    if node.within is not None:
-        return f"{node.name}({node.column}, {node.within[0]}, {to_text(node.within[1])})"
-    return f"{node.name}({node.column})"
+def calls(node: Node) -> set[str]:
+    """The names of the functions an expression calls."""
+    return {child.name for child in walk(node) if isinstance(child, Call)}

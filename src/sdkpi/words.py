@@ -12,7 +12,7 @@ has no phrase falls back to the expression text with its columns so labelled.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -21,8 +21,11 @@ import numpy as np
 import pandas as pd
 
 from . import expr as ex
-from .contract import SHEETS, Column
+from .column_words import LIST_SEP, YES_NO, column_label, display, value_label
+from .column_words import setting_value as setting_value  # re-exported: callers take it from words
+from .column_words import sheet_label as sheet_label  # re-exported: callers take it from words
 from .evaluate import Frame
+from .functions import COLUMN, FUNCTIONS, words_of
 
 W = {
     "en": {
@@ -51,15 +54,12 @@ W = {
         "not_one_of": "{c} is none of {v}",
         "true": "{c} is yes",
         "not_true": "{c} is not yes",
-        "named_by": "another record names it in {c}",
-        "not_named_by": "no other record names it in {c}",
-        "named_by_fail": "{k} {who} names it in {c} (a comeback)",
         "and": " and ",
         "or": " or ",
         "not": "not ({x})",
         "value_was": "{c} is {v}",
         "sep": "; ",
-        "list": ", ",
+        "list": LIST_SEP["en"],
         ">=": "{c} at least {v}",
         ">": "{c} more than {v}",
         "<=": "{c} at most {v}",
@@ -103,15 +103,12 @@ W = {
         "not_one_of": "{c}不为{v}中任一",
         "true": "{c}为是",
         "not_true": "{c}不为是",
-        "named_by": "有其他工单的{c}指向本单",
-        "not_named_by": "没有其他工单的{c}指向本单(无返修)",
-        "named_by_fail": "{k} {who} 的{c}指向本单(返修)",
         "and": "且",
         "or": "或",
         "not": "非({x})",
         "value_was": "{c}为{v}",
         "sep": "；",
-        "list": "、",
+        "list": LIST_SEP["zh"],
         ">=": "{c}不少于{v}",
         ">": "{c}大于{v}",
         "<=": "{c}不超过{v}",
@@ -135,143 +132,10 @@ UNIT_WORDS = {"zh": {"s": "秒", "min": "分钟", "h": "小时", "d": "天"}}
 #: (column, base) pairs that say when a customer came against the time booked: their gaps
 #: read "arrived 5 min late" / "迟到5分钟" rather than "arrived at 5 min after appointment time"
 ARRIVALS = {("arrived_at", "appointment_time")}
-#: English words for the few parts of a column name that are not read as plain words
-EN_PARTS = {"ro": "RO", "id": "ID", "vin": "VIN", "dcrc": "DCRC"}
-#: English names of the time columns, which their ids ("opened_at") do not read as
-EN_LABELS = {
-    "opened_at": "opening time",
-    "closed_at": "closing time",
-    "promised_at": "promised time",
-    "work_completed_at": "completion time",
-    "invoiced_at": "invoice time",
-    "delivered_at": "delivery time",
-    "booked_at": "booking time",
-    "reminded_at": "reminder time",
-    "arrived_at": "arrival time",
-    "due_at": "due date",
-    "called_at": "call time",
-    "raised_at": "time raised",
-    "resolved_at": "resolution time",
-    "requested_at": "request time",
-    "first_service_contact_at": "first service contact",
-    "reviewed_at": "review date",
-    "comeback_of": "comeback of RO",
-}
-YES_NO = {"en": ("yes", "no"), "zh": ("是", "否")}
 
 
 def _w(lang: str, key: str, **kw: Any) -> str:
     return W["zh" if lang == "zh" else "en"][key].format(**kw)
-
-
-def _contract_column(name: str, sheet: str | None) -> Column | None:
-    """The contract's column `name`: the sheet's own first, else any sheet's of that name."""
-    sheets = ([SHEETS[sheet]] if sheet in SHEETS else []) + list(SHEETS.values())
-    for candidate in sheets:
-        column = candidate.column(name)
-        if column is not None:
-            return column
-    return None
-
-
-def column_label(name: str, lang: str, sheet: str | None = None) -> str:
-    """A column as the user knows it: its Chinese header in Chinese, its name in words in
-    English ("clocked hours", "RO number"); a column the contract does not know keeps its name."""
-    column = _contract_column(name, sheet)
-    if column is None:
-        return name
-    if lang == "zh":
-        return column.zh
-    if name in EN_LABELS:
-        return EN_LABELS[name]
-    return " ".join(EN_PARTS.get(part, part) for part in name.split("_") if part)
-
-
-#: English names of the sheets whose ids do not say what one row is
-EN_SHEETS = {"technician_time": "technician-days"}
-
-
-def sheet_label(name: str, lang: str) -> str:
-    """A sheet as the user knows it: 回访记录 in Chinese, "callbacks" in English."""
-    if name not in SHEETS:
-        return name
-    if lang == "zh":
-        return SHEETS[name].zh
-    return EN_SHEETS.get(name, name.replace("_", " "))
-
-
-def value_label(value: Any, column: str | None, lang: str, sheet: str | None = None) -> str:
-    """A value of a column in words: yes/no (是/否) for flags; an enum's canonical value as the
-    export spells it in Chinese (reached -> 成功, internal -> 内部), in English as words."""
-    if isinstance(value, (bool, np.bool_)):
-        return YES_NO["zh" if lang == "zh" else "en"][0 if value else 1]
-    if isinstance(value, str) and column is not None:
-        known = _contract_column(column, sheet)
-        if known is not None and value in known.values:
-            spellings = known.values[value]
-            if lang == "zh" and spellings:
-                return spellings[0]
-            return value.replace("_", " ")
-    return display(value)
-
-
-def display(value: Any, column: str | None = None, lang: str | None = None, sheet: str | None = None) -> str:
-    """A cell as a person reads it: empty for missing, minutes for datetimes; with `lang`,
-    flags and enum values in that language's words (`value_label`)."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    if lang is not None and (isinstance(value, (bool, np.bool_, str))):
-        return value_label(value, column, lang, sheet)
-    if isinstance(value, pd.Timestamp):
-        with_time = value.hour or value.minute or value.second
-        return value.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
-_SETTING_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(min|s|h|cd|d|w)$")
-SETTING_UNITS = {
-    "en": {"s": "s", "min": "min", "h": "h", "d": "days", "cd": "calendar days", "w": "weeks"},
-    "zh": {"s": "秒", "min": "分钟", "h": "小时", "d": "天", "cd": "个自然日", "w": "周"},
-}
-NO_LIMIT = {"en": "no limit", "zh": "不限"}
-#: a text setting's choices in words (the id is what sdkpi.toml takes, shown beside them)
-CHOICE_WORDS = {
-    "en": {"ro": "per work order", "visit": "per visit"},
-    "zh": {"ro": "按工单计", "visit": "按来店次数计"},
-}
-#: the column whose values a list setting holds (payers left out of a KPI)
-LIST_SETTING_COLUMN = "customer_type"
-
-
-def setting_value(value: Any, unit: str, lang: str) -> str:
-    """A named setting's value as a manager reads it: "30分钟", "90个自然日", "内部、保险", "不限"."""
-    lang = "zh" if lang == "zh" else "en"
-    units = SETTING_UNITS[lang]
-    if value is None:
-        return NO_LIMIT[lang]
-    if isinstance(value, bool):
-        return YES_NO[lang][0 if value else 1]
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return "无" if lang == "zh" else "none"
-        return _w(lang, "list").join(value_label(v, LIST_SETTING_COLUMN, lang) for v in value)
-    if isinstance(value, str):
-        duration = _SETTING_DURATION.match(value.strip())
-        if duration is None:
-            said = CHOICE_WORDS[lang].get(value)
-            return f"{said} ({value})" if said and lang == "en" else f"{said}({value})" if said else value
-        number, letters = duration.groups()
-        return f"{number}{units[letters]}" if lang == "zh" else f"{number} {units[letters]}"
-    if isinstance(value, (int, float)):
-        shown = f"{value:g}"
-        if unit in units:
-            return f"{shown}{units[unit]}" if lang == "zh" else f"{shown} {units[unit]}"
-        return shown
-    return str(value)
 
 
 def literal_words(node: ex.Node, column: str | None, lang: str, sheet: str | None = None) -> str:
@@ -294,6 +158,25 @@ def expression_words(node: ex.Node, lang: str, sheet: str | None = None) -> str:
     if isinstance(node, ex.Literal) and isinstance(node.value, str):
         return node.value
     return ex.to_text(node)
+
+
+def call_words(
+    node: ex.Call,
+    key: str,
+    lang: str,
+    label: Callable[[str], str],
+    more: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+) -> str:
+    """A function call in its declared words (`functions`): "is", "not" or "why_not", with
+    its column arguments labelled and its other arguments written out."""
+    function = FUNCTIONS[node.name]
+    values = {spec.name: "" for spec in function.args}
+    for spec, arg in zip(function.args, node.args, strict=False):
+        values[spec.name] = (
+            label(ex.to_text(arg)) if spec.kind == COLUMN else expression_words(arg, lang, sheet)
+        )
+    return words_of(function, lang)[key].format(**values, **(more or {}))
 
 
 # --------------------------------------------------------------------------- time offsets
@@ -459,10 +342,10 @@ def condition_words(node: ex.Node, lang: str = "en", sheet: str | None = None) -
     if isinstance(node, ex.Column):
         return _w(lang, "true", c=label(node.name))
     if isinstance(node, ex.Call):
-        return _w(lang, "named_by", c=label(node.column))
+        return call_words(node, "is", lang, label, sheet=sheet)
     if isinstance(node, ex.Not):
         if isinstance(node.operand, ex.Call):
-            return _w(lang, "not_named_by", c=label(node.operand.column))
+            return call_words(node.operand, "not", lang, label, sheet=sheet)
         if isinstance(node.operand, ex.Column):
             return _w(lang, "not_true", c=label(node.operand.name))
         return _w(lang, "not", x=condition_words(node.operand, lang, sheet))
@@ -494,8 +377,12 @@ def failure_words(node: ex.Node, frame: Frame, position: int, lang: str = "en") 
     """Why the record at `position` fails `node`, with its own values."""
     needs, sep = _w(lang, "needs"), _w(lang, "sep")
     condition = condition_words(node, lang)
-    if isinstance(node, ex.Not) and isinstance(node.operand, ex.Call):
-        return _named_by_failure(node.operand.column, frame, position, lang)
+    if (
+        isinstance(node, ex.Not)
+        and isinstance(node.operand, ex.Call)
+        and FUNCTIONS[node.operand.name].why_not
+    ):
+        return _call_failure(node.operand, frame, position, lang)
     if isinstance(node, ex.IsNull) and isinstance(node.operand, ex.Column):
         column = node.operand.name
         if node.negated:
@@ -543,15 +430,18 @@ def _gap_failure(
     return f"{actual}{_w(lang, 'sep')}{_w(lang, 'needs')}{requirement}"
 
 
-def _named_by_failure(column: str, frame: Frame, position: int, lang: str) -> str:
-    key_column = frame.key
-    if key_column is None:
-        return _w(lang, "named_by", c=column_label(column, lang))
-    key: Any = frame.data[key_column].iat[position]
-    store: Any = frame.data["store"].iat[position] if "store" in frame.data.columns else ""
-    store = "" if pd.isna(store) else store
-    who = ", ".join(str(k) for k in frame.referrers(column).get((store, key), [])[:3]) or "?"
-    return _w(lang, "named_by_fail", c=column_label(column, lang), k=column_label(key_column, lang), who=who)
+def _call_failure(node: ex.Call, frame: Frame, position: int, lang: str) -> str:
+    """Why a record fails `not f(...)`, in the words of `f` with the record's values."""
+
+    def label(name: str) -> str:
+        return column_label(name, lang)
+
+    why_not = FUNCTIONS[node.name].why_not
+    assert why_not is not None
+    found = why_not(frame, node.args, position, label)
+    if found is None:
+        return call_words(node, "is", lang, label)
+    return call_words(node, "why_not", lang, label, found)
 
 
 def _is_null(frame: Frame, column: str, position: int) -> bool:

@@ -20,8 +20,8 @@ import pandas as pd
 from ..contract import SHEETS, Sheet
 from ..dataset import Dataset, SheetData
 from ..errors import UsageError
-from ..evaluate import did_you_mean
 from ..issues import DataIssue
+from ..suggest import did_you_mean
 
 Progress = Callable[[str, int, int], None]  # (store, done, total)
 

@@ -426,6 +426,6 @@ def _sheet_names() -> list[str]:
 
 
 def _did_you_mean(name: str, choices: list[str]) -> str:
-    from ..evaluate import did_you_mean
+    from ..suggest import did_you_mean
 
     return did_you_mean(name, set(choices))
