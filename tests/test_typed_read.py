@@ -19,9 +19,12 @@ from sdkpi.loaders import sheets
 from sdkpi.loaders.names import expected_headers
 from sdkpi.render.json_out import to_json
 from sdkpi.speed import typed_read
+from sdkpi.speed.fast_lane import SpeedLane
 from sdkpi.speed.sheet_cache import SheetCache
 
 CONFORMANCE = Path(__file__).parent / "fixtures" / "conformance" / "store-a"
+#: the speed lane without a sheet cache (`load_sheet` without a lane reads by the general path)
+FAST = SpeedLane()
 
 
 @pytest.fixture
@@ -118,9 +121,9 @@ def test_data_read_block_by_block_is_read_ahead_then_handed_over(store: Path) ->
 
     wanted = {"ro_number", "opened_at", "customer_type", "comeback_of"}
     source = sheets.readers.SheetSource(path.stem, path)
-    taken, whole = sheets.load_sheet(source, sheets.SheetOptions(), wanted, blocks=True)
+    taken, whole = sheets.load_sheet(source, sheets.SheetOptions(), wanted, blocks=True, lane=FAST)
     assert typed_read.take(path, spec) is None  # the lane took it
-    alone, alone_issues = sheets.load_sheet(source, sheets.SheetOptions(), wanted, blocks=True)
+    alone, alone_issues = sheets.load_sheet(source, sheets.SheetOptions(), wanted, blocks=True, lane=FAST)
     pd.testing.assert_frame_equal(taken.frame, alone.frame)
     assert len(taken.frame) == rows and whole == alone_issues
 
@@ -174,11 +177,10 @@ def test_a_file_holding_a_quote_is_left_to_the_lane(store: Path) -> None:
     early = typed_read.take(path, spec)
     assert early is not None and early.result() is None
     typed_read.start(store)
-    loaded = sheets.load_sheet(sheets.readers.SheetSource(path.stem, path), sheets.SheetOptions())
+    source = sheets.readers.SheetSource(path.stem, path)
+    loaded = sheets.load_sheet(source, sheets.SheetOptions(), lane=FAST)
     typed_read.discard()
-    assert loaded[0].frame.equals(
-        sheets.load_sheet(sheets.readers.SheetSource(path.stem, path), sheets.SheetOptions())[0].frame
-    )
+    assert loaded[0].frame.equals(sheets.load_sheet(source, sheets.SheetOptions(), lane=FAST)[0].frame)
     assert loaded[0].frame["customer_id"].iloc[0] == "C0001"
 
 

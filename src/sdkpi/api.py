@@ -13,15 +13,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import speed
+from .data_folders import load_months, load_one, load_store, mapping_file, named_files, say_layout
 from .errors import InputError, UsageError
-from .loaders.names import MAPPING_FILE_NAME
 from .results import CheckResult, ComputeResult, KpiResult, Period
 
 if TYPE_CHECKING:
     from .dataset import Dataset, SheetData
     from .definitions import Definitions
     from .issues import DataIssue
-    from .loaders.discover import Layout
     from .loaders.group import Progress
 
 # pandas, pydantic and the engine are imported where they are needed, not here: a re-run
@@ -103,18 +103,21 @@ def load_data(
     columns: Mapping[str, Collection[str]] | None = None,
     write_behind: bool = False,
     on_sheet: Callable[[SheetData], None] | None = None,
+    fast: bool = True,
 ) -> Dataset:
     """Read a data folder (or workbook), using a mapping file if one is given or found.
 
     A folder of store folders (`DATA/<store>/<sheets>`) is read as a dealer group;
     `store` keeps only that store's rows of a group (see `sdkpi.loaders.group`).
-    `cache`: reuse sheets parsed by an earlier run from unchanged files (`sdkpi.cache`;
-    also off with SDKPI_NO_CACHE=1). `columns`: sheet -> the columns the caller will
+    `cache`: reuse sheets parsed by an earlier run from unchanged files (`sdkpi.speed`'s
+    sheet cache; also off with SDKPI_NO_CACHE=1). `columns`: sheet -> the columns the caller will
     read; other clean text columns may be left out of the frames (see `load_dataset`).
     `write_behind`: return before the sheet cache's new entries are written (they are
-    written on a background thread); `sdkpi.cache.wait_for_writes()` waits for them.
+    written on a background thread); `sdkpi.speed.wait_for_writes()` waits for them.
     `on_sheet`: called with each sheet of one store's folder as soon as it is loaded, on
     its loading thread (not for a dealer group's, whose sheets are stacked afterwards).
+    `fast`: read through the speed lane (`sdkpi.speed`: the sheet cache, clean CSV files
+    read straight into typed columns); False: the reference path only, no cache either.
     """
     from .safety import require_defused_xml
 
@@ -123,22 +126,19 @@ def load_data(
     from .loaders.group import load_group, select_store
 
     folder = Path(data)
-    found = layout(folder, _named_files(mapping_file(folder, mapping)))
+    found = layout(folder, named_files(mapping_file(folder, mapping)))
+    lane = speed.lane(cache=cache, write_behind=write_behind) if fast else None
     if found.kind == "group":
 
         def one(sub: Path) -> Dataset:
-            return _load_store(sub, mapping, folder, cache=cache, columns=columns, background=write_behind)
+            return load_store(sub, mapping, folder, lane=lane, columns=columns)
 
         dataset = load_group(folder, found.parts, one, progress)
     elif found.kind == "months":
-        dataset = _load_months(
-            folder, found.parts, mapping, None, cache=cache, columns=columns, background=write_behind
-        )
+        dataset = load_months(folder, found.parts, mapping, None, lane=lane, columns=columns)
     else:
-        dataset = _load_one(
-            folder, mapping, cache=cache, columns=columns, background=write_behind, on_sheet=on_sheet
-        )
-    _say_layout(dataset, folder, found)
+        dataset = load_one(folder, mapping, lane=lane, columns=columns, on_sheet=on_sheet)
+    say_layout(dataset, folder, found)
     if not dataset.sheets and all(reason == "sheet missing" for reason in dataset.missing.values()):
         unread = ", ".join(p.name + "/" for p in found.ignored)
         raise InputError(
@@ -149,120 +149,6 @@ def load_data(
             + (f"; sub-folders without sheet files, not read: {unread}" if unread else ""),
         )
     return select_store(dataset, store) if store else dataset
-
-
-def _load_one(
-    folder: Path,
-    mapping: str | Path | None,
-    group: Path | None = None,
-    *,
-    cache: bool = True,
-    columns: Mapping[str, Collection[str]] | None = None,
-    background: bool = False,
-    on_sheet: Callable[[SheetData], None] | None = None,
-) -> Dataset:
-    """One store: its own mapping file, else the given one, else the group folder's."""
-    from .loaders.sheets import load_dataset
-    from .speed.sheet_cache import SheetCache
-
-    mapping_path = mapping_file(folder, mapping, group)
-    options = None
-    if mapping_path is not None:
-        from .loaders.mapping import load_mapping
-
-        options = load_mapping(mapping_path)
-    sheet_cache = SheetCache.default(background=background) if cache else None
-    return load_dataset(
-        folder, options=options, cache=sheet_cache, columns=columns, on_sheet=on_sheet, root=group
-    )
-
-
-def _load_store(
-    folder: Path,
-    mapping: str | Path | None,
-    group: Path,
-    *,
-    cache: bool,
-    columns: Mapping[str, Collection[str]] | None,
-    background: bool,
-) -> Dataset:
-    """One store folder of a dealer group: its sheets, or its month folders."""
-    from .loaders.discover import month_folders
-
-    months = month_folders(folder, _named_files(mapping_file(folder, mapping, group)))
-    if months:
-        return _load_months(
-            folder, months, mapping, group, cache=cache, columns=columns, background=background
-        )
-    return _load_one(folder, mapping, group, cache=cache, columns=columns, background=background)
-
-
-def _load_months(
-    folder: Path,
-    months: list[Path],
-    mapping: str | Path | None,
-    group: Path | None,
-    *,
-    cache: bool,
-    columns: Mapping[str, Collection[str]] | None,
-    background: bool,
-) -> Dataset:
-    """One store kept as a folder per month (`exports/2024-04/`, `exports/2024-05/`): read
-    together, a key in two months' exports once (the later). A month folder is read with its
-    own mapping file, else the given one, else the store folder's (else the group's)."""
-    from .contract import SHEETS
-    from .loaders.group import merge_periods
-
-    fallback = mapping_file(folder, mapping, group)
-    if columns is not None:  # each sheet's key too: a key in two months' exports is settled on it
-        columns = {name: {*wanted, *(k for k in [SHEETS[name].key] if k)} for name, wanted in columns.items()}
-    parts = [
-        (month.name, _load_one(month, fallback, folder, cache=cache, columns=columns, background=background))
-        for month in months
-    ]
-    return merge_periods(str(folder), parts)
-
-
-def _named_files(mapping: Path | None) -> list[str]:
-    """The file names and globs a mapping file gives (what makes a sub-folder hold sheets)."""
-    if mapping is None:
-        return []
-    from .loaders.mapping import load_mapping
-
-    return [name for options in load_mapping(mapping).values() for name in options.files]
-
-
-def _say_layout(dataset: Dataset, folder: Path, found: Layout) -> None:
-    """What a folder without sheet files of its own was read as: which stores or months, and
-    which sub-folders were not read (an info note, shown by check and on stderr)."""
-    from .issues import DataIssue
-
-    if found.kind == "store" and not found.ignored:
-        return
-    names = ", ".join(p.name for p in found.parts)
-    unread = ", ".join(p.name + "/" for p in found.ignored)
-    if found.own_sheets:
-        said = f"this folder's own sheet files are read; sub-folders with sheet files not read: {unread}"
-        dataset.issues.insert(0, DataIssue("info", "folders_read", said, None, str(folder)))
-        return
-    said = {
-        "group": f"read as a dealer group of {len(found.parts)} store folders: {names}",
-        "months": f"read as one store's month folders: {names} (a key in two months counts once, the later)",
-        "store": "no sheet files in this folder",
-    }[found.kind]
-    if found.ignored:
-        said += "; not read (no sheet files): " + unread
-    dataset.issues.insert(0, DataIssue("info", "folders_read", said, None, str(folder)))
-
-
-def mapping_file(folder: Path, mapping: str | Path | None, group: Path | None = None) -> Path | None:
-    """The mapping file a store folder is read with: its own, else the given one, else the group's."""
-    mapping_path = Path(mapping) if mapping else None
-    if folder.is_dir() and (folder / MAPPING_FILE_NAME).is_file() and (mapping_path is None or group):
-        return folder / MAPPING_FILE_NAME
-    if mapping_path is None and group is not None and (group / MAPPING_FILE_NAME).is_file():
-        return group / MAPPING_FILE_NAME
-    return mapping_path
 
 
 def check(
@@ -351,15 +237,13 @@ def compute(
 
     With `cache`, a question asked before of unchanged files, definitions and code is
     answered from the result cache, and a sheet unchanged since an earlier run is taken
-    from the sheet cache (`sdkpi.result_cache`, `sdkpi.cache`).
+    from the sheet cache (`sdkpi.speed`).
     """
     period = parse_period(month, start, end, today=today)  # `last`/`this` from `today` too
     stored = _result_key(data, period, definitions, mapping, kpis, store, today) if cache else None
     if stored is not None:
-        from .speed import result_cache
-
         directory, key = stored
-        hit = result_cache.get(directory, key)
+        hit = speed.recall_result(directory, key)
         if hit is not None:
             return hit
     _read_early(data, mapping, cache=cache)
@@ -390,19 +274,13 @@ def compute(
         result = Engine(defs, dataset).compute(period, kpis, today, done=done)
         result.data_issues.extend(no_rows_issues(dataset, defs, period, result.kpis))
     finally:
-        from .speed import typed_read
-        from .speed.sheet_cache import wait_for_writes
-
-        typed_read.discard()
-        wait_for_writes()
+        speed.settle()
     result.store = store
     result.definitions = (
         str(definitions) if definitions and not isinstance(definitions, Definitions) else "default"
     )
     if stored is not None:
-        from .speed import result_cache
-
-        result_cache.put(*stored, result)
+        speed.keep_result(*stored, result)
     return result
 
 
@@ -476,16 +354,12 @@ def no_rows_issues(
 
 def _read_early(data: str | Path, mapping: str | Path | None, *, cache: bool) -> None:
     """Begin reading the biggest CSV files of a store's folder while pandas, pydantic and the
-    definitions load (`loaders.typed_read.start`): not with a mapping file (which may change
+    definitions load (`speed.read_early`): not with a mapping file (which may change
     how a file is read), nor for a file whose sheet the sheet cache holds."""
     folder = Path(data)
     if not folder.is_dir() or mapping_file(folder, mapping) is not None:
         return
-    from .speed import typed_read
-    from .speed.sheet_cache import SheetCache
-
-    sheet_cache = SheetCache.default() if cache else None
-    typed_read.start(folder, cached=sheet_cache.holds if sheet_cache else lambda path: False)
+    speed.read_early(folder, cache=cache)
 
 
 def _result_key(
@@ -498,10 +372,7 @@ def _result_key(
     today: date | None,
 ) -> tuple[Path, dict[str, object]] | None:
     """Where and under which key the result cache keeps this question (None: not cached)."""
-    from .speed import result_cache
-    from .speed.sheet_cache import cache_dir, cache_disabled
-
-    if cache_disabled() or not isinstance(definitions, (str, Path, type(None))):
+    if speed.cache_disabled() or not isinstance(definitions, (str, Path, type(None))):
         return None  # definitions given as an object: nothing on disk to key them on
     folder = Path(data)
     if not folder.exists():
@@ -509,7 +380,7 @@ def _result_key(
     from .config import default_definitions_path
 
     defs_path = Path(definitions) if definitions is not None else default_definitions_path()
-    key = result_cache.key(
+    return speed.result_key(
         folder,
         period=period,
         definitions=defs_path,
@@ -518,4 +389,3 @@ def _result_key(
         store=store,
         today=today or date.today(),
     )
-    return None if key is None else (cache_dir(), key)

@@ -58,14 +58,9 @@ app.command("map")(map_command)
 
 
 def main() -> None:
-    import gc
-    import os
+    from ..speed import tune_process
 
-    # A command runs for seconds over a few big arrays: numpy's BLAS threads (never used by
-    # sdkpi) would only spin on the cores that parse the data, and Python's cycle collector,
-    # at its default pace, walks every object made while importing pandas many times over.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    gc.set_threshold(20_000, 20, 20)
+    tune_process()  # the cycle collector's pace and numpy's BLAS threads, for a command
     from ..safety import exit_cleanly_on_sigterm, exit_now, prepare_streams, run_cli
 
     exit_cleanly_on_sigterm()  # `kill PID` unwinds: atomic writes remove their temp file

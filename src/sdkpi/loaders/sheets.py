@@ -25,49 +25,13 @@ from ..contract import SHEETS, Column, Sheet
 from ..dataset import Dataset, SheetData
 from ..errors import InputError
 from ..issues import DataIssue
-from ..speed import typed_csv, typed_read
-from ..speed.sheet_cache import SheetCache
 from . import discover, fast, lines, paths, readers, rows, values
 from .finish import check_required_values, drop_duplicate_keys, empty_column, issue_column, only_wanted
+from .lane import Lane
 from .names import expected_headers
+from .options import SheetOptions
 
-
-@dataclass
-class SheetOptions:
-    """What the user's mapping file says about one sheet."""
-
-    file: str | None = None
-    worksheet: str | None = None
-    header_row: int | None = None
-    encoding: str | None = None
-    delimiter: str | None = None
-    date_order: str | None = None  # "dmy" | "mdy"
-    columns: dict[str, str] = field(default_factory=dict)  # file header -> canonical column
-    values: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {raw: canonical}
-    total_markers: tuple[str, ...] | None = None
-    # real exports (see docs/reading-exports.md): every file a sheet is read from (names or
-    # globs, stacked in name order), a header feeding more canonical columns than one, columns
-    # made of two headers (date + time), raw-text conditions dropping report furniture, a
-    # line-level export summed per key, and columns this DMS does not export
-    files: tuple[str, ...] = ()
-    also: dict[str, tuple[str, ...]] = field(default_factory=dict)  # file header -> more columns
-    combine: dict[str, tuple[str, ...]] = field(default_factory=dict)  # column -> file headers
-    skip_rows: tuple[str, ...] = ()
-    lines_key: str | None = None
-    lines_sum: tuple[str, ...] = ()
-    absent: tuple[str, ...] = ()
-
-    @property
-    def reshapes(self) -> bool:
-        """Does the mapping change rows or columns beyond naming them (not the typed lane's)?"""
-        return bool(
-            len(self.files) > 1
-            or any(ch in "*?[" for ch in "".join(self.files))
-            or self.also
-            or self.combine
-            or self.skip_rows
-            or self.lines_key
-        )
+__all__ = ["SheetOptions", "expected_headers", "load_dataset", "load_sheet", "load_sheets"]
 
 
 def load_dataset(
@@ -75,7 +39,7 @@ def load_dataset(
     *,
     options: Mapping[str, SheetOptions] | None = None,
     sheets: Iterable[str] | None = None,
-    cache: SheetCache | None = None,
+    lane: Lane | None = None,
     columns: Mapping[str, Collection[str]] | None = None,
     on_sheet: Callable[[SheetData], None] | None = None,
     root: Path | None = None,
@@ -87,8 +51,10 @@ def load_dataset(
     link, or a file the mapping names) leads outside, or is a FIFO, folder or device, or
     cannot be opened, is an error-level data issue of that sheet; the others are read.
 
-    With a `cache`, a sheet whose file is unchanged since an earlier run is taken
-    from it instead of being read and parsed again (see `sdkpi.cache`). With `columns`
+    With a `lane` (`sdkpi.speed.lane()`; see `loaders.lane`), a sheet is first asked of it
+    (a sheet cached by an earlier run from an unchanged file, a clean CSV read straight into
+    typed columns) and what the reference path reads is handed to it to keep; without
+    one, every sheet is read by the reference path. With `columns`
     (sheet -> the columns a computation reads), a clean text column outside that set is
     left out of the frame instead of being turned into millions of Python strings; a
     text column with anything to report is parsed (and reported) as always. `on_sheet` is
@@ -122,8 +88,8 @@ def load_dataset(
     sizes = {name: _file_size(source.path) for name, (source, _) in jobs.items()}
     sizes.update({name: sum(_file_size(s.path) for s in many) for name, many in stacked.items()})
     total = sum(sizes.values())
-    # freed memory kept a moment for reuse (fewer page faults), as room allows
-    typed_read.lean_memory_pool(typed_read.decay_for(total))
+    if lane is not None:  # freed memory kept a moment for reuse (fewer page faults), as room allows
+        lane.begin(total)
 
     def one(name: str) -> tuple[SheetData, list[DataIssue]] | InputError:
         source, sheet_options = jobs[name]
@@ -137,17 +103,15 @@ def load_dataset(
                 if on_sheet is not None:
                     on_sheet(loaded[0])
                 return loaded
-            key = (
-                cache.key(source.path, worksheet=source.worksheet, options=sheet_options, columns=wanted)
-                if cache
-                else None
-            )
-            cached = cache.get(key) if cache else None
-            loaded = cached or load_sheet(
-                source, sheet_options, wanted, blocks=typed_read.by_blocks(total, sizes[name])
-            )
-            if cache and cached is None and not loaded[0].column_reasons:
-                cache.store(key, *loaded)  # (a sheet with columns in doubt is read again each time)
+            if lane is None:
+                loaded = load_sheet(source, sheet_options, wanted)
+            else:
+                cached, ticket = lane.recall(source, sheet_options, wanted)
+                loaded = cached or load_sheet(
+                    source, sheet_options, wanted, blocks=lane.blocks(total, sizes[name]), lane=lane
+                )
+                if cached is None and not loaded[0].column_reasons:
+                    lane.keep(ticket, *loaded)  # (a sheet with columns in doubt is read again each time)
         except InputError as err:
             return err
         except OSError as err:  # no permission, a file gone or a disk error while reading it
@@ -215,9 +179,12 @@ def load_sheet(
     *,
     blocks: bool = False,
     whole: bool = True,
+    lane: Lane | None = None,
 ) -> tuple[SheetData, list[DataIssue]]:
     """One sheet file read, mapped, parsed and checked.
 
+    lane: asked first (`Lane.read`; `blocks`: block by block), unless the mapping reshapes
+    the sheet; None: the reference path only.
     whole=False (one of several files of a sheet, `load_sheets`): every column is kept and
     repeated keys are left for the stacked sheet to settle.
     """
@@ -229,8 +196,8 @@ def load_sheet(
         read_options.total_markers = opts.total_markers
     known = expected_headers(sheet)
     mapped_names = {readers.normalize_header(h): c for h, c in opts.columns.items()}
-    if whole and not opts.reshapes and typed_csv.eligible(source, opts):
-        typed = typed_csv.load(source, opts, known, mapped_names, wanted, blocks=blocks)
+    if lane is not None and whole and not opts.reshapes:
+        typed = lane.read(source, opts, wanted, blocks=blocks)
         if typed is not None:
             _mark_absent(typed[0], sheet, opts, typed[1])
             return typed

@@ -20,48 +20,29 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
-import functools
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..columns import (
-    all_true,
-    any_true,
-    arrow_strings,
-    arrow_text,
-    categorical,
-    frame_of,
     is_category,
-    is_id_column,
-    numpy_bool,
-    string_offsets,
 )
-from ..contract import SHEETS, STORE, Column, Sheet
+from ..contract import SHEETS, Column, Sheet
 from ..dataset import SheetData
 from ..issues import DataIssue
-from ..loaders import dates, fast, locate, numbers, readers, values
+from ..loaders import fast, readers, values
 from ..loaders.finish import (
-    check_required_values,
-    drop_duplicate_keys,
-    empty_column,
     issue_column,
-    only_wanted,
 )
 from ..loaders.names import suffix
 from . import typed_read
-
-# Inside datetime64[ns] and inside the general path's accepted years (dates.YEAR_MIN/YEAR_MAX).
-_FIRST_NS = int(np.datetime64(f"{dates.YEAR_MIN}-01-01", "ns").astype(np.int64))
-_END_NS = int(np.datetime64(f"{dates.YEAR_MAX + 1}-01-01", "ns").astype(np.int64))
-_FIRST_DAY = int(np.datetime64(f"{dates.YEAR_MIN}-01-01", "D").astype(np.int64))
-_END_DAY = int(np.datetime64(f"{dates.YEAR_MAX + 1}-01-01", "D").astype(np.int64))
+from .typed_checks import clean, codes_clean, column_clean, total_markers
+from .typed_frame import typed_sheet
 
 
 def eligible(source: readers.SheetSource, opts: Any) -> bool:
@@ -127,10 +108,10 @@ def load(
             table, midnight = _read(source.path, columns, quoted, opts, sheet, wanted)
     if table is None:
         return None
-    # the table goes, its columns stay in a list that `_sheet` empties as it converts them
+    # the table goes, its columns stay in a list that `typed_sheet` empties as it converts them
     arrays, rows = table.columns, table.num_rows
     del table
-    loaded = _sheet(source, sheet, cells, columns, arrays, rows, encoding, wanted)
+    loaded = typed_sheet(source, sheet, cells, columns, arrays, rows, encoding, wanted)
     if loaded is None or not midnight:
         return loaded
     # said first, as the general path says each column's problems before its other checks
@@ -234,15 +215,15 @@ def _checked(
     """The table once every cell is checked; None when the general path must read the file.
 
     For a computation (`wanted`), few-valued text it keeps (stores, people, enum codes) is
-    encoded here, as `_sheet` would, and checked on its distinct values, not cell by cell.
+    encoded here, as `typed_sheet` would, and checked on its distinct values, not cell by cell.
     """
     codes = [] if wanted is None else [p for p, c in enumerate(columns) if _kept_as_codes(c, sheet, wanted)]
-    markers = _markers(opts)
-    if not _clean(table, columns, markers, quoted, only=set(range(len(columns))) - set(codes)):
+    markers = total_markers(opts)
+    if not clean(table, columns, markers, quoted, only=set(range(len(columns))) - set(codes)):
         return None
     for position in codes:
         encoded = pc.dictionary_encode(table.column(position)).unify_dictionaries()
-        if not _codes_clean(position, encoded, columns[position], markers, quoted):
+        if not codes_clean(position, encoded, columns[position], markers, quoted):
             return None
         table = table.set_column(position, table.field(position).name, encoded)
     return table
@@ -267,7 +248,7 @@ def _read_in_blocks(
     # blocks at once (codes: on its distinct values); the others block by block
     whole = {p for p, column in enumerate(columns) if _kept_whole(column, sheet, wanted)}
     blockwise = set(range(len(columns))) - whole
-    markers = _markers(opts)
+    markers = total_markers(opts)
     rows = 0
     try:
         if streamed is None:
@@ -278,7 +259,7 @@ def _read_in_blocks(
             batches = _handed_over(streamed)
         for batch in batches:
             block = pa.Table.from_batches([batch])
-            if not _clean(block, columns, markers, quoted, only=blockwise):
+            if not clean(block, columns, markers, quoted, only=blockwise):
                 return None
             rows += block.num_rows
             for position, column in enumerate(columns):
@@ -296,9 +277,9 @@ def _read_in_blocks(
         arrow = arrays[position]
         if pa.types.is_dictionary(arrow.type):
             arrays[position] = arrow = arrow.unify_dictionaries()
-            if not _codes_clean(position, arrow, columns[position], markers, quoted):
+            if not codes_clean(position, arrow, columns[position], markers, quoted):
                 return None
-        elif not _column_clean(position, arrow, columns[position], markers, quoted):
+        elif not column_clean(position, arrow, columns[position], markers, quoted):
             return None
     return pa.table(arrays, names=[f"c{i}" for i in range(len(columns))])
 
@@ -312,13 +293,6 @@ def _handed_over(streamed: typed_read.Streamed) -> Iterator[Any]:
         yield from streamed.reader
 
 
-def _codes_clean(position: int, encoded: Any, column: Column | str, markers: Any, quoted: bool) -> bool:
-    """`_column_clean` for a column of codes (dictionaries unified): its distinct values stand
-    for every cell."""
-    values = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.large_string())
-    return _column_clean(position, pa.chunked_array([values]), column, markers, quoted)
-
-
 def _kept_as_codes(column: Column | str, sheet: Sheet, wanted: Collection[str]) -> bool:
     """Does `_keep` keep this column as codes (few-valued text a computation reads)?"""
     name = column if isinstance(column, str) else column.name
@@ -329,13 +303,13 @@ def _kept_as_codes(column: Column | str, sheet: Sheet, wanted: Collection[str]) 
 def _kept_whole(column: Column | str, sheet: Sheet, wanted: Collection[str]) -> bool:
     """Does `_keep` keep this column's values (or codes), not at most where it is empty?"""
     name = column if isinstance(column, str) else column.name
-    # numbers too on a sheet with a key: repeated keys are settled on them (see `_sheet`)
+    # numbers too on a sheet with a key: repeated keys are settled on them (see `typed_sheet`)
     number = isinstance(column, Column) and column.type == "number" and sheet.key is not None
     return name in wanted or name in ("store", sheet.key) or number
 
 
 def _keep(arrow: Any, column: Column | str, sheet: Sheet, wanted: Collection[str]) -> Any:
-    """What `_sheet` will need of one block of one column."""
+    """What `typed_sheet` will need of one block of one column."""
     if _kept_whole(column, sheet, wanted):
         if _kept_as_codes(column, sheet, wanted):
             return pc.dictionary_encode(arrow)  # 4 bytes a row instead of the text
@@ -345,276 +319,4 @@ def _keep(arrow: Any, column: Column | str, sheet: Sheet, wanted: Collection[str
     return None
 
 
-def _clean(
-    table: pa.Table,
-    columns: list[Column | str],
-    markers: Any,
-    quoted: bool,
-    only: Collection[int] | None = None,
-) -> bool:
-    """Is every cell one the general path reads the same way, with nothing to report?
-
-    markers: the total-row markers (`_markers`, built once per file, not per block).
-    only: the positions of the columns to check cell by cell (all by default); the checks
-    across a row (blank rows, total rows) are always made.
-    """
-    if table.num_rows == 0:
-        return False
-    nulls = [col.null_count for col in table.columns]
-    if all(nulls) and any_true(_all_null(table.columns)):
-        return False  # blank rows are counted and reported by the general path
-    if all(nulls[:3]) and any_true(_all_null(table.columns[:3])):
-        return False  # the general path looks for a total marker in such a row's first cell
-    return all(
-        _column_clean(position, table.column(position), column, markers, quoted)
-        for position, column in enumerate(columns)
-        if only is None or position in only
-    )
-
-
-def _markers(opts: Any) -> Any:
-    """The total-row markers the general path looks for, as the mapping file sets them."""
-    return locate.Markers.build(opts.total_markers if opts.total_markers is not None else _DEFAULT_MARKERS)
-
-
-def _column_clean(position: int, arrow: Any, column: Column | str, markers: Any, quoted: bool) -> bool:
-    """Is every cell of one column (any number of blocks; for text, or its distinct values)
-    one the general path reads the same way, with nothing to report?"""
-    kind = "text" if isinstance(column, str) else column.type
-    if kind in ("datetime", "date"):
-        low, high = pc.min_max(arrow).values()
-        first, end = (_FIRST_DAY, _END_DAY) if kind == "date" else (_FIRST_NS, _END_NS)
-        return not (low.is_valid and (low.value < first or high.value >= end))
-    if kind == "number":
-        if arrow.null_count == len(arrow):
-            return True
-        plausible = column.plausible if isinstance(column, Column) else None
-        if plausible is not None:  # the reference rule, on the column's least and greatest
-            extremes = np.array([v.as_py() for v in pc.min_max(arrow).values()], dtype=np.float64)
-            if numbers.out_of_range(extremes, plausible):
-                return False
-        return all_true(pc.is_finite(arrow))
-    if kind in ("text", "enum"):
-        # empty cells (nulls) pass every check below as they are: no copy without them
-        if arrow.null_count == len(arrow):
-            return True
-        if quoted and (
-            any_true(pc.match_substring(arrow, "\n")) or any_true(pc.match_substring(arrow, "\r"))
-        ):
-            return False  # a multi-line cell: the general path numbers the rows
-        if kind == "enum":
-            allowed = pa.array([*column.values, None], pa.string())  # type: ignore[union-attr]
-            if not all_true(pc.is_in(arrow, value_set=allowed)):
-                return False
-        elif not fast.clean_text(
-            arrow, is_id=isinstance(column, Column) and is_id_column(column.name, column.type)
-        ):
-            return False
-        return not (position < 3 and _may_be_total(arrow, markers))
-    return True  # bool: pyarrow accepted only the spellings the fast path takes
-
-
-def _all_null(columns: list[Any]) -> Any:
-    blank = pc.is_null(columns[0])
-    for column in columns[1:]:
-        blank = pc.and_(blank, pc.is_null(column))
-    return blank
-
-
-def _may_be_total(present: Any, markers: Any) -> bool:
-    """Could a cell start with a total marker (合计, Total ...)? Called on clean cells only.
-
-    The marker pattern is a regular expression over a million cells; most columns are
-    cleared by their cells' first two bytes (an ID like RO00001 cannot start "合计").
-    """
-    if markers.arrow_pattern is None:
-        return False
-    prefixes = _marker_prefixes(markers.markers)
-    if prefixes is not None:
-        candidates = []
-        for chunk in present.chunks:
-            offsets = string_offsets(chunk)
-            starts = offsets[:-1][np.diff(offsets) >= 2]  # a marker has two characters or more
-            data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8) if len(starts) else np.zeros(2, np.uint8)
-            two = data[starts].astype(np.uint16) << 8 | data[starts + 1]
-            hit = prefixes[two] | (data[starts] == 0xEF)  # 0xEF: U+FEFF, full-width forms
-            candidates.append(bool(hit.any()))
-        if not any(candidates):
-            return False
-    return any_true(pc.match_substring_regex(present, markers.arrow_pattern))
-
-
-@functools.cache
-def _marker_prefixes(markers: tuple[str, ...]) -> np.ndarray | None:
-    """Which first two UTF-8 bytes (as one uint16) a cell starting with a marker can have, as
-    a table of 65536 (None: a marker too short to tell)."""
-    table = np.zeros(1 << 16, dtype=bool)
-    for marker in markers:
-        if len(marker) < 2 or marker[1] == " ":
-            return None  # a one-letter marker, or a space that may be any space: no prefilter
-        for first in locate.char_variants(marker[0]):
-            for second in locate.char_variants(marker[1]):
-                head = (first + second).encode()
-                table[head[0] << 8 | head[1]] = True
-    return table
-
-
-_DEFAULT_MARKERS = readers.ReadOptions().total_markers
 _REFUSED = typed_read.refused()
-
-
-def _sheet(
-    source: readers.SheetSource,
-    sheet: Sheet,
-    cells: list[str],
-    columns: list[Column | str],
-    arrays: list[Any],
-    n: int,
-    encoding: str,
-    wanted: Collection[str] | None,
-) -> tuple[SheetData, list[DataIssue]] | None:
-
-    unique = _keys_unique(arrays, columns, sheet)
-    if not unique and any(
-        isinstance(c, Column) and c.type == "number" and pa.types.is_null(a.type)
-        for a, c in zip(arrays, columns, strict=True)
-    ):
-        return None  # a number left unread (block by block): the general path settles the keys
-
-    def keep(name: str) -> bool:
-        return wanted is None or name in wanted or name == "store"
-
-    frame_columns: dict[str, pd.Series] = {}
-    skipped: set[str] = set()
-    unread_empty: dict[str, np.ndarray] = {}
-    for position, column in enumerate(columns):
-        arrow, arrays[position] = arrays[position], None
-        name = column if isinstance(column, str) else column.name
-        if isinstance(column, Column) and column.required:
-            unread_empty[name] = _null_mask(arrow)
-        # repeated keys: the key, and every number (do a key's rows differ in amounts?), are
-        # needed to settle them as the general path does (`finish.drop_duplicate_keys`)
-        number = isinstance(column, Column) and column.type == "number"
-        settle = not unique and (name == sheet.key or number)
-        if not keep(name) and not settle:
-            skipped.add(name)  # unread by the computation, and clean: never built
-        elif isinstance(column, str) or column is STORE or column.type in ("text", "enum"):
-            if wanted is None or not unique:  # (duplicates dropped first, then `only_wanted` codes)
-                frame_columns[name] = pd.Series(arrow_strings(_plain(arrow)), dtype=object, copy=False)
-            elif is_category(name, "text" if isinstance(column, str) else column.type):
-                frame_columns[name] = categorical(arrow)  # a computation's frame: codes
-            else:
-                frame_columns[name] = arrow_text(arrow)  # a computation's frame: Arrow text
-        else:
-            frame_columns[name] = _series(arrow, column)
-        del arrow
-    for column in sheet.columns:
-        if column.name not in frame_columns and column.name not in skipped and keep(column.name):
-            frame_columns[column.name] = empty_column(column, n)
-    frame = frame_of(frame_columns, n)
-    mapped = {c.name for c in columns if isinstance(c, Column)}
-    data = SheetData(
-        name=sheet.name,
-        frame=frame,
-        row_numbers=np.arange(2, n + 2, dtype=np.int64),
-        bad={},
-        missing_columns={c.name for c in sheet.columns if c.name not in mapped},
-        file=str(source.path),
-        worksheet=None,
-        file_format="csv",
-        encoding=encoding,
-        header_row=1,
-        rows_in_file=n,
-        header_map={
-            cell: column.name
-            for cell, column in zip(cells, columns, strict=True)
-            if isinstance(column, Column)
-        },
-    )
-    issues = check_required_values(data, sheet, unread_empty)
-    if not unique:
-        data = drop_duplicate_keys(data, sheet, issues)
-    return only_wanted(data, sheet, wanted), issues
-
-
-def _in_pool(arrow: Any, dtype: np.dtype, missing: Any) -> np.ndarray:
-    """A column of 8-byte values (timestamps, doubles) as one numpy array, `missing` where empty.
-
-    The array lives in Arrow's memory pool, on pages the reader has just freed, not on fresh
-    ones that numpy would have the kernel fault in and zero (a million rows is 2,000 pages
-    per column); it is kept alive by the numpy array that views it.
-    """
-    out = np.frombuffer(pa.allocate_buffer(len(arrow) * dtype.itemsize), dtype=dtype)
-    position = 0
-    for chunk in arrow.chunks:
-        size = len(chunk)
-        if size:
-            values = np.frombuffer(chunk.buffers()[1], dtype=dtype)[chunk.offset : chunk.offset + size]
-            out[position : position + size] = values
-            if chunk.null_count:
-                out[position : position + size][numpy_bool(chunk.is_null())] = missing
-        position += size
-    return out
-
-
-def _plain(arrow: Any) -> Any:
-    """Text kept as codes block by block, back to plain strings."""
-    return pc.cast(arrow, pa.large_string()) if pa.types.is_dictionary(arrow.type) else arrow
-
-
-def _null_mask(arrow: Any) -> np.ndarray:
-    if not arrow.null_count:
-        return np.zeros(len(arrow), dtype=bool)
-    return numpy_bool(pc.is_null(arrow))
-
-
-def _keys_unique(arrays: list[Any], columns: list[Column | str], sheet: Sheet) -> bool:
-    """No key repeats within a store: nothing for `drop_duplicate_keys` to drop.
-
-    DMS exports list orders by number, store after store: keys that rise strictly within
-    each store's run of rows (one run per store) cannot repeat, and checking that is a
-    comparison of neighbours. Otherwise the keys are hashed once.
-    """
-    if sheet.key is None:
-        return True
-    named = {c.name: a for a, c in zip(arrays, columns, strict=True) if isinstance(c, Column)}
-    key = named.get(sheet.key)
-    if key is None:
-        return True  # no key column: nothing to check
-    if _rising_per_store(key, named.get("store")):
-        return True
-    present = key.drop_null() if key.null_count else key
-    return len(pc.unique(present)) == len(present)  # unique in the file: unique in each store
-
-
-def _rising_per_store(key: Any, store: Any) -> bool:
-    n = len(key)
-    if n < 2 or key.null_count or (store is not None and store.null_count):
-        return n < 2 and not key.null_count
-    # neighbours compared across the reader's blocks as they are (combining them is a copy)
-    rising = pc.greater(key.slice(1), key.slice(0, n - 1))
-    if store is None:
-        return all_true(rising)
-    if pa.types.is_dictionary(store.type):  # kept as codes block by block: compare the codes
-        unified = store.unify_dictionaries()
-        store = pa.chunked_array([c.indices for c in unified.chunks], pa.int32())
-    same = pc.equal(store.slice(1), store.slice(0, n - 1))
-    if not all_true(pc.or_(pc.invert(same), rising)):
-        return False
-    runs = 1 + n - 1 - int(pc.sum(same).as_py() or 0)
-    return runs == len(pc.unique(store))  # each store in one run
-
-
-def _series(arrow: Any, column: Column) -> pd.Series:
-    # copy=False throughout: pandas 3 copies a numpy array handed to Series() unless told not to
-    if column.type == "datetime":
-        return pd.Series(_in_pool(arrow, np.dtype("datetime64[ns]"), np.datetime64("NaT")), copy=False)
-    if column.type == "date":
-        days = pc.cast(arrow, pa.timestamp("ns"))
-        return pd.Series(_in_pool(days, np.dtype("datetime64[ns]"), np.datetime64("NaT")), copy=False)
-    if column.type == "number":
-        return pd.Series(_in_pool(arrow, np.dtype(np.float64), np.nan), copy=False)
-    if column.type == "bool":
-        values = numpy_bool(pc.fill_null(arrow, False))
-        return pd.Series(pd.arrays.BooleanArray(values, numpy_bool(pc.is_null(arrow))), copy=False)
-    return pd.Series(arrow_strings(arrow), dtype=object, copy=False)

@@ -22,7 +22,7 @@ import csv
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from ..loaders.names import (
     suffix,
 )
 from ..loaders.paths import open_data
+from .pools import EARLY, lean_memory_pool
 
 #: pyarrow's block: the unit of its parallel parsing, and of `typed_csv._read_in_blocks`.
 BLOCK_SIZE = 1 << 22
@@ -186,26 +187,6 @@ def refused() -> tuple[type[BaseException], ...]:
     return (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError)
 
 
-def lean_memory_pool(decay_ms: int = 0) -> None:
-    """Use Arrow's jemalloc pool, returning freed memory to the system after `decay_ms`.
-
-    Reading a sheet allocates and frees hundreds of MB; pages given back at once (0) keep
-    the peak low but must be faulted in again by the next allocation; kept a while they are
-    reused instead, for a higher peak (`decay_for` chooses by the size of the data, for
-    `load_dataset` and the early start alike). A pool chosen with ARROW_DEFAULT_MEMORY_POOL
-    is left alone; so is a build without jemalloc.
-    """
-    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        return
-    import pyarrow as pa
-
-    try:
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
-        pa.jemalloc_set_decay_ms(decay_ms)
-    except (NotImplementedError, pa.ArrowNotImplementedError):
-        pass
-
-
 def by_blocks(total: int, size: int) -> bool:
     """Is a file of `size` bytes, among data files of `total` bytes, read block by block?"""
     return total > BLOCKS_ABOVE_BYTES and size > BLOCKS_FILE_BYTES
@@ -219,6 +200,7 @@ def decay_for(total: int) -> int:
     (jemalloc's default) while files are read whole, up to 1 GiB (~2M work orders: ~10%
     faster than 100 ms, peak 1.28 GiB); 300 ms up to 1.6 GB, read block by block (~4% faster
     at 3M than 30 ms, same peak); 30 ms up to 2 GiB; none above, where memory is short.
+    (Applied by `pools.lean_memory_pool`.)
     """
     if total <= BLOCKS_ABOVE_BYTES:
         return 1000
@@ -314,7 +296,7 @@ def start(folder: Path, *, cached: Callable[[Path], bool] = lambda path: False, 
         # once it has parsed the second one, before the first parse ends
         for path, early in begun:
             if early is not None:
-                early.quoted = _pool().submit(has_quote, path)
+                early.quoted = EARLY.submit(has_quote, path)
     except OSError:
         return
 
@@ -356,7 +338,7 @@ def _begin(sheet: str, path: Path, stat: os.stat_result, total: int) -> Early | 
         return Streamed(batches, reader)
 
     task = stream if by_blocks(total, stat.st_size) else parse
-    early = Early((stat.st_size, stat.st_mtime_ns), spec, _pool().submit(task), stop=stop)
+    early = Early((stat.st_size, stat.st_mtime_ns), spec, EARLY.submit(task), stop=stop)
     with _lock:
         _early[_where(path)] = early
     return early
@@ -393,13 +375,3 @@ def discard() -> None:
 
 def _where(path: Path) -> str:
     return os.path.abspath(path)
-
-
-_executor: list[ThreadPoolExecutor] = []
-
-
-def _pool() -> ThreadPoolExecutor:
-    """Two reads at a time, as `load_dataset` reads; its threads end with the process."""
-    if not _executor:
-        _executor.append(ThreadPoolExecutor(max_workers=2, thread_name_prefix="sdkpi-early"))
-    return _executor[0]
