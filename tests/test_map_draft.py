@@ -15,7 +15,7 @@ from sdkpi.cli import app
 from sdkpi.errors import EXIT_INPUT, EXIT_OK, EXIT_USAGE, UsageError
 from sdkpi.loaders.mapping import parse_mapping
 from sdkpi.mapdraft import draft_mapping, render_yaml
-from sdkpi.mapdraft.draft import Why
+from sdkpi.mapdraft.model import Why
 from sdkpi.mapdraft.render import answer_todos
 from sdkpi.yaml_lines import load_yaml
 
@@ -132,11 +132,11 @@ def test_duplicate_keys_with_the_same_amounts_are_no_lines(tmp_path: Path) -> No
 )
 def test_a_code_is_guessed_only_when_it_abbreviates_one_value(code: str, guess: str | None) -> None:
     from sdkpi.contract import SHEETS
-    from sdkpi.mapdraft.draft import _guess
+    from sdkpi.mapdraft import codes
 
     column = SHEETS["work_orders"].column("customer_type")
     assert column is not None
-    assert _guess(column, code, 1).target == guess  # I: internal or insurance? a TODO
+    assert codes.guess(column, code, 1).target == guess  # I: internal or insurance? a TODO
 
 
 def test_a_chinese_detail_report(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import unicodedata
 
 from ..contract import SHEETS, Column
 from ..words import column_label
-from .draft import Draft, SheetDraft, SourceColumn, Why
+from .model import Draft, SheetDraft, SourceColumn, Why
 
 _WORDS: dict[str, tuple[str, str]] = {
     "title": (
