@@ -150,6 +150,7 @@ def test_compute_skips_unread_clean_text_columns_but_reports_the_same_issues(tmp
     from sdkpi.api import columns_read
     from sdkpi.definitions import load_definitions
     from sdkpi.loaders.sheets import load_dataset
+    from sdkpi.speed.fast_lane import SpeedLane
 
     data = tmp_path / "store"
     shutil.copytree(CONFORMANCE / "store-a", data)
@@ -162,8 +163,8 @@ def test_compute_skips_unread_clean_text_columns_but_reports_the_same_issues(tmp
     orders[1] = ",".join(cells)
     (data / "work_orders.csv").write_text("\n".join(orders) + "\n", encoding="utf-8")
 
-    full = load_dataset(data)
-    pruned = load_dataset(data, columns=columns_read(load_definitions()))
+    full = load_dataset(data, lane=SpeedLane())
+    pruned = load_dataset(data, columns=columns_read(load_definitions()), lane=SpeedLane())
     assert pruned.issues == full.issues
     codes = {(i.sheet, i.code, i.column) for i in pruned.issues}
     assert ("parts_requests", "missing_required", "request_id") in codes

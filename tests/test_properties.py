@@ -35,6 +35,7 @@ from sdkpi.loaders import readers, values
 from sdkpi.loaders.sheets import SheetOptions, expected_headers, load_sheet
 from sdkpi.render.json_out import to_json
 from sdkpi.results import Period
+from sdkpi.speed.fast_lane import SpeedLane
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ENGINE = settings(FAST, max_examples=40)  # each example computes all 24 KPIs two or three times
@@ -146,7 +147,7 @@ def _read(content: bytes, name: str) -> readers.RawSheet | None:
         source = readers.SheetSource("work_orders", path)
         try:
             raw = readers.read_sheet(source, expected_headers=set(WO_HEADERS))
-            load_sheet(source, SheetOptions())  # and the typed layer on top
+            load_sheet(source, SheetOptions(), lane=SpeedLane())  # and the typed layer on top
         except InputError as err:
             assert err.message and err.exit_code == 3
             return None
