@@ -1,0 +1,252 @@
+"""A KPI compiled: its conditions parsed with its settings in force, type-checked against
+the data contract's columns, and the columns it reads (`compile_kpi` -> `CompiledKpi`), with
+the settings and targets a computation used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from . import expr as ex
+from .contract import SHEETS
+from .errors import DefinitionError, ExpressionError
+from .evaluate import DATETIME, NUMBER, infer, kind_of
+from .functions import FUNCTIONS
+from .kpi_model import Exclusion, KpiDefinition, Target
+from .measures import MEASURES
+from .parameters import DURATION_TEXT, param_node
+from .suggest import did_you_mean
+
+
+@dataclass(frozen=True)
+class SettingUsed:
+    """A named setting as a computation used it: shown by `explain` and the report."""
+
+    name: str
+    value: Any  # as checked: '30min', 90.0, True, 'ro', ['internal'] or None (no limit)
+    unit: str
+    meaning: dict[str, str]
+    default: Any
+    source: str  # "definitions" or the sdkpi.toml file that changed it
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class TargetRule:
+    """A store's target for a KPI from a month on (sdkpi.toml `[targets]` or a targets file)."""
+
+    kpi: str
+    store: str | None  # None: every store
+    from_month: str | None  # 'YYYY-MM'; None: every month
+    target: Target | None  # None: no target from that month (report only)
+    source: str  # "sdkpi.toml:7" / "targets.csv:4"
+    order: int = 0  # later entries win a tie
+
+
+@dataclass(frozen=True)
+class CompiledKpi:
+    """A definition with its expressions parsed and the columns it reads."""
+
+    definition: KpiDefinition
+    exclusions: tuple[tuple[Exclusion, ex.Node], ...]
+    numerator_where: ex.Node | None
+    numerator_where_all: ex.Node | None
+    denominator_where: ex.Node | None
+    denominator_where_all: ex.Node | None
+    columns: frozenset[str]
+    settings: tuple[SettingUsed, ...] = ()
+    targets: tuple[TargetRule, ...] = ()  # the store's, most specific first
+    currency: str = "CNY"  # the store's money
+    catalog_currency: str = "CNY"  # the definitions file's
+    provisional_days: int | None = None
+    once_per_prefer: ex.Node | None = None  # once_per.prefer, parsed
+    once_per_on: bool = False  # once_per applies with the settings in force
+
+    def setting(self, name: str) -> Any:
+        return next(s.value for s in self.settings if s.name == name)
+
+    def target_for(self, period_start: date) -> tuple[Target | None, str, str | None]:
+        """(target, where it comes from, its currency) in force at `period_start`."""
+        month = f"{period_start:%Y-%m}"
+        for rule in self.targets:
+            if rule.from_month is None or rule.from_month <= month:
+                currency = self.currency if self.definition.unit == "currency" else None
+                if rule.target is not None and rule.target.currency is not None:
+                    currency = rule.target.currency
+                return rule.target, rule.source, currency
+        target = self.definition.target
+        currency = None
+        if self.definition.unit == "currency" and target is not None:
+            currency = target.currency or self.catalog_currency
+        return target, "definitions", currency
+
+
+def _parse_checked(
+    text: str | None,
+    field: str,
+    kinds: dict[str, str],
+    params: dict[str, ex.ParamValue] | None = None,
+    calls: set[str] | None = None,
+) -> ex.Node | None:
+    """The condition parsed, its settings in force, type-checked (None: no condition left);
+    `calls` gathers the functions it calls as written (before the settings settle it)."""
+    if text is None:
+        return None
+    try:
+        written = ex.parse(text, params)
+        node = ex.fold(written)
+        kind = infer(node, kinds)
+        if calls is not None:
+            calls |= ex.calls(written)
+    except ExpressionError as err:
+        message = err.message
+        if err.column and params and "did you mean" not in message:
+            message += did_you_mean(err.column, set(params)).replace(
+                "did you mean", "did you mean the setting"
+            )
+        raise ExpressionError(f"{field}: {message}", column=err.column, value=text) from None
+    if kind != "bool":
+        raise ExpressionError(f"{field}: {text!r} is a {kind} value, not a condition", value=text)
+    if isinstance(node, ex.Literal) and node.value is True:
+        return None  # the settings in force leave no condition
+    return node
+
+
+def _settings_used(
+    kpi: KpiDefinition, kinds: dict[str, str], values: Mapping[str, Any] | None, source: str | None
+) -> tuple[SettingUsed, ...]:
+    used = []
+    for name, param in kpi.parameters.items():
+        if name in kinds:
+            raise DefinitionError(f"parameters: setting {name!r} has the name of a column of {kpi.sheet}")
+        given = values is not None and name in values
+        value = param.checked(values[name] if given else param.default)  # type: ignore[index]
+        used.append(
+            SettingUsed(
+                name,
+                value,
+                param.unit,
+                param.meaning.model_dump(),
+                param.checked(param.default),
+                (source or "sdkpi.toml") if given else "definitions",
+            )
+        )
+    return tuple(used)
+
+
+def compile_kpi(
+    kpi: KpiDefinition,
+    column_types: dict[str, str],
+    values: Mapping[str, Any] | None = None,
+    *,
+    targets: tuple[TargetRule, ...] = (),
+    currency: str = "CNY",
+    catalog_currency: str = "CNY",
+    settings_source: str | None = None,
+) -> CompiledKpi:
+    """Parse and type-check a KPI's conditions with its settings (`values`: a store's own)."""
+    kinds = {name: kind_of(t) for name, t in column_types.items()}
+    settings = _settings_used(kpi, kinds, values, settings_source)
+    params = {s.name: param_node(s.value, s.unit) for s in settings}
+    used: set[str] = {kpi.period}
+    called: set[str] = set()  # the functions its conditions call (one reading the key: it is used)
+    parsed: dict[str, ex.Node | None] = {}
+    for side, agg in (("numerator", kpi.numerator), ("denominator", kpi.denominator)):
+        for attr in ("where", "where_all"):
+            node = _parse_checked(getattr(agg, attr), f"{side}.{attr}", kinds, params, called)
+            parsed[f"{side}.{attr}"] = node
+            used |= ex.columns(node) if node is not None else set()
+        column = agg.column
+        if column is not None:
+            if column not in kinds:
+                raise DefinitionError(
+                    f"{side}: unknown column {column!r}{did_you_mean(column, set(kinds))}", column=column
+                )
+            if MEASURES[agg.measure].reads == "number" and kinds[column] != NUMBER:
+                raise DefinitionError(
+                    f"{side}.{agg.measure}: column {column!r} is not a number column", column=column
+                )
+            used.add(column)
+    exclusions = []
+    for i, exclusion in enumerate(kpi.exclude):
+        node = _parse_checked(exclusion.when, f"exclude[{i}].when", kinds, params, called)
+        if node is None:
+            node = ex.Literal(True)  # the settings make it leave out every row
+        elif isinstance(node, ex.Literal) and node.value is False:
+            continue  # the settings in force switch this exclusion off
+        exclusions.append((exclusion, node))
+        used |= ex.columns(node)
+    if kpi.period not in kinds:
+        raise DefinitionError(
+            f"period: unknown column {kpi.period!r}{did_you_mean(kpi.period, set(kinds))}", column=kpi.period
+        )
+    if kinds[kpi.period] != DATETIME:
+        raise DefinitionError(f"period: column {kpi.period!r} is not a date or datetime column")
+    key = SHEETS[kpi.sheet].key
+    if key is not None and any(FUNCTIONS[name].reads_key for name in called if name in FUNCTIONS):
+        used.add(key)
+    for where, column in (
+        ("once_per.key", kpi.once_per.key if kpi.once_per else None),
+        ("roster.column", kpi.roster.column if kpi.roster else None),
+    ):
+        if column is not None and column not in kinds:
+            raise DefinitionError(f"{where}: unknown column {column!r}{did_you_mean(column, set(kinds))}")
+    if kpi.roster is not None:
+        used.add(kpi.roster.column)
+    once_prefer, once_on = _once_per(kpi, kinds, params, used)
+    if once_on and kpi.once_per is not None:  # read only when on: a column read is one checked
+        used.add(kpi.once_per.key)
+    return CompiledKpi(
+        kpi,
+        tuple(exclusions),
+        parsed["numerator.where"],
+        parsed["numerator.where_all"],
+        parsed["denominator.where"],
+        parsed["denominator.where_all"],
+        frozenset(used),
+        settings,
+        targets,
+        currency,
+        catalog_currency,
+        _provisional_days(kpi, settings),
+        once_prefer,
+        once_on,
+    )
+
+
+def _once_per(
+    kpi: KpiDefinition, kinds: dict[str, str], params: dict[str, ex.ParamValue], used: set[str]
+) -> tuple[ex.Node | None, bool]:
+    once = kpi.once_per
+    if once is None:
+        return None, False
+    if once.when is not None:
+        switch = ex.fold(ex.parse(once.when, params))
+        if not (isinstance(switch, ex.Literal) and isinstance(switch.value, bool)):
+            raise DefinitionError("once_per.when: must be a condition on the KPI's settings only")
+        if not switch.value:
+            return None, False
+    prefer = _parse_checked(once.prefer, "once_per.prefer", kinds, params)
+    if prefer is not None:
+        used |= ex.columns(prefer)
+    return prefer, True
+
+
+def _provisional_days(kpi: KpiDefinition, settings: tuple[SettingUsed, ...]) -> int | None:
+    """`provisional_days`: a number, or the name of a days setting (its value; none: not provisional)."""
+    days = kpi.provisional_days
+    if not isinstance(days, str):
+        return days
+    setting = next((s for s in settings if s.name == days), None)
+    if setting is None or setting.unit not in ("d", "cd"):
+        raise DefinitionError(f"provisional_days: {days!r} is not a days setting of this KPI")
+    if setting.value is None:
+        return None
+    number, unit = DURATION_TEXT.match(setting.value).groups()  # type: ignore[union-attr]
+    return math.ceil(ex.DURATION_UNITS[unit] * float(number) / timedelta(days=1))
