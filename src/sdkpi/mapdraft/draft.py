@@ -31,7 +31,7 @@ from ..contract import SHEETS, Sheet
 from ..errors import InputError
 from ..loaders import locate, readers, sheet_source
 from ..loaders.discover import period_of, sheet_for_file
-from ..loaders.names import normalize_header, stem, suffix
+from ..loaders.names import SHEET_NAMES, normalize_header, stem, suffix
 from .codes import guess_codes
 from .columns import all_names, ask_for_missing, choose_targets, combine, english_words, matches, profile
 from .grid import MAX_ROWS, Grid, read_grids
@@ -125,15 +125,15 @@ def _which_sheet(path: Path, grid: Grid, headers: list[str]) -> tuple[str | None
 
 def _sheet_by_prefix(label: str) -> str | None:
     """A file whose name starts with a sheet's: '维修工单明细表_2024年5月' may be work_orders
-    (which the loader reads only when the mapping names the file, as the draft does)."""
+    (which the loader reads only when the mapping names the file, as the draft does).
+
+    Looser than the loader's `discover.sheet_for_file` (which wants a date or a separator
+    after the name), on the loader's table of sheet names (`names.SHEET_NAMES`)."""
     text = normalize_header(label)
-    best: tuple[int, str] | None = None
-    for sheet in SHEETS.values():
-        for name in (sheet.name, sheet.zh, *sheet.file_names):
-            norm = normalize_header(name)
-            if len(norm) >= 2 and text.startswith(norm) and (best is None or len(norm) > best[0]):
-                best = (len(norm), sheet.name)
-    return best[1] if best else None
+    found = [
+        (len(name), sheet) for name, sheet in SHEET_NAMES.items() if len(name) >= 2 and text.startswith(name)
+    ]
+    return max(found, key=lambda f: f[0])[1] if found else None
 
 
 def _header_index(grid: Grid, known: set[str]) -> int:
