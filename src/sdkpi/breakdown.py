@@ -30,9 +30,9 @@ from .dataset import SheetData
 from .definitions import Aggregate, CompiledKpi, Definitions, load_definitions
 from .engine import Engine, KpiEvaluation, sequential_sum, store_scoped
 from .errors import UsageError
-from .evaluate import did_you_mean
 from .issues import DataIssue
 from .results import KpiResult, Period, Status
+from .suggest import did_you_mean
 
 if TYPE_CHECKING:
     from .loaders.group import Progress
