@@ -4,7 +4,7 @@ File names: a file named after a sheet (`work_orders.csv`, `维修工单.xlsx`) 
 so is one whose name starts with a sheet's name followed by a date or a suffix after a
 separator (`维修工单_2024年5月.csv`, `维修工单2024-05.csv`, `work_orders-2024-05.csv`,
 `work_orders (1).csv`); `维修工单明细.csv` is not (another word follows). Two candidates for
-one sheet are an error naming both (`readers.discover`).
+one sheet are an error naming both (`discover`).
 
 Folders (`layout`): a folder holding sheet files is one store. A folder without sheet files
 of its own is read from its sub-folders:

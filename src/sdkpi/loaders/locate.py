@@ -5,7 +5,7 @@ mapping drafter.
 
 `detect_header` is the one rule for which row is the header; `header_matches` counts the
 expected names a row holds, `is_blank_record` / `is_blank_cell` / `blank_mask` say what a
-blank row or cell is, `Markers` what a total row starts with."""
+blank row or cell is, `Markers` what a total row starts with (`TOTAL_MARKERS` by default)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,26 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .names import normalize_header
-from .sheet_source import Ctx, col_letter
+from .sheet_source import TOTAL_MARKERS, Ctx, col_letter
+
+__all__ = [
+    "HEADER_SCAN_ROWS",
+    "MAX_COLUMNS",
+    "TOTAL_MARKERS",
+    "Markers",
+    "blank_mask",
+    "char_variants",
+    "check_column_count",
+    "check_header_columns",
+    "detect_header",
+    "header_matches",
+    "is_blank_cell",
+    "is_blank_record",
+    "nonblank_any",
+    "title_rows_issue",
+    "total_rows_arrow",
+    "total_rows_grid",
+]
 
 #: Rows looked at when detecting the header row.
 HEADER_SCAN_ROWS = 30

@@ -24,12 +24,17 @@ class SheetSource:
     worksheet: str | None = None  # for a workbook holding several sheets
 
 
+#: What the first text of a total row starts with (合计, Total): the default of
+#: `ReadOptions.total_markers`, matched by `locate.Markers`.
+TOTAL_MARKERS: tuple[str, ...] = ("合计", "小计", "总计", "total", "subtotal", "grand total")
+
+
 @dataclass
 class ReadOptions:
     header_row: int | None = None  # 1-based row as the user sees it; None = detect
     encoding: str | None = None  # force a CSV encoding
     delimiter: str | None = None
-    total_markers: tuple[str, ...] = ("合计", "小计", "总计", "total", "subtotal", "grand total")
+    total_markers: tuple[str, ...] = TOTAL_MARKERS
     arrow: bool = True  # parse a CSV body with pyarrow; False: Python's csv module (the reference)
     xlsx_engine: str | None = None  # "calamine" or "openpyxl" first; None: workbook.XLSX_ENGINE
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..loaders import locate, sheet_source
+from ..loaders import locate
 from ..loaders.dates import YEAR_LAST
 from ..loaders.names import normalize_header
 from ..loaders.values import PLACEHOLDERS, SILENT_MISSING, parse_column
@@ -54,7 +54,7 @@ def _per_distinct(values: pd.Series, convert: Any) -> np.ndarray:
 
 def data_rows(found: list[tuple[Grid, int, Why, int]], norm_headers: list[str], width: int) -> Rows:
     """Rows below the header, total rows left out (the readers skip them: 合计, Total)."""
-    markers = locate.Markers.build(sheet_source.ReadOptions().total_markers)
+    markers = locate.Markers.build(locate.TOTAL_MARKERS)
     files, lines, raws = [], [], []
     for grid, index, _, _ in found:
         below = grid.rows[index + 1 :]
