@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .expr_tree import BOOL, DATETIME, NUMBER
+from .expr_tree import BOOL, DATETIME, NUMBER, Node
 
 
 @dataclass
@@ -24,6 +24,10 @@ class Vec:
     kind: str
     data: Any  # np.ndarray or a scalar
     null: Any  # np.ndarray of bool, or a bool
+
+
+#: evaluates an expression on a frame (`evaluate` passes its own to a function's evaluation)
+Evaluator = Callable[[Node, "Frame"], Vec]
 
 
 @dataclass

@@ -19,14 +19,12 @@ from dataclasses import dataclass
 from . import named_by
 from .errors import ExpressionError
 from .expr_tree import BOOL, DATETIME, DURATION, TEXT, Literal, Node, to_text
-from .frame import Frame, Vec
+from .frame import Evaluator, Frame, Vec
 
 COLUMN, VALUE = "column", "value"  # argument kinds: a bare column name; an expression
 
 #: an argument's type (the type checker's `infer`, bound to the sheet's columns)
 KindOf = Callable[[Node], str]
-#: an argument's value on a frame (the evaluator's own)
-Evaluator = Callable[[Node, Frame], Vec]
 #: the values of a function's "why_not" words for one record (None: say "is" instead)
 WhyNot = Callable[[Frame, tuple[Node, ...], int, Callable[[str], str]], dict[str, str] | None]
 

@@ -18,10 +18,7 @@ import pandas as pd
 
 from .errors import ExpressionError
 from .expr_tree import BOOL, Node, to_text
-from .frame import Frame, Vec, text_objects
-
-#: evaluates an argument's expression on a frame (`evaluate` passes its own)
-Evaluator = Callable[[Node, Frame], Vec]
+from .frame import Evaluator, Frame, Vec, text_objects
 
 
 def evaluate(frame: Frame, args: tuple[Node, ...], value: Evaluator) -> Vec:
