@@ -16,7 +16,7 @@ from sdkpi.api import compute, load_data
 from sdkpi.cli import app
 from sdkpi.errors import EXIT_OUTPUT
 from sdkpi.issues import DataIssue
-from sdkpi.render import xlsx
+from sdkpi.render import xlsx, xlsx_sheets, xlsx_style
 from sdkpi.report import build_report
 
 STORE_A = CONFORMANCE / "store-a"
@@ -130,7 +130,7 @@ def test_charts_are_native_line_charts_with_a_target_series(report, tmp_path):
 def test_a_sheet_per_missed_kpi_with_its_records_and_obstacles(workbook, report):
     missed = report.missed
     assert len(missed) >= 10
-    names = [xlsx.short_name(f"✗ {n} {k.result.name['en']}", 31) for n, k in enumerate(missed, 1)]
+    names = [xlsx_style.short_name(f"✗ {n} {k.result.name['en']}", 31) for n, k in enumerate(missed, 1)]
     assert names == workbook.sheetnames[2 : 2 + len(missed)]
     kpi = next(k for k in missed if k.result.id == "reminder_rate")
     ws = workbook[next(n for n in names if n.endswith("Appointment reminder rate"))]
@@ -192,21 +192,22 @@ def test_text_from_the_data_is_never_a_formula(tmp_path):
 
 def test_put_marks_formula_like_text_and_drops_illegal_characters():
     ws = openpyxl.Workbook().active
-    cell = xlsx.put(ws, 1, 1, "=1+1")
+    cell = xlsx_style.put(ws, 1, 1, "=1+1")
     assert cell.data_type == "s" and cell.value == "=1+1" and cell.quotePrefix
-    assert xlsx.put(ws, 2, 1, "a\x00b\x1bc").value == "abc"
-    assert xlsx.put(ws, 3, 1, 0.25, "0.0%").data_type == "n"
+    assert xlsx_style.put(ws, 2, 1, "a\x00b\x1bc").value == "abc"
+    assert xlsx_style.put(ws, 3, 1, 0.25, "0.0%").data_type == "n"
 
 
 def test_sheet_titles_are_valid_and_unique():
     taken: set[str] = set()
-    assert xlsx.sheet_title("a/b:c*d?[e]", taken) == "a b c d  e"
+    assert xlsx_style.sheet_title("a/b:c*d?[e]", taken) == "a b c d  e"
     long = "x" * 40
-    assert xlsx.sheet_title(long, taken) == "x" * 30 + "…"
-    assert xlsx.sheet_title(long, taken) == "x" * 27 + " (2)"
-    assert xlsx.sheet_title("a\x07b", taken) == "ab"
+    assert xlsx_style.sheet_title(long, taken) == "x" * 30 + "…"
+    assert xlsx_style.sheet_title(long, taken) == "x" * 27 + " (2)"
+    assert xlsx_style.sheet_title("a\x07b", taken) == "ab"
     # cut after a whole word, never inside one (the issue's "✗ Suggestion implementation rat")
-    assert xlsx.sheet_title("✗ 12 Suggestion implementation rate", taken) == "✗ 12 Suggestion implementation…"
+    title = xlsx_style.sheet_title("✗ 12 Suggestion implementation rate", taken)
+    assert title == "✗ 12 Suggestion implementation…"
     assert all(len(t) <= 31 for t in taken)
 
 
@@ -356,7 +357,7 @@ def test_every_summary_column_is_titled_and_rows_are_even(workbook):
     header = [ws.cell(4, c).value for c in range(1, 10)]
     assert all(header) and header[-1] == "What it measures"
     kpi_rows = [r for r in range(5, ws.max_row + 1) if ws.cell(r, 4).value]
-    assert {ws.row_dimensions[r].height for r in kpi_rows} == {xlsx.SUMMARY_ROW_HEIGHT}
+    assert {ws.row_dimensions[r].height for r in kpi_rows} == {xlsx_sheets.SUMMARY_ROW_HEIGHT}
     assert ws.print_area is not None and ws.page_setup.fitToHeight == 1
 
 
@@ -419,7 +420,7 @@ def test_a_change_too_small_to_show_is_zero_not_minus_zero(tmp_path):
     kpi = next(k for k in report.kpis if k.change is not None)
     kpi.previous = kpi.result.value + (0.0004 if kpi.result.unit == "percent" else 0.004)
     assert kpi.change < 0 and kpi.shown_change == 0.0
-    assert xlsx.change_value(kpi) == 0.0
+    assert xlsx_style.change_value(kpi) == 0.0
     from sdkpi.render import html
 
     assert html.change_text(kpi, report) in ("+0.0 pts", "+0.00 h", "+0.00", "+¥0.00")

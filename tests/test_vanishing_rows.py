@@ -29,7 +29,7 @@ from sdkpi.loaders import fast, readers, values
 from sdkpi.loaders.sheets import SheetOptions, load_sheet
 from sdkpi.render.formatting import starts_like_formula
 from sdkpi.render.why import inert
-from sdkpi.render.xlsx import put
+from sdkpi.render.xlsx_style import put
 from sdkpi.report import build_report
 from sdkpi.speed import typed_csv, typed_read
 from test_typed_csv import assert_same, general, lane, wo

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ..labels import HEADINGS as HEADINGS  # re-exported: every renderer's words
+from ..labels import text as text
 from ..results import KpiResult
 
 #: What makes a spreadsheet read a cell as a formula: its first character, once any leading
@@ -46,44 +48,6 @@ STATUS_STYLES = {  # rich styles: a reference value is shown, never judged, so n
 def status_text(status: str, lang: str) -> str:
     """A status as every renderer shows it: symbol and word ("✗ MISSED", "✓ 达标")."""
     return f"{STATUS_SYMBOLS[status]} {STATUS_LABELS[lang][status]}"
-
-
-HEADINGS = {
-    "en": {
-        "stage": "Stage",
-        "kpi": "KPI",
-        "value": "Value",
-        "target": "Target",
-        "status": "Status",
-        "numerator": "Numerator",
-        "denominator": "Denominator",
-        "period": "Period",
-        "source": "Data",
-        "issues": "data issues",
-        "benchmark": "reference",
-        "provisional": "provisional until",
-    },
-    "zh": {
-        "stage": "环节",
-        "kpi": "指标",
-        "value": "数值",
-        "target": "目标",
-        "status": "状态",
-        "numerator": "分子",
-        "denominator": "分母",
-        "period": "期间",
-        "source": "数据",
-        "issues": "条数据问题",
-        "benchmark": "参考值",
-        "provisional": "暂定，截至",
-    },
-}
-
-
-def text(mapping: dict[str, str] | None, lang: str) -> str:
-    if not mapping:
-        return ""
-    return mapping.get(lang) or mapping.get("en") or ""
 
 
 def format_number(value: float | int | None, unit: str, currency: str = "¥") -> str:

@@ -253,6 +253,7 @@ def who_block(who: WhoMissed, result: KpiResult, report: ReportData, listed: boo
 
 def issue_kind(kind: Any, report: ReportData) -> dict[str, Any]:
     """A kind of data issue: where, how many, what it means and its first rows."""
+    from .issue_kinds import issue_column, issue_example
     from .issues import issue_kind as kind_words
     from .issues import reason_of_kind, severity_text
 
@@ -261,10 +262,10 @@ def issue_kind(kind: Any, report: ReportData) -> dict[str, Any]:
         "severity_text": severity_text(kind.severity, report.lang),
         "code": kind_words(kind.code, report.lang),
         "sheet": report.sheet_label(kind.sheet),
-        "column": report.issue_column(kind),
+        "column": issue_column(report, kind),
         "count": f"{kind.count:,}",
         "reason": reason_of_kind(kind.code, kind.reason, report.lang),
-        "examples": [report.issue_example(issue) for issue in kind.examples],
+        "examples": [issue_example(report, issue) for issue in kind.examples],
     }
 
 
