@@ -21,8 +21,6 @@ from ..errors import EXIT_INPUT, EXIT_MISSED, EXIT_OK, SdkpiError
 from .common import Lang, fail
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from ..definitions import Definitions
     from ..issues import DataIssue
     from ..results import Period
@@ -174,13 +172,6 @@ def progress(quiet: bool, label: str) -> Iterator[Any]:
         yield update
 
 
-def terminal(piped_width: int = 120) -> Console:
-    """The console for tables: data text is never markup nor escapes; piped output is not cut."""
-    from ..safety import TerminalConsole
-
-    return TerminalConsole(width=None if sys.stdout.isatty() else piped_width)
-
-
 SUMMARY_WORDS: dict[str, dict[str, Any]] = {
     "en": {
         "issues": "sdkpi: data issues: {parts}",
@@ -260,16 +251,3 @@ def exit_for(issues: list[DataIssue], missed: bool, fail_on_miss: bool) -> int:
     if fail_on_miss and missed:
         return EXIT_MISSED
     return EXIT_OK
-
-
-def write_stdout(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-
-
-def write_json(payload: dict[str, Any]) -> None:
-    """A command's JSON on stdout; on a stdout in a code page (cp1252, GBK) every character
-    beyond ASCII is a JSON escape, so the reader gets back the same strings."""
-    from ..render.json_out import dumps
-    from ..safety import writes_unicode
-
-    write_stdout(dumps(payload, ascii_only=not writes_unicode(sys.stdout)))

@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from ..errors import EXIT_INPUT, EXIT_OK
-from .batch import ConfigOpt, DataPathOpt, LangChoiceOpt, StoreOpt, resolve, running, terminal, write_json
-from .common import DefsOpt, MappingOpt, NoCacheOpt, OutputFormat
+from ..render.formats import Options
+from .batch import ConfigOpt, DataPathOpt, LangChoiceOpt, StoreOpt, resolve, running
+from .common import DefsOpt, MappingOpt, NoCacheOpt, format_choice, output_format
 
 
 def check_command(
@@ -16,8 +17,9 @@ def check_command(
     mapping: MappingOpt = None,
     defs: DefsOpt = None,
     output: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table or json (json: every issue).")
-    ] = OutputFormat.table,
+        format_choice("check"),  # type: ignore[valid-type]  # the formats' registry
+        typer.Option("--format", "-f", help="table or json (json: every issue)."),
+    ] = "table",
     show_all: Annotated[
         bool, typer.Option("--all", help="List every issue (default: the first --limit of each kind).")
     ] = False,
@@ -34,14 +36,10 @@ def check_command(
     from ..api import check
 
     run = resolve(config, data=data, defs=defs, mapping=mapping, store=store, lang=lang)
+    fmt = output_format(output, "check")
     with running(quiet=True):
         result = check(
             run.data, mapping=run.mapping, definitions=run.definitions, store=run.store, cache=not no_cache
         )
-    if output is OutputFormat.json:
-        write_json(result.to_dict())  # every issue, never grouped or cut
-    else:
-        from ..render.issues import render_check
-
-        render_check(result, terminal(piped_width=160), limit=None if show_all else limit, lang=run.lang)
+    fmt.show("check", result, Options(run.lang, limit=None if show_all else limit))  # json: every issue
     raise typer.Exit(EXIT_OK if result.ok else EXIT_INPUT)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, cast
 
 import typer
 
-from ..errors import SdkpiError
+from ..errors import SdkpiError, UsageError
+
+if TYPE_CHECKING:
+    from ..render.formats import Format
 
 
 class Lang(str, Enum):
@@ -17,9 +20,25 @@ class Lang(str, Enum):
     zh = "zh"
 
 
-class OutputFormat(str, Enum):
-    table = "table"
-    json = "json"
+def format_choice(kind: str) -> Any:
+    """--format's choices for a command that shows `kind` of result: the formats that render
+    it (`render.formats`, where every format is declared). A command calls this in its
+    `--format` annotation, which typer evaluates (the modules use `from __future__ import
+    annotations`) each time it builds the command line: a format registered before then is
+    offered, and used, without a change to any command."""
+    from ..render.formats import names
+
+    return cast(Any, Literal)[tuple(names(kind))]
+
+
+def output_format(name: str, kind: str) -> Format:
+    """The format --format names, for a result of `kind`; one that cannot show it exits 2."""
+    from ..render.formats import FORMATS, names
+
+    fmt = FORMATS[name]
+    if kind not in fmt.renders:
+        fail(UsageError(f"--format {name} cannot show this output: use {' or '.join(names(kind))}"))
+    return fmt
 
 
 DataOpt = Annotated[

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..render.formats import Options
 from .batch import (
     ConfigOpt,
     DataPathOpt,
@@ -19,12 +20,19 @@ from .batch import (
     resolve,
     running,
     summarize_issues,
-    terminal,
-    write_json,
 )
-from .common import DefsOpt, FromOpt, MappingOpt, MonthOpt, NoCacheOpt, OutputFormat, QuietOpt, ToOpt
+from .common import (
+    DefsOpt,
+    FromOpt,
+    MappingOpt,
+    MonthOpt,
+    NoCacheOpt,
+    QuietOpt,
+    ToOpt,
+    format_choice,
+    output_format,
+)
 
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")]
 ByOpt = Annotated[
     str | None, typer.Option("--by", help="Per value of this column (advisor, technician, store ...).")
 ]
@@ -37,7 +45,10 @@ def compute_command(
     end: ToOpt = None,
     defs: DefsOpt = None,
     mapping: MappingOpt = None,
-    output: FormatOpt = OutputFormat.table,
+    output: Annotated[
+        format_choice("kpis"),  # type: ignore[valid-type]  # the formats' registry
+        typer.Option("--format", "-f", help="table or json."),
+    ] = "table",
     lang: LangChoiceOpt = None,
     fail_on_miss: FailOnMissOpt = None,
     quiet: QuietOpt = False,
@@ -53,6 +64,7 @@ def compute_command(
     )
     if by:
         _breakdown(run, by, (month, start, end), kpi, output, quiet)
+    fmt = output_format(output, "kpis")
     from ..api import compute
 
     with running(quiet):
@@ -67,12 +79,8 @@ def compute_command(
             store=run.store,
             cache=not no_cache,
         )
-    if output is OutputFormat.json:
-        write_json(result.to_dict())
-    else:
-        from ..render.table import render_table
-
-        render_table(result, terminal(), run.lang, run.currency, again(run, result.period))
+    options = Options(run.lang, run.currency, again(run, result.period))
+    fmt.show("kpis", result, options)
     summarize_issues(result.data_issues, quiet, run)
     missed = any(k.status == "missed" for k in result.kpis)
     raise typer.Exit(exit_for(result.data_issues, missed, run.fail_on_miss))
@@ -83,13 +91,13 @@ def _breakdown(
     by: str,
     period: tuple[str | None, str | None, str | None],
     kpis: list[str] | None,
-    output: OutputFormat,
+    output: str,
     quiet: bool,
 ) -> None:
     """`--by COLUMN`: every KPI per group plus the total, then exit."""
     from ..breakdown import breakdown
-    from ..render.why import render_breakdown
 
+    fmt = output_format(output, "breakdown")
     with running(quiet) as update:
         result = breakdown(
             run.data,
@@ -103,10 +111,7 @@ def _breakdown(
             store=run.store,
             progress=update,
         )
-    if output is OutputFormat.json:
-        write_json(result.to_dict())
-    else:
-        render_breakdown(result, terminal(), run.lang, run.currency)
+    fmt.show("breakdown", result, Options(run.lang, run.currency))
     summarize_issues(result.data_issues, quiet, run)
     missed = any(k.total is not None and k.total.status == "missed" for k in result.kpis)
     raise typer.Exit(exit_for(result.data_issues, missed, run.fail_on_miss))

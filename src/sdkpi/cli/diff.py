@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import UsageError
+from ..render.formats import Options
 from .batch import (
     ConfigOpt,
     KpiOpt,
@@ -17,10 +18,8 @@ from .batch import (
     resolve,
     running,
     summarize_issues,
-    terminal,
-    write_json,
 )
-from .common import DefsOpt, FromOpt, MappingOpt, MonthOpt, OutputFormat, QuietOpt, ToOpt
+from .common import DefsOpt, FromOpt, MappingOpt, MonthOpt, QuietOpt, ToOpt, format_choice, output_format
 
 TABLE_LIMIT = 20
 
@@ -39,8 +38,9 @@ def diff_command(
     mapping: MappingOpt = None,
     store: StoreOpt = None,
     output: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table or json.")
-    ] = OutputFormat.table,
+        format_choice("diff"),  # type: ignore[valid-type]  # the formats' registry
+        typer.Option("--format", "-f", help="table or json."),
+    ] = "table",
     lang: LangChoiceOpt = None,
     limit: Annotated[
         int | None,
@@ -55,8 +55,9 @@ def diff_command(
     from ..compare import diff
 
     run = resolve(config, data=data, defs=defs, mapping=mapping, store=store, lang=lang)
+    fmt = output_format(output, "diff")
     if limit is None:
-        limit = TABLE_LIMIT if output is OutputFormat.table else 0
+        limit = TABLE_LIMIT if fmt.brief else 0
     with running(quiet) as update:
         if data_b is None and defs_b is None:
             raise UsageError("nothing to compare: give --data-b B, --defs-b FILE, or both")
@@ -74,11 +75,6 @@ def diff_command(
             progress=update,
             limit=limit or None,
         )
-    if output is OutputFormat.json:
-        write_json(result.to_dict())
-    else:
-        from ..render.why import render_diff
-
-        render_diff(result, terminal(), run.lang, run.currency)
+    fmt.show("diff", result, Options(run.lang, run.currency))
     summarize_issues(result.data_issues, quiet, run, also=data_b)
     raise typer.Exit(exit_for(result.data_issues, False, False))

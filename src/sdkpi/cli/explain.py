@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated
 
 import typer
 
+from ..render.formats import Options
 from .batch import (
     ConfigOpt,
     DataPathOpt,
@@ -17,19 +17,10 @@ from .batch import (
     resolve,
     running,
     summarize_issues,
-    terminal,
-    write_json,
-    write_stdout,
 )
-from .common import DefsOpt, FromOpt, MappingOpt, MonthOpt, QuietOpt, ToOpt
+from .common import DefsOpt, FromOpt, MappingOpt, MonthOpt, QuietOpt, ToOpt, format_choice, output_format
 
 TABLE_LIMIT = 50
-
-
-class ExplainFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 def explain_command(
@@ -42,8 +33,9 @@ def explain_command(
     mapping: MappingOpt = None,
     store: StoreOpt = None,
     output: Annotated[
-        ExplainFormat, typer.Option("--format", "-f", help="table, json, or csv (the record list).")
-    ] = ExplainFormat.table,
+        format_choice("explain"),  # type: ignore[valid-type]  # the formats' registry
+        typer.Option("--format", "-f", help="table, json, or csv (the record list)."),
+    ] = "table",
     lang: LangChoiceOpt = None,
     limit: Annotated[
         int | None,
@@ -60,8 +52,9 @@ def explain_command(
     run = resolve(
         config, data=data, defs=defs, mapping=mapping, store=store, lang=lang, fail_on_miss=fail_on_miss
     )
+    fmt = output_format(output, "explain")
     if limit is None:
-        limit = TABLE_LIMIT if output is ExplainFormat.table else 0
+        limit = TABLE_LIMIT if fmt.brief else 0
     with running(quiet) as update:
         result = explain(
             run.data,
@@ -76,22 +69,7 @@ def explain_command(
             lang=run.lang,
             limit=limit or None,
         )
-    _render(result, output, run.lang, run.currency)
+    fmt.show("explain", result, Options(run.lang, run.currency))
     summarize_issues(result.data_issues, quiet, run)
     missed = result.kpi.status == "missed"
     raise typer.Exit(exit_for(result.data_issues, missed, run.fail_on_miss))
-
-
-def _render(result: object, output: ExplainFormat, lang: str, currency: str) -> None:
-    from ..explain import Explanation
-    from ..render.why import explanation_csv, render_explanation
-
-    assert isinstance(result, Explanation)
-    if output is ExplainFormat.json:
-        write_json(result.to_dict())
-    elif output is ExplainFormat.csv:
-        table = explanation_csv(result)
-        if table:
-            write_stdout(table)
-    else:
-        render_explanation(result, terminal(), lang, currency)

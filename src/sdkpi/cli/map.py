@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from ..errors import EXIT_INPUT, EXIT_OK, EXIT_USAGE
-from .batch import ConfigOpt, DataPathOpt, LangChoiceOpt, resolve, running, write_stdout
+from ..render.stdout import write_stdout
+from .batch import ConfigOpt, DataPathOpt, LangChoiceOpt, resolve, running
 
 OutOpt = Annotated[
     str | None,

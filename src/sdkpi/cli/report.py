@@ -5,14 +5,13 @@ from __future__ import annotations
 import contextlib
 import sys
 import tempfile
-from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..errors import EXIT_OUTPUT, OutputError, UsageError
-from ..render.formats import DEFAULT, FORMATS, ReportFormat, by_suffix
+from ..render.formats import DEFAULT, FORMATS, REPORT, Format, by_suffix, names, suffixes
 from .batch import (
     ConfigOpt,
     DataPathOpt,
@@ -23,13 +22,11 @@ from .batch import (
     running,
     summarize_issues,
 )
-from .common import DefsOpt, Lang, MappingOpt, MonthOpt, QuietOpt, fail
+from .common import DefsOpt, Lang, MappingOpt, MonthOpt, QuietOpt, fail, format_choice
 
 if TYPE_CHECKING:
     from ..report import ReportData
 
-#: --format's choices: the names in `render.formats.FORMATS`, the one place formats are declared
-FormatName: Any = Enum("FormatName", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
 STDOUT = "-"
 
 MESSAGES = {
@@ -62,11 +59,11 @@ def report_command(
     data: DataPathOpt = None,
     month: MonthOpt = None,
     report_format: Annotated[
-        FormatName | None,
+        format_choice(REPORT) | None,  # type: ignore[valid-type]  # the formats' registry
         typer.Option(
             "--format",
             "-f",
-            help=f"{', '.join(FORMATS)} (default: from the -o suffix, else {DEFAULT}).",
+            help=f"{', '.join(names(REPORT))} (default: from the -o suffix, else {DEFAULT}).",
         ),
     ] = None,
     output: Annotated[
@@ -106,7 +103,7 @@ def report_command(
     if not month:
         fail(UsageError(words["month"]))
     try:  # before the (possibly long) computation
-        fmt, path = output_target(report_format.value if report_format else None, output, month, run.lang)
+        fmt, path = output_target(report_format, output, month, run.lang)
     except UsageError as err:
         fail(err)
     with running(quiet) as step:
@@ -133,7 +130,7 @@ def report_command(
 
 def output_target(
     name: str | None, output: str | None, month: str, lang: str = "en"
-) -> tuple[ReportFormat, Path | None]:
+) -> tuple[Format, Path | None]:
     """The format and the file to write (None: standard output), or a `UsageError`.
 
     --format given: the file's suffix must be one of that format's. Not given: the suffix
@@ -154,7 +151,7 @@ def output_target(
     path = Path(output)
     inferred = by_suffix(path)
     if inferred is None:
-        known = ", ".join(suffix for f in FORMATS.values() for suffix in f.suffixes)
+        known = ", ".join(suffixes(REPORT))
         raise UsageError(words["unknown"].format(path=output, known=known))
     if given is not None and inferred is not given:
         raise UsageError(
@@ -165,7 +162,7 @@ def output_target(
     return inferred, path
 
 
-def write_report(report: ReportData, fmt: ReportFormat, path: Path | None, lang: str = "en") -> None:
+def write_report(report: ReportData, fmt: Format, path: Path | None, lang: str = "en") -> None:
     """Render and write atomically (None: to standard output); a file that cannot be written
     exits 5 saying why (a file open in Excel: close it and run again), the old file intact."""
     from ..atomic import FileInUse
@@ -187,7 +184,7 @@ def write_report(report: ReportData, fmt: ReportFormat, path: Path | None, lang:
     raise typer.Exit(EXIT_OUTPUT)
 
 
-def rendered(report: ReportData, fmt: ReportFormat) -> bytes:
+def rendered(report: ReportData, fmt: Format) -> bytes:
     """The report's bytes, written by the format's own writer into a private scratch folder."""
     with tempfile.TemporaryDirectory(prefix="sdkpi-report-") as scratch:
         target = Path(scratch) / f"report{fmt.suffix}"

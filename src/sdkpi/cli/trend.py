@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..render.formats import Options
 from .batch import (
     ConfigOpt,
     DataPathOpt,
@@ -18,10 +19,8 @@ from .batch import (
     resolve,
     running,
     summarize_issues,
-    terminal,
-    write_json,
 )
-from .common import DefsOpt, FromOpt, MappingOpt, MonthOpt, OutputFormat, QuietOpt, ToOpt
+from .common import DefsOpt, FromOpt, MappingOpt, MonthOpt, QuietOpt, ToOpt, format_choice, output_format
 
 
 class Every(str, Enum):
@@ -43,8 +42,9 @@ def trend_command(
     mapping: MappingOpt = None,
     store: StoreOpt = None,
     output: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table or json.")
-    ] = OutputFormat.table,
+        format_choice("trend"),  # type: ignore[valid-type]  # the formats' registry
+        typer.Option("--format", "-f", help="table or json."),
+    ] = "table",
     lang: LangChoiceOpt = None,
     fail_on_miss: FailOnMissOpt = None,
     config: ConfigOpt = None,
@@ -57,6 +57,7 @@ def trend_command(
     run = resolve(
         config, data=data, defs=defs, mapping=mapping, store=store, lang=lang, fail_on_miss=fail_on_miss
     )
+    fmt = output_format(output, "trend")
     with running(quiet) as update:
         result = trend(
             run.data,
@@ -71,12 +72,7 @@ def trend_command(
             store=run.store,
             progress=update,
         )
-    if output is OutputFormat.json:
-        write_json(result.to_dict())
-    else:
-        from ..render.why import render_trend
-
-        render_trend(result, terminal(), run.lang, run.currency)
+    fmt.show("trend", result, Options(run.lang, run.currency))
     summarize_issues(result.data_issues, quiet, run)
     missed = any(k.points and k.points[-1].status == "missed" for k in result.kpis)
     raise typer.Exit(exit_for(result.data_issues, missed, run.fail_on_miss))
