@@ -14,9 +14,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "sdkpi"
 
 #: cycles ARCHITECTURE.md says are left; a new one fails, a fixed one must be removed here
-KNOWN_CYCLES = [
-    {"sdkpi.api", "sdkpi.breakdown", "sdkpi.drilldown"},
-]
+KNOWN_CYCLES: list[set[str]] = []
 
 
 def _modules() -> dict[str, Path]:

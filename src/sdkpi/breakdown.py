@@ -26,31 +26,16 @@ import numpy as np
 import pandas as pd
 
 from .contract import SHEETS
-from .dataset import SheetData
-from .definitions import Aggregate, CompiledKpi, Definitions, load_definitions
-from .engine import Engine, KpiEvaluation, sequential_sum, store_scoped
+from .definitions import CompiledKpi, Definitions, load_definitions
+from .engine import Engine, KpiEvaluation
 from .errors import UsageError
 from .issues import DataIssue
-from .results import KpiResult, Period, Status
+from .measures import MEASURES
+from .results import GroupRow, KpiResult, Period, Status
 from .suggest import did_you_mean
 
 if TYPE_CHECKING:
     from .loaders.group import Progress
-
-
-@dataclass
-class GroupRow:
-    """One group's (or the total's) figures."""
-
-    group: str | None  # None: rows whose cell is empty
-    numerator: float | int
-    denominator: float | int
-    value: float | None
-    status: Status
-    records: int = 0  # the group's records in the denominator (its ROs, say)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 @dataclass
@@ -152,7 +137,7 @@ def breakdown_evaluation(evaluation: KpiEvaluation, compiled: CompiledKpi, colum
     """One KPI per value of `column`, from the masks the engine computed it with."""
     kpi = compiled.definition
     result = evaluation.result
-    distinct = "count_distinct" in (kpi.numerator.measure, kpi.denominator.measure)
+    distinct = not all(MEASURES[agg.measure].additive for agg in (kpi.numerator, kpi.denominator))
     out = KpiBreakdown(result, column, distinct=distinct)
     out.total = GroupRow(None, result.numerator, result.denominator, result.value, result.status)
     sheet = evaluation.sheet
@@ -173,7 +158,9 @@ def breakdown_evaluation(evaluation: KpiEvaluation, compiled: CompiledKpi, colum
     order = np.argsort(codes[rows], kind="stable")
     sorted_codes = codes[rows][order]
     bounds = [0, *(np.flatnonzero(np.diff(sorted_codes)) + 1).tolist(), len(rows)] if len(rows) else [0]
-    measure_numerator, measure_denominator = _Part(kpi.numerator, sheet), _Part(kpi.denominator, sheet)
+    # each part's measure, its column made ready once for all groups
+    measure_numerator = MEASURES[kpi.numerator.measure].part(kpi.numerator.column, sheet)
+    measure_denominator = MEASURES[kpi.denominator.measure].part(kpi.denominator.column, sheet)
     for start, end in itertools.pairwise(bounds):
         positions = rows[order[start:end]]
         code = int(sorted_codes[start])
@@ -184,28 +171,6 @@ def breakdown_evaluation(evaluation: KpiEvaluation, compiled: CompiledKpi, colum
         out.groups.append(_row(label, numerator, denominator, result, len(in_denominator)))
     out.groups.sort(key=lambda g: _rank_key(g, result))
     return out
-
-
-class _Part:
-    """The aggregate over one group's rows (the same measure the engine used); the column it
-    reads is prepared once for all groups."""
-
-    def __init__(self, agg: Aggregate, sheet: SheetData) -> None:
-        self.agg = agg
-        if agg.sum is not None:
-            self.values = sheet.frame[agg.sum].to_numpy(dtype="float64", na_value=np.nan)
-        elif agg.count_distinct is not None:
-            column = sheet.frame[agg.count_distinct]
-            self.ids = store_scoped(sheet.frame, column.to_numpy(dtype=object))
-            self.present = column.notna().to_numpy()
-
-    def __call__(self, positions: np.ndarray) -> float | int:
-        """`positions`: the group's rows that count, in file order."""
-        if self.agg.sum is not None:
-            return sequential_sum(self.values[positions])
-        if self.agg.count_distinct is not None:
-            return int(pd.Series(self.ids[positions[self.present[positions]]]).nunique())
-        return len(positions)
 
 
 def _row(
@@ -226,7 +191,7 @@ PEOPLE = ("advisor", "technician")
 def is_average(compiled: CompiledKpi) -> bool:
     """A sum over a count (parts sales per RO, per advisor): no single record can miss it."""
     kpi = compiled.definition
-    return kpi.numerator.measure == "sum" and kpi.denominator.measure in ("count", "count_distinct")
+    return MEASURES[kpi.numerator.measure].sums and not MEASURES[kpi.denominator.measure].sums
 
 
 def average_groups(evaluation: KpiEvaluation, compiled: CompiledKpi) -> KpiBreakdown | None:

@@ -295,3 +295,7 @@ def find_sheet(name: str) -> Sheet | None:
         if name in sheet.file_names or name == sheet.zh:
             return sheet
     return None
+
+
+#: the columns a list of records shows besides the KPI's own (who and what it is about), when present
+CONTEXT_COLUMNS = ("store", "advisor", "technician", "customer_id", "plate", "vin")

@@ -18,15 +18,15 @@ import pandas as pd
 
 from . import expr as ex
 from .breakdown import is_average
-from .contract import SHEETS
+from .contract import CONTEXT_COLUMNS, SHEETS
 from .dataset import SheetData
 from .definitions import CompiledKpi
 from .engine import KpiEvaluation
 from .errors import ExpressionError
-from .evaluate import Frame, evaluate_mask, text_objects
+from .evaluate import evaluate_mask
+from .frame import Frame, text_objects
+from .measures import MEASURES
 from .words import column_label, condition_words, display, failure_words
-
-CONTEXT_COLUMNS = ("store", "advisor", "technician", "customer_id", "plate", "vin")
 
 
 @dataclass
@@ -98,7 +98,7 @@ def failing_records(
         return None
     frame = sheet.frame
     columns = record_columns(compiled, frame)
-    if compiled.definition.numerator.measure != "sum":
+    if not MEASURES[compiled.definition.numerator.measure].sums:
         reasons: Any = Why(compiled, sheet, evaluation.frame, lang)
         selection = "not_in_numerator"
     else:
@@ -121,7 +121,7 @@ def failing_mask(evaluation: KpiEvaluation, compiled: CompiledKpi) -> np.ndarray
         return None
     if is_average(compiled):  # parts sales per RO or per advisor: one RO is not an average
         return None
-    if compiled.definition.numerator.measure != "sum":
+    if not MEASURES[compiled.definition.numerator.measure].sums:
         return evaluation.denominator & ~evaluation.numerator
     return _below_target(evaluation, compiled)[0]
 

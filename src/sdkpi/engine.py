@@ -17,9 +17,7 @@ breakdowns use exactly the same records as the headline figure.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -27,33 +25,15 @@ import pandas as pd
 
 from .contract import SHEETS
 from .dataset import Dataset, SheetData
-from .definitions import Aggregate, CompiledKpi, Definitions
-from .evaluate import Frame, evaluate_mask, kind_of
+from .definitions import CompiledKpi, Definitions
+from .evaluate import evaluate_mask, kind_of
+from .evaluation import KpiEvaluation, finish_result
 from .expr import Node
+from .frame import Frame
 from .issues import DataIssue
+from .measures import MEASURES, scoped
 from .results import ComputeResult, KpiResult, Period, SheetInfo, TargetSpec
-
-
-@dataclass
-class KpiEvaluation:
-    """A KPI's result together with the row masks it was computed from."""
-
-    result: KpiResult
-    sheet: SheetData | None = None
-    in_period: np.ndarray | None = None
-    unusable: np.ndarray | None = None
-    excluded: list[np.ndarray] = field(default_factory=list)
-    denominator: np.ndarray | None = None
-    numerator: np.ndarray | None = None
-    frame: Frame | None = None  # the sheet's typed columns, as the masks were evaluated on
-    undated: np.ndarray | None = None  # rows whose period date cannot be read (in `unusable`)
-
-    @property
-    def failing(self) -> np.ndarray | None:
-        """Rows in the denominator but not in the numerator."""
-        if self.denominator is None or self.numerator is None:
-            return None
-        return self.denominator & ~self.numerator
+from .roster import divide_by_roster
 
 
 class SheetContext:
@@ -150,14 +130,19 @@ def evaluate_kpi(
     denominator = remaining & _where(compiled.denominator_where, rows)
     numerator = denominator & _where(compiled.numerator_where, rows)
 
-    den_value, denominator = _measure(kpi.denominator, compiled.denominator_where_all, denominator, rows)
-    num_value, numerator = _measure(kpi.numerator, compiled.numerator_where_all, numerator, rows)
+    den, num = kpi.denominator, kpi.numerator
+    den_value, denominator = MEASURES[den.measure].reduce(
+        den.column, compiled.denominator_where_all, denominator, rows
+    )
+    num_value, numerator = MEASURES[num.measure].reduce(
+        num.column, compiled.numerator_where_all, numerator, rows
+    )
 
     result.rows_in_period = int(in_period.sum())
     result.rows_unusable = int(unusable.sum())
     result.numerator = num_value
     result.denominator = den_value
-    _finish(result, result.target is not None)
+    finish_result(result, result.target is not None)
     n = len(in_period)
     return KpiEvaluation(
         result,
@@ -189,7 +174,7 @@ def _earlier_records(
     earlier = np.zeros(frame.n, dtype=bool)
     if len(positions) == 0:
         return earlier
-    ids = _scoped(frame.store_codes(), np.asarray(vec.data))[positions]
+    ids = scoped(frame.store_codes(), np.asarray(vec.data))[positions]
     times = np.asarray(frame.column(period_column).data)[positions]
     codes = pd.factorize(pd.Series(ids))[0].astype(np.int64)
     if by_day:  # the key and the day together
@@ -215,89 +200,6 @@ def _where(node: Node | None, frame: Frame) -> np.ndarray | bool:
     return True if node is None else evaluate_mask(node, frame)
 
 
-def _measure(
-    agg: Aggregate, where_all: Node | None, rows: np.ndarray, frame: Frame
-) -> tuple[float | int, np.ndarray]:
-    """The aggregate over `rows`, and the rows that make it up."""
-    if agg.sum is not None:
-        return sequential_sum(frame.column(agg.sum).data[rows]), rows
-    if agg.count_distinct is None:
-        return int(rows.sum()), rows
-    vec = frame.column(agg.count_distinct)
-    keyed = rows & ~np.asarray(vec.null, dtype=bool)
-    ids = _scoped(frame.store_codes(), vec.data)
-    keys = pd.Series(ids[keyed])
-    if where_all is not None:
-        passes = pd.Series(evaluate_mask(where_all, frame)[keyed], index=keys.index)
-        group_ok = passes.groupby(keys.to_numpy()).all()
-        good_keys = group_ok.index[group_ok.to_numpy()]
-        keyed = keyed & pd.Series(ids).isin(good_keys).to_numpy()
-        return len(good_keys), keyed
-    return int(keys.nunique()), keyed
-
-
-def _scoped(store_codes: np.ndarray | None, values: np.ndarray) -> np.ndarray:
-    """`store_scoped` with the stores already coded."""
-    if store_codes is None or len(values) == 0:
-        return np.asarray(values)
-    value_codes, _ = pd.factorize(pd.Series(values))
-    return store_codes.astype(np.int64) * (int(value_codes.max()) + 2) + value_codes
-
-
-def store_scoped(data: pd.DataFrame, values: np.ndarray) -> np.ndarray:
-    """Ids to count distinct: in a dealer group the same advisor code or issue number in
-    two stores is two different things, so the id is paired with the store."""
-    if "store" not in data.columns or data["store"].nunique() <= 1:
-        return np.asarray(values)
-    return _scoped(pd.factorize(data["store"])[0], values)
-
-
-def sequential_sum(values: np.ndarray) -> float:
-    """Sum in file order, left to right, skipping empty cells.
-
-    numpy's pairwise sum rounds differently from adding row after row as a
-    spreadsheet or a plain loop does; a cumulative sum reproduces the latter, so
-    figures match the ones a manager checks by hand to the last digit.
-    """
-    present = values[~np.isnan(values)]
-    with np.errstate(over="ignore"):  # an overflow to inf is reported by _out_of_range
-        return float(np.cumsum(present)[-1]) if len(present) else 0.0
-
-
-def _finish(result: KpiResult, has_target: bool) -> None:
-    if _out_of_range(result):
-        return
-    if not result.denominator:
-        result.value = None
-        result.status = "no_data"
-        if result.rows_unusable:
-            what = f"{result.rows_unusable} row(s) with an unreadable value or date; see sdkpi check"
-            result.reason = result.reason or f"no usable records in period ({what})"
-        result.reason = result.reason or "no records in period"
-        return
-    result.value = result.numerator / result.denominator
-    if not has_target or result.target is None:
-        result.status = "no_target"
-    else:
-        result.status = result.target.status(result.value)
-
-
-def _out_of_range(result: KpiResult) -> bool:
-    """Sums of 1e308 cells or 1 / 1e-320 give no number to report: "no data", saying why,
-    with the figures kept finite so that JSON output stays valid (no Infinity/NaN)."""
-    num, den = result.numerator, result.denominator
-    finite = math.isfinite(num) and math.isfinite(den)
-    if finite and (not den or math.isfinite(num / den)):
-        return False
-    result.reason = (
-        f"figures out of range (numerator {num:g}, denominator {den:g}); check the data for absurd values"
-    )
-    result.value, result.status = None, "no_data"
-    result.numerator = num if math.isfinite(num) else 0.0
-    result.denominator = den if math.isfinite(den) else 0.0
-    return True
-
-
 def _blank_result(
     compiled: CompiledKpi, stage_name: dict[str, str], period: Period, today: date | None
 ) -> KpiResult:
@@ -320,8 +222,8 @@ def _blank_result(
         sheet=kpi.sheet,
         unit=kpi.unit,
         value=None,
-        numerator=0 if kpi.numerator.measure != "sum" else 0.0,
-        denominator=0 if kpi.denominator.measure != "sum" else 0.0,
+        numerator=MEASURES[kpi.numerator.measure].zero,
+        denominator=MEASURES[kpi.denominator.measure].zero,
         target=target,
         status="no_data",
         provisional_until=provisional,
@@ -422,84 +324,6 @@ def evaluate_sheet(
         # a KPI dividing by the staff roster waits for the staff sheet: Engine.compute does it
         if kpi.sheet == data.name and (wanted is None or kpi.id in wanted) and kpi.roster is None
     }
-
-
-ROSTER_COLUMNS = frozenset({"name", "role", "from", "to", "fte"})
-ROSTER_LABELS = {
-    "advisor": {"zh": "人员名单上的服务专员(折算人数)", "en": "advisors on the staff roster (FTE)"},
-    "technician": {"zh": "人员名单上的技师(折算人数)", "en": "technicians on the staff roster (FTE)"},
-}
-
-
-def divide_by_roster(
-    compiled: CompiledKpi, evaluation: KpiEvaluation, staff: SheetData, period: Period
-) -> list[DataIssue]:
-    """A per-advisor (per-technician) KPI divided by the roster: the FTE of the people of that
-    role on the staff sheet at any time in the period (an empty `fte` is 1, an empty `from`
-    or `to` is open). A staff sheet without anyone of the role leaves the KPI as it was (the
-    distinct names on its records). Returns a warning for each name on the KPI's records
-    that is not on the roster in the period: its records count, the person does not."""
-    roster = compiled.definition.roster
-    result, sheet, rows = evaluation.result, evaluation.sheet, evaluation.denominator
-    if roster is None or sheet is None or rows is None or {"name", "role"} & staff.missing_columns:
-        return []
-    frame = staff.frame
-    role = (frame["role"].astype(object) == roster.role).to_numpy(dtype=bool, na_value=False)
-    if not role.any():
-        return []
-    start, end = np.datetime64(period.start, "ns"), np.datetime64(period.end, "ns")
-    active = role & ~staff.bad_mask(ROSTER_COLUMNS) & frame["name"].notna().to_numpy()
-    for column, in_period in (("from", lambda d: d < end), ("to", lambda d: d >= start)):
-        if column in frame.columns and column not in staff.missing_columns:
-            dates = frame[column].to_numpy(dtype="datetime64[ns]")
-            active &= np.isnat(dates) | in_period(dates)
-    fte = np.ones(len(frame))
-    if "fte" in frame.columns and "fte" not in staff.missing_columns:
-        given = frame["fte"].to_numpy(dtype="float64", na_value=np.nan)
-        fte = np.where(np.isnan(given), 1.0, given)
-    result.denominator = sequential_sum(fte[active])
-    result.denominator_label = ROSTER_LABELS[roster.role]
-    if not result.denominator:
-        result.reason = f"no {roster.role} on the staff roster in {period.label}"
-    result.value, result.status = None, "no_data"
-    _finish(result, result.target is not None)
-    on_roster = {(store, name) for store, name, _ in _people(frame, "name", active).itertuples(index=False)}
-    data = sheet.frame
-    mask = rows & data[roster.column].notna().to_numpy()
-    first = _people(data, roster.column, mask)
-    issues = []
-    for store, name, pos in first.itertuples(index=False):
-        if (store, name) in on_roster or ("", name) in on_roster:
-            continue
-        issues.append(
-            DataIssue(
-                "warning",
-                "not_on_roster",
-                f"{roster.role} {name!r} is on {compiled.definition.sheet} records of {period.label} but not "
-                f"on the staff roster for it: the records count, the person is not in the headcount",
-                sheet=sheet.name,
-                file=sheet.file,
-                row=int(sheet.row_numbers[pos]),
-                column=roster.column,
-                value=name,
-            )
-        )
-    return issues
-
-
-def _people(frame: pd.DataFrame, column: str, mask: np.ndarray) -> pd.DataFrame:
-    """(store, name, first position) of each distinct person in the masked rows, vectorised."""
-    positions = np.flatnonzero(mask)
-    people = pd.DataFrame(
-        {
-            "store": frame["store"].iloc[positions].astype("string").fillna("").to_numpy(dtype=object)
-            if "store" in frame.columns
-            else "",
-            "name": frame[column].iloc[positions].astype("string").str.strip().to_numpy(dtype=object),
-            "pos": positions,
-        }
-    )
-    return people.drop_duplicates(["store", "name"])
 
 
 def _evaluate(

@@ -22,6 +22,7 @@ from .definitions import Aggregate, CompiledKpi, Definitions, load_definitions
 from .drilldown import RecordList, failing_records
 from .engine import Engine, KpiEvaluation
 from .issues import DataIssue
+from .measures import MEASURES
 from .results import KpiResult, Period
 from .words import column_label, condition_words, sheet_label
 
@@ -166,10 +167,6 @@ def unusable_columns(compiled: CompiledKpi, evaluation: KpiEvaluation) -> list[U
 
 _EN = {
     "rows": "{sheet} rows",
-    "count": "the number of {what}",
-    "sum": "the sum of {column} over {what}",
-    "distinct": "the number of distinct {column} values among {what}",
-    "distinct_all": "the number of distinct {column} values whose every record has {cond}",
     "period": "{sheet} whose {period} falls in {label}",
     "period_where": "{sheet} whose {period} falls in {label} where {cond}",
     "den": "Denominator ({label}): {text}.",
@@ -199,10 +196,6 @@ _EN = {
 }
 _ZH = {
     "rows": "{sheet}记录",
-    "count": "{what}条数",
-    "sum": "{what}的{column}之和",
-    "distinct": "{what}中不同{column}的个数",
-    "distinct_all": "所有记录都符合“{cond}”的不同{column}的个数",
     "period": "{sheet}中{period}在{label}内的记录",
     "period_where": "{sheet}中{period}在{label}内且{cond}的记录",
     "den": "分母({label})：{text}。",
@@ -244,11 +237,11 @@ def definition_words(compiled: CompiledKpi, period: Period, lang: str = "en") ->
     sentences = [
         words["den"].format(
             label=_label(kpi.denominator, lang),
-            text=_measure(kpi.denominator, compiled, den_rows, words, lang, "denominator"),
+            text=_measure(kpi.denominator, compiled, den_rows, lang, "denominator"),
         ),
         words["num"].format(
             label=_label(kpi.numerator, lang),
-            text=_measure(kpi.numerator, compiled, num_rows, words, lang, "numerator"),
+            text=_measure(kpi.numerator, compiled, num_rows, lang, "numerator"),
         ),
     ]
     for exclusion, node in compiled.exclusions:
@@ -279,19 +272,16 @@ def definition_words(compiled: CompiledKpi, period: Period, lang: str = "en") ->
     return sentences
 
 
-def _measure(
-    agg: Aggregate, compiled: CompiledKpi, rows: str, words: dict[str, str], lang: str, side: str
-) -> str:
+def _measure(agg: Aggregate, compiled: CompiledKpi, rows: str, lang: str, side: str) -> str:
+    """The measure of one side in words (`measures.MEASURES`)."""
     sheet = compiled.definition.sheet
-    if agg.sum is not None:
-        return words["sum"].format(column=column_label(agg.sum, lang, sheet), what=rows)
-    if agg.count_distinct is not None:
-        where_all = compiled.numerator_where_all if side == "numerator" else compiled.denominator_where_all
-        column = column_label(agg.count_distinct, lang, sheet)
-        if where_all is not None:
-            return words["distinct_all"].format(column=column, cond=condition_words(where_all, lang, sheet))
-        return words["distinct"].format(column=column, what=rows)
-    return words["count"].format(what=rows)
+    where_all = compiled.numerator_where_all if side == "numerator" else compiled.denominator_where_all
+    return MEASURES[agg.measure].say(
+        lang,
+        what=rows,
+        column=column_label(agg.column, lang, sheet) if agg.column is not None else "",
+        cond=condition_words(where_all, lang, sheet) if where_all is not None else None,
+    )
 
 
 def _label(agg: Aggregate, lang: str) -> str:

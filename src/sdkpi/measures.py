@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from .dataset import SheetData
-from .evaluate import Frame, evaluate_mask
+from .evaluate import evaluate_mask
 from .expr import Node
+from .frame import Frame
 
 #: over the rows that count (a mask of a period's rows), the figure and the rows that make it up
 Reduce = Callable[[str | None, Node | None, np.ndarray, Frame], tuple[float | int, np.ndarray]]

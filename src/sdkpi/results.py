@@ -176,6 +176,21 @@ class KpiResult:
 
 
 @dataclass
+class GroupRow:
+    """One group's (or the total's) figures in a breakdown (`breakdown`)."""
+
+    group: str | None  # None: rows whose cell is empty
+    numerator: float | int
+    denominator: float | int
+    value: float | None
+    status: Status
+    records: int = 0  # the group's records in the denominator (its ROs, say)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
 class SheetInfo:
     sheet: str
     file: str | None
