@@ -1,6 +1,6 @@
 """The second level of the cache: a month's computed result, for a re-run on unchanged inputs.
 
-`sdkpi.cache` keeps parsed sheets, so a what-if run that changes the definitions
+`speed.sheet_cache` keeps parsed sheets, so a what-if run that changes the definitions
 or one sheet re-reads only what changed. When nothing changed at all (a cron job
 run twice, the same month rendered as JSON after the table, a report re-drawn),
 this module hands back the result itself: no sheet is read, no KPI evaluated,
@@ -19,9 +19,9 @@ An entry is valid for exactly what produced it:
 - the period, the KPIs asked for, the store, today's date (which decides
   "provisional"), the sdkpi version and a fingerprint of its code.
 
-Stored as JSON beside the parsed sheets (`sdkpi.cache.cache_dir`), one slot per
+Stored as JSON beside the parsed sheets (`sheet_cache.cache_dir`), one slot per
 data folder and question, written by rename, behind a checksum of its bytes
-(`sdkpi.cache.seal`): an entry damaged or edited by hand is a miss (and deleted),
+(`sheet_cache.seal`): an entry damaged or edited by hand is a miss (and deleted),
 and so is one whose numbers are not what the engine produces (a number that is not
 finite, a status that its value and target do not give). Off with
 ``SDKPI_NO_CACHE=1`` or ``--no-cache``, like the sheet cache.
