@@ -517,6 +517,38 @@ def test_row_numbers_match_the_physical_lines(tmp_path, table, blank_before, crl
     assert rows(slow) == want_rows and list(slow.row_numbers) == want_lines
 
 
+_PIECES = ["a", "1", " ", "\u3000", ",", '"', "\n", "\r", "合计", "Total", "工单号"]
+_text_cell = st.lists(st.sampled_from(_PIECES), max_size=4).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    records=st.lists(st.lists(_text_cell, min_size=0, max_size=5), max_size=10),
+    ends=st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=10, max_size=10),
+    last_end=st.booleans(),
+)
+def test_the_two_csv_parsers_agree_on_random_files(tmp_path, records, ends, last_end):
+    """Arrow's parser is a speed-up of Python's: the same cells, row numbers, issues or error."""
+    out = io.StringIO()
+    out.write(HEADER)
+    for i, cells in enumerate(records):
+        writer = csv.writer(out, lineterminator=ends[i])
+        writer.writerow(cells)
+    text = out.getvalue()
+    if not last_end:
+        text = text.rstrip("\r\n")
+    path = write(tmp_path / "work_orders.csv", text)
+
+    def outcome(arrow: bool):
+        try:
+            raw = read(path, ReadOptions(arrow=arrow))
+        except InputError as err:
+            return ("error", err.message, err.row)
+        return (rows(raw), list(raw.row_numbers), raw.issues, raw.rows_in_file, raw.headers)
+
+    assert outcome(True) == outcome(False)
+
+
 # --------------------------------------------------------------------------- xlsx
 
 

@@ -226,6 +226,7 @@ def parse_body_arrow(body: Body, ctx: Ctx, width: int) -> Parsed | None:
 
 
 def _count_breaks(text: str) -> int:
+    """Line breaks (`LINE_BREAK`: \r\n, \r, \n) in a text, counted without a regex."""
     return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
@@ -258,16 +259,15 @@ def parse_body_python(body: Body, ctx: Ctx) -> Parsed:
         for ordinal, cells in enumerate(reader):
             line = body.first_line + prev
             prev = reader.line_num
-            if is_blank_record(cells):
-                fitted: list[str] | None = [""] * body.width
-            else:
-                fitted = _fit(cells, body)
+            blank = is_blank_record(cells)
+            fitted = [""] * body.width if blank else _fit(cells, body)
             if fitted is None:
                 _ragged_issue(ctx, body, line, len(cells), body.delimiter.join(cells))
                 bad_ordinals.append(ordinal)
                 bad_lines.append(line)
                 continue
-            _note_extra_cells(ctx, body, line, cells)
+            if not blank:  # a blank row is skipped as blank, as the Arrow parser does
+                _note_extra_cells(ctx, body, line, cells)
             rows.append(fitted)
             lines.append(line)
             ordinals.append(ordinal)
@@ -292,7 +292,7 @@ def _empty_table(width: int) -> pa.Table:
 
 
 def _count_lines(buf: bytes, start: int) -> int:
-    """Physical lines from `start` to the end (\r\n, \r and \n end a line)."""
+    """Physical lines from `start` to the end (`LINE_BREAK`: \r\n, \r and \n end a line)."""
     lines = buf.count(b"\n", start)
     if buf.find(b"\r", start) >= 0:
         lines += buf.count(b"\r", start) - buf.count(b"\r\n", start)

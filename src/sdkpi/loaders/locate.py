@@ -187,6 +187,7 @@ def is_blank_cell(value: Any) -> bool:
 
 
 def blank_mask(column: Any) -> np.ndarray:
+    """`is_blank_cell` for a column of Arrow strings: empty or whitespace only, per cell."""
     empty = pc.equal(pc.binary_length(column), 0)
     if not _may_hold_spaces(column):  # the usual case: skip the per-character scan
         return np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
