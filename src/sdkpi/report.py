@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .breakdown import GroupRow, KpiBreakdown, breakdown_evaluation, check_column
+from .breakdown import KpiBreakdown, breakdown_evaluation, check_column
 from .config import StoreIdentity
 from .contract import SHEETS
 from .dataset import Dataset
@@ -30,7 +30,7 @@ from .errors import UsageError
 from .issues import DataIssue
 from .labels import text
 from .report_words import WORDS
-from .results import ComputeResult, KpiResult, Period, Status
+from .results import ComputeResult, GroupRow, KpiResult, Period, Status
 from .words import column_label as contract_label
 
 if TYPE_CHECKING:

@@ -29,7 +29,7 @@ from .formatting import (
 )
 
 if TYPE_CHECKING:
-    from ..breakdown import GroupRow
+    from ..results import GroupRow
 
 CHART_W, CHART_H = 320, 150
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 46, 10, 10, 22
