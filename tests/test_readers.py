@@ -526,13 +526,14 @@ _text_cell = st.lists(st.sampled_from(_PIECES), max_size=4).map("".join)
     records=st.lists(st.lists(_text_cell, min_size=0, max_size=5), max_size=10),
     ends=st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=10, max_size=10),
     last_end=st.booleans(),
+    delimiter=st.sampled_from([",", ";", "\t"]),
 )
-def test_the_two_csv_parsers_agree_on_random_files(tmp_path, records, ends, last_end):
+def test_the_two_csv_parsers_agree_on_random_files(tmp_path, records, ends, last_end, delimiter):
     """Arrow's parser is a speed-up of Python's: the same cells, row numbers, issues or error."""
     out = io.StringIO()
-    out.write(HEADER)
+    out.write(HEADER.replace(",", delimiter))
     for i, cells in enumerate(records):
-        writer = csv.writer(out, lineterminator=ends[i])
+        writer = csv.writer(out, lineterminator=ends[i], delimiter=delimiter)
         writer.writerow(cells)
     text = out.getvalue()
     if not last_end:
@@ -544,7 +545,7 @@ def test_the_two_csv_parsers_agree_on_random_files(tmp_path, records, ends, last
             raw = read(path, ReadOptions(arrow=arrow))
         except InputError as err:
             return ("error", err.message, err.row)
-        return (rows(raw), list(raw.row_numbers), raw.issues, raw.rows_in_file, raw.headers)
+        return (rows(raw), list(raw.row_numbers), raw.issues, raw.rows_in_file, raw.headers, raw.delimiter)
 
     assert outcome(True) == outcome(False)
 
