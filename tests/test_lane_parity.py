@@ -12,17 +12,21 @@ parameter, not by patching).
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sdkpi.dataset import Dataset
 from sdkpi.loaders.sheets import load_dataset
 from sdkpi.speed.fast_lane import SpeedLane
+
+CONFORMANCE = Path(__file__).parent / "fixtures" / "conformance" / "store-a"
 
 
 class BlockLane(SpeedLane):
@@ -183,3 +187,16 @@ def test_the_lane_takes_clean_files() -> None:
 
         assert_same_dataset(_load(store, None, None), _load(store, Counting(), None))
         assert taken == ["work_orders"]
+
+
+def test_the_api_chooses_the_lane_by_parameter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`load_data(fast=False)`: the reference path, and no sheet cache even when it is on."""
+    from sdkpi import api
+
+    monkeypatch.delenv("SDKPI_NO_CACHE", raising=False)
+    monkeypatch.setenv("SDKPI_CACHE_DIR", str(tmp_path / "cache"))
+    store = tmp_path / "store"
+    shutil.copytree(CONFORMANCE, store)
+    reference = api.load_data(store, fast=False)
+    assert not (tmp_path / "cache").exists()
+    assert_same_dataset(reference, api.load_data(store, cache=False))
