@@ -200,3 +200,34 @@ def test_the_api_chooses_the_lane_by_parameter(tmp_path: Path, monkeypatch: pyte
     reference = api.load_data(store, fast=False)
     assert not (tmp_path / "cache").exists()
     assert_same_dataset(reference, api.load_data(store, cache=False))
+
+
+def test_the_loaders_know_the_lane_only_as_a_parameter() -> None:
+    """No module of the reading pipeline imports the speed lane (or its caches): it comes in
+    as `load_dataset(..., lane=...)`, typed by the `loaders.lane.Lane` protocol."""
+    import ast
+
+    loaders = Path(__file__).resolve().parents[1] / "src" / "sdkpi" / "loaders"
+    found = []
+    for path in sorted(loaders.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [f"{'.' * node.level}{node.module or ''}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            found += [(path.name, n) for n in names if "speed" in n.split(".") or "cache" in n.split(".")]
+    assert found == []
+
+
+def test_the_lanes_thread_pools_are_shut_down_by_their_owner() -> None:
+    from sdkpi.speed import pools
+
+    pool = pools.Pool(1, "sdkpi-test")
+    assert pool.submit(lambda: 1).result() == 1
+    pool.close(wait=True)
+    assert not pool.running
+    assert pool.submit(lambda: 2).result() == 2  # made again when used again
+    pools.close_all()  # what runs at exit
+    assert not any(owned.running for owned in (pool, pools.EARLY, pools.WRITER))

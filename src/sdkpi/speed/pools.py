@@ -31,6 +31,11 @@ class Pool:
         self._executor: ThreadPoolExecutor | None = None
         _ALL.append(self)
 
+    @property
+    def running(self) -> bool:
+        """Has the pool threads (made, and not shut down since)?"""
+        return self._executor is not None
+
     def submit(self, task: Callable[..., Any], *args: Any) -> Future[Any]:
         with self._lock:
             if self._executor is None:
