@@ -105,3 +105,20 @@ def test_the_report_s_formats_by_suffix(tmp_path: Path) -> None:
     assert by_suffix(tmp_path / "May.HTM") is FORMATS["html"]
     assert by_suffix(tmp_path / "may.json") is None  # json renders no report
     assert suffixes() == [".xlsx", ".html", ".htm", ".pdf"]
+
+
+def test_the_report_s_data_imports_no_renderer() -> None:
+    """report.py builds what the renderers draw: it sits below them and never imports one."""
+    import ast
+
+    import sdkpi
+
+    package = Path(sdkpi.__file__).parent
+    for name in ("report.py", "report_words.py", "labels.py"):
+        tree = ast.parse((package / name).read_text(encoding="utf-8"))
+        imported = [
+            node.module or ""
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 1
+        ]
+        assert not [m for m in imported if m == "render" or m.startswith("render.")], name
