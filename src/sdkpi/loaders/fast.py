@@ -10,6 +10,11 @@ cell is empty or in a form whose meaning is certain, and the result is exactly
 what `values.parse_column` gives for it (no bad cells, no problems). Anything
 else (a placeholder, a Chinese date, a thousands separator, an impossible date,
 a stray space) returns None, and the caller uses `values.parse_column`.
+
+It holds no rule of its own: the number and ID patterns, the spaces, placeholders and
+control characters, the years and the 24:00 rule are those of `values`, `numbers` and
+`dates` (and the yes/no spellings of `names`); `tests/test_parse_one_meaning.py` holds the
+two parses to the same answers on tricky cells.
 """
 
 from __future__ import annotations
