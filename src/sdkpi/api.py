@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .loaders.group import Progress
 
 # pandas, pydantic and the engine are imported where they are needed, not here: a re-run
-# answered from the result cache (`sdkpi.result_cache`) never needs them.
+# answered from the result cache (`sdkpi.speed.result_cache`) never needs them.
 
 
 #: The dates a period may span: DMS exports hold nothing older, and pandas' timestamps end
@@ -207,8 +207,7 @@ def columns_shown(
 ) -> dict[str, set[str]]:
     """`columns_read` plus what a list of records shows: each sheet's key, the context
     columns (store, advisor ...), each KPI's period column, and `extra` (a --by column)."""
-    from .contract import SHEETS
-    from .drilldown import CONTEXT_COLUMNS
+    from .contract import CONTEXT_COLUMNS, SHEETS
 
     wanted = columns_read(definitions, kpis)
     for kpi_id, compiled in definitions.compiled.items():
