@@ -27,6 +27,7 @@ from ..errors import InputError
 from ..issues import DataIssue
 from . import discover, fast, lines, paths, readers, rows, values
 from .finish import check_required_values, drop_duplicate_keys, empty_column, issue_column, only_wanted
+from .header_map import map_headers
 from .lane import Lane
 from .names import expected_headers
 from .options import SheetOptions
@@ -213,7 +214,7 @@ def load_sheet(
         )
     issues = list(raw.issues)
     fixed = rows.derive(raw, sheet, opts, issues)
-    header_map = _map_headers(raw.headers, known, mapped_names, sheet, file, fixed)
+    header_map = map_headers(raw.headers, known, mapped_names, sheet, file, fixed)
     missing = [c for c in sheet.columns if c.name not in header_map.values()]
     if not raw.headers:  # an empty file holds no records: its KPIs have no data, nothing is missing
         issues.append(
@@ -326,46 +327,6 @@ def _mark_absent(data: SheetData, sheet: Sheet, opts: SheetOptions, issues: list
             ", ".join(absent),
         )
     )
-
-
-def _map_headers(
-    headers: list[str],
-    known: dict[str, str],
-    mapped: dict[str, str],
-    sheet: Sheet,
-    file: str,
-    fixed: Mapping[int, str | None] | None = None,
-) -> dict[int, str]:
-    """File column position -> canonical column name, for the columns we recognise.
-
-    fixed: positions whose meaning the mapping decided (`rows.derive`): a derived column's
-    canonical name, or None for a header read only through a `combine`."""
-    result: dict[int, str] = {}
-    taken: dict[str, int] = {}
-    for position, header in enumerate(headers):
-        norm = readers.normalize_header(header)
-        canonical = fixed[position] if fixed and position in fixed else mapped.get(norm) or known.get(norm)
-        if canonical is None:
-            continue
-        if sheet.column(canonical) is None and canonical != "store":
-            raise InputError(
-                f"the mapping file maps {header!r} to {canonical!r}, which is not a column of {sheet.name}",
-                file=file,
-                sheet=sheet.name,
-                hint=f"columns of {sheet.name}: {', '.join(sheet.column_names)}",
-            )
-        if canonical in taken:
-            first = headers[taken[canonical]]
-            raise InputError(
-                f"two columns mean {canonical!r}: {first!r} and {header!r}",
-                file=file,
-                sheet=sheet.name,
-                column=header,
-                hint="remove one, or map one of them to another name in the mapping file",
-            )
-        taken[canonical] = position
-        result[position] = canonical
-    return result
 
 
 def _missing_columns_issue(sheet: Sheet, file: str, missing: list[str], headers: list[str]) -> DataIssue:

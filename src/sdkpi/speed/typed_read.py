@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from ..contract import SHEETS, STORE, Column, Sheet
+from ..errors import InputError
+from ..loaders.header_map import map_headers
 from ..loaders.names import (
     FALSE_SPELLINGS,
     TRUE_SPELLINGS,
@@ -82,21 +84,24 @@ def header(path: Path) -> tuple[list[str], str] | None:
 def columns(
     cells: list[str], known: dict[str, str], mapped: dict[str, str], sheet: Sheet
 ) -> list[Column | str] | None:
-    """Per file column: its contract column, or its own name for an extra column."""
+    """Per file column: its contract column, or its own name for an extra column. None when
+    the map step's rule (`header_map.map_headers`) has something to report (two columns of
+    one meaning, a column of another sheet), an extra column shares a name with another
+    column, or a required column is missing: the general path says so."""
+    try:
+        positions = map_headers(cells, known, mapped, sheet, "")
+    except InputError:
+        return None
     out: list[Column | str] = []
     seen: set[str] = set()
-    for cell in cells:
+    for position, cell in enumerate(cells):
         norm = normalize_header(cell)
-        canonical = mapped.get(norm) or known.get(norm)
+        canonical = positions.get(position)
         name = canonical or cell
         if name in seen or norm in seen:
-            return None  # two columns with one meaning: the general path reports it
+            return None  # an extra column named as another: the general path decides
         seen.update((name, norm))
-        column = sheet.column(canonical) if canonical else None
-        if canonical == "store":
-            column = STORE
-        if canonical is not None and column is None:
-            return None  # mapped to a column of another sheet: the general path says so
+        column = STORE if canonical == "store" else sheet.column(canonical) if canonical else None
         out.append(column if column is not None else name)
     names = {c.name for c in out if isinstance(c, Column)}
     if any(c.required and c.name not in names for c in sheet.columns):
