@@ -14,9 +14,27 @@ from ..contract import SHEETS, Sheet
 #: the mapping file a data folder (or a dealer group's folder) may hold (`sdkpi.loaders.mapping`)
 MAPPING_FILE_NAME = "sdkpi-mapping.yaml"
 
-#: The spellings of yes and no that a bool column reads without a mapping file.
-TRUE_SPELLINGS = ("true", "True", "TRUE", "1", "yes", "Yes", "YES", "y", "Y", "是", "√")
-FALSE_SPELLINGS = ("false", "False", "FALSE", "0", "no", "No", "NO", "n", "N", "否", "×")
+#: The words of yes and no a bool column reads without a mapping file (compared in lower case):
+#: the one list, read by the reference parse (`values`) and the fast lane alike.
+YES_NO_WORDS: dict[str, bool] = {
+    **dict.fromkeys(("true", "1", "yes", "y", "是", "√", "✓", "✔"), True),
+    **dict.fromkeys(("false", "0", "no", "n", "否", "×", "✗", "✘"), False),
+}
+
+
+def _spellings(value: bool) -> tuple[str, ...]:
+    """The case forms of the words of `value` that a typed read matches exactly (yes, Yes, YES)."""
+    forms = (
+        form
+        for word, means in YES_NO_WORDS.items()
+        if means is value
+        for form in (word, word.capitalize(), word.upper())
+    )
+    return tuple(dict.fromkeys(forms))
+
+
+TRUE_SPELLINGS = _spellings(True)
+FALSE_SPELLINGS = _spellings(False)
 
 
 def normalize_header(text: str) -> str:

@@ -28,6 +28,7 @@ from sdkpi.contract import ColumnType
 
 from .cells import BOOL, DATE, DATETIME, FLOAT, INT, OTHER, STR, TIME, Severity, Uniques, cell_kind, factorize
 from .dates import DateOrder, parse_datetime
+from .names import YES_NO_WORDS
 from .numbers import parse_number
 
 __all__ = ["UNCALCULATED", "CellProblem", "ParsedColumn", "parse_column"]
@@ -78,10 +79,6 @@ PLACEHOLDERS = frozenset(
         "None",
     }
 )
-_BOOL_WORDS: dict[str, bool] = {
-    **dict.fromkeys(("true", "1", "yes", "y", "是", "√", "✓", "✔"), True),
-    **dict.fromkeys(("false", "0", "no", "n", "否", "×", "✗", "✘"), False),
-}
 REASON_PLACEHOLDER = "placeholder instead of a value; read as missing"
 REASON_UNCALCULATED = "formula never calculated by Excel (no cached value); open and save the file in Excel"
 REASON_BOOL = "not a yes/no value (accepted: true/false, 1/0, yes/no, y/n, 是/否, √/×)"
@@ -241,7 +238,7 @@ def _parse_bool(u: Uniques, *, excel: bool) -> tuple[np.ndarray, np.ndarray]:
     values = np.zeros(u.n, bool)
     valid = np.zeros(u.n, bool)
     is_str = u.of_kind(STR)
-    words = u.text[is_str].str.lower().map(_BOOL_WORDS).astype("float64").to_numpy()  # 1, 0, NaN
+    words = u.text[is_str].str.lower().map(YES_NO_WORDS).astype("float64").to_numpy()  # 1, 0, NaN
     valid[is_str] = ~np.isnan(words)
     values[is_str] = words == 1.0
     real_bool = u.of_kind(BOOL)
