@@ -14,6 +14,10 @@ from ..contract import SHEETS
 from ..errors import InputError
 from ..issues import DataIssue
 
+#: What a workbook reader puts in a cell holding a formula with no cached value (the parse
+#: step reports it: `values`).
+UNCALCULATED = "\x00uncalculated-formula"
+
 # --------------------------------------------------------------------------- API types
 
 

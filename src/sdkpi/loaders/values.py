@@ -30,11 +30,9 @@ from .cells import BOOL, DATE, DATETIME, FLOAT, INT, OTHER, STR, TIME, Severity,
 from .dates import DateOrder, parse_datetime
 from .names import YES_NO_WORDS
 from .numbers import parse_number
+from .sheet_source import UNCALCULATED
 
 __all__ = ["UNCALCULATED", "CellProblem", "ParsedColumn", "parse_column"]
-
-#: What an Excel reader puts in a cell holding a formula with no cached value.
-UNCALCULATED = "\x00uncalculated-formula"
 
 
 @dataclass(frozen=True)

@@ -30,14 +30,8 @@ from .locate import (
     total_rows_grid,
 )
 from .names import normalize_header, sheet_for_name
-from .sheet_source import Ctx, RawSheet, col_index
+from .sheet_source import UNCALCULATED, Ctx, RawSheet, col_index
 from .workbook_safety import DAMAGED_ZIP, WorkbookInfo, Worksheet, inflate, inspect_workbook, is_xml
-
-try:
-    from .values import UNCALCULATED
-except ImportError:  # pragma: no cover - values.py is written by another layer
-    #: What an Excel reader puts in a cell holding a formula with no cached value.
-    UNCALCULATED = "\x00uncalculated-formula"
 
 #: Cells (and shared strings) of the worksheet read, counted in its XML before parsing: reading
 #: costs ~1 kB of memory per cell, and a 5 MB file within the size and ratio caps can hold 60M.
