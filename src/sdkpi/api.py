@@ -370,21 +370,86 @@ def _result_key(
     store: str | None,
     today: date | None,
 ) -> tuple[Path, dict[str, object]] | None:
-    """Where and under which key the result cache keeps this question (None: not cached)."""
-    if speed.cache_disabled() or not isinstance(definitions, (str, Path, type(None))):
-        return None  # definitions given as an object: nothing on disk to key them on
+    """Where and under which key the result cache keeps this question (None: not cached).
+
+    Definitions given as a file are keyed on its bytes; given as an object (a store's
+    sdkpi.toml applied, `Definitions.for_store`), on `definitions_digest`."""
+    if speed.cache_disabled():
+        return None
     folder = Path(data)
     if not folder.exists():
         return None  # the loader reports it
-    from .config import default_definitions_path
+    defs: Path | tuple[str, str]
+    if isinstance(definitions, (str, Path, type(None))):
+        from .config import default_definitions_path
 
-    defs_path = Path(definitions) if definitions is not None else default_definitions_path()
+        defs = Path(definitions) if definitions is not None else default_definitions_path()
+    else:
+        from .definitions import Definitions
+
+        digest = definitions_digest(definitions) if isinstance(definitions, Definitions) else None
+        if digest is None or not isinstance(definitions, Definitions):
+            return None  # nothing it can be keyed on exactly: computed every time
+        overrides = definitions.store_overrides
+        defs = (f"<definitions object from {overrides.source if overrides else 'the caller'}>", digest)
     return speed.result_key(
         folder,
         period=period,
-        definitions=defs_path,
+        definitions=defs,
         mapping=mapping_file(folder, mapping),
         kpis=list(kpis) if kpis else None,
         store=store,
         today=today or date.today(),
     )
+
+
+def definitions_digest(definitions: Definitions) -> str | None:
+    """A digest (sha256, hex) of everything in a definitions object that can change a result:
+    its fields as loaded (stages, KPIs with their settings' defaults and targets, extra
+    columns, currency) and the store's own (`store_overrides`: the config file, the store,
+    its settings, its target rules with their sources, its currency). The same on every
+    run and in every process for equal objects; None for what it cannot vouch for (a
+    subclass, which may compute otherwise, or a value it does not know how to spell)."""
+    import dataclasses
+    import hashlib
+    import json
+
+    from .definitions import Definitions
+
+    if type(definitions) is not Definitions or set(Definitions.__private_attributes__) != {"_store"}:
+        return None  # a new private attribute may change a result: keyed when added here
+    compiled = vars(definitions).get("compiled")  # compiled already: from the KPIs it holds now?
+    if compiled is not None and (
+        len(compiled) != len(definitions.kpis)
+        or any(getattr(compiled.get(k.id), "definition", None) is not k for k in definitions.kpis)
+    ):
+        return None  # its list of KPIs was changed in place after it was compiled
+    overrides = definitions.store_overrides
+    whole = {
+        "definitions": definitions.model_dump(),
+        "store": dataclasses.asdict(overrides) if overrides is not None else None,
+    }
+    try:
+        text = json.dumps(whole, sort_keys=True, ensure_ascii=False, default=_spelled)
+    except (TypeError, ValueError):
+        return None
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _spelled(value: object) -> object:
+    """A value JSON does not hold, spelled with its type (a date is not the text of one)."""
+    import datetime as dt
+    import json
+    from enum import Enum
+
+    from pydantic import BaseModel
+
+    if isinstance(value, BaseModel):
+        return {type(value).__name__: value.model_dump()}
+    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        return {type(value).__name__: str(value)}
+    if isinstance(value, Enum):
+        return {type(value).__name__: value.value}
+    if isinstance(value, (set, frozenset)):
+        return {"set": sorted(json.dumps(v, sort_keys=True, default=_spelled) for v in value)}
+    raise TypeError(f"{type(value).__name__} is not keyed")

@@ -14,8 +14,10 @@ An entry is valid for exactly what produced it:
   change time (ns) and inode; a file added, removed, touched or replaced is a miss.
   A run reads data files inside the data folder only (`loaders.paths`), so these
   are every file a run can read. Over 10,000 files: not cached;
-- the definitions file's bytes (a target edited is a miss) and the mapping
-  file's bytes;
+- the definitions file's bytes (a target edited is a miss), or for definitions
+  given as an object (a store's sdkpi.toml applied: its settings, targets, targets
+  file and currency) a digest of all that object holds (`api.definitions_digest`);
+  and the mapping file's bytes;
 - the period, the KPIs asked for, the store, today's date (which decides
   "provisional"), the sdkpi version and a fingerprint of its code.
 
@@ -101,13 +103,17 @@ def key(
     data: str | Path,
     *,
     period: Period,
-    definitions: Path,
+    definitions: Path | tuple[str, str],
     mapping: Path | None,
     kpis: list[str] | None,
     store: str | None,
     today: date,
 ) -> dict[str, Any] | None:
-    """What a stored result is valid for; None when the inputs cannot be looked at."""
+    """What a stored result is valid for; None when the inputs cannot be looked at.
+
+    definitions: the definitions file (keyed on its bytes), or definitions given as an
+    object: where they come from (which names the slot) and the digest of all they hold
+    (`api.definitions_digest`)."""
     try:
         folder = Path(data).resolve()
         files = _files(folder, folder_of_file=mapping is not None)
@@ -119,7 +125,11 @@ def key(
             "code": package_fingerprint(),
             "data": str(folder),
             "files": files,
-            "definitions": [str(definitions.resolve()), _digest(definitions)],
+            "definitions": (
+                [str(definitions.resolve()), _digest(definitions)]
+                if isinstance(definitions, Path)
+                else list(definitions)
+            ),
             "mapping": [str(mapping.resolve()), _digest(mapping)] if mapping else None,
             "period": period.to_dict(),
             "kpis": kpis,
