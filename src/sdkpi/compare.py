@@ -19,12 +19,13 @@ import numpy as np
 import pandas as pd
 
 from .contract import SHEETS
-from .definitions import load_definitions
+from .definitions import Definitions, definitions_for, load_definitions
 from .engine import Engine, KpiEvaluation
 from .issues import DataIssue
 from .results import KpiResult, Period
 
 if TYPE_CHECKING:
+    from .config import Config
     from .loaders.group import Progress
 
 NOT_COUNTED = "not counted"  # out of the period, outside the denominator's condition, or absent
@@ -108,8 +109,8 @@ def diff(
     data: str | Path,
     *,
     data_b: str | Path | None = None,
-    definitions: str | Path | None = None,
-    definitions_b: str | Path | None = None,
+    definitions: str | Path | Definitions | None = None,
+    definitions_b: str | Path | Definitions | None = None,
     month: str | None = None,
     start: str | None = None,
     end: str | None = None,
@@ -119,16 +120,19 @@ def diff(
     limit: int | None = None,
     today: date | None = None,
     progress: Progress | None = None,
+    config: Config | None = None,
 ) -> DiffResult:
     """Compare one period computed from data A with definitions A against B (library entry point).
 
     Side B defaults to side A's data and definitions, so give `data_b`, `definitions_b` or both.
+    `config`, a store's `sdkpi.toml` (`load_config`), applies its settings, targets and currency
+    to both sides' definitions as `compute` does (`definitions_for`).
     """
     from .api import columns_shown, load_data, parse_period
 
     period = parse_period(month, start, end)
-    defs_a = load_definitions(definitions)
-    defs_b = load_definitions(definitions_b) if definitions_b else defs_a
+    defs_a = _loaded(definitions_for(definitions, config, store))
+    defs_b = _loaded(definitions_for(definitions_b, config, store)) if definitions_b else defs_a
     for kpi_id in kpis or []:
         if kpi_id not in defs_b.compiled:
             defs_a.kpi(kpi_id)
@@ -145,7 +149,13 @@ def diff(
     return result
 
 
-def _side(data: str | Path, definitions: str | Path | None) -> str:
+def _loaded(definitions: str | Path | Definitions | None) -> Definitions:
+    return definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
+
+
+def _side(data: str | Path, definitions: str | Path | Definitions | None) -> str:
+    if isinstance(definitions, Definitions):
+        return f"data {data}, definitions as given"
     return f"data {data}, definitions {definitions or 'default'}"
 
 

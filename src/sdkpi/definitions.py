@@ -191,6 +191,25 @@ def build_overrides(definitions: Definitions, config: Config, store: str | None)
     return StoreOverrides(source, store or config.store, settings, tuple(rules), currency)
 
 
+def definitions_for(
+    definitions: str | Path | Definitions | None, config: Config | None, store: str | None = None
+) -> str | Path | Definitions | None:
+    """What a store computes with, decided in this one place for every command: the
+    definitions (a file, None for the shipped one, or loaded) with the store's `sdkpi.toml`
+    applied when it sets KPI settings, targets or a currency (`Definitions.for_store`).
+
+    Returned as given when the config changes nothing (none, or only the shipped catalog's
+    own currency): a file stays a file, and a re-run stays answerable from the result cache.
+    """
+    if config is None or not config.changes_kpis:
+        return definitions
+    only_currency = not config.settings and not config.targets and config.currency is not None
+    if only_currency and definitions is None and currency_code(config.currency or "") == "CNY":
+        return definitions  # the shipped catalog's own currency: nothing changes
+    loaded = definitions if isinstance(definitions, Definitions) else load_definitions(definitions)
+    return loaded.for_store(config, store)
+
+
 MAX_DEFINITIONS_BYTES = 2_000_000
 
 

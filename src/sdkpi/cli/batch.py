@@ -61,18 +61,13 @@ class Settings:
     @cached_property
     def definitions(self) -> Path | Definitions | None:
         """What to compute with: the definitions file (`defs`), adapted to the store when its
-        config sets KPI settings, targets or a currency (`Definitions.for_store`)."""
+        config sets KPI settings, targets or a currency (`definitions.definitions_for`)."""
         cfg = self.kpi_config
         if cfg is None or not cfg.changes_kpis:
-            return self.defs
-        if not cfg.settings and not cfg.targets and self.defs is None and cfg.currency is not None:
-            from ..config import currency_code
+            return self.defs  # nothing to adapt (and no need to import the definitions)
+        from ..definitions import definitions_for
 
-            if currency_code(cfg.currency) == "CNY":  # the shipped catalog's own: nothing changes
-                return self.defs  # (and a re-run stays answerable from the result cache)
-        from ..definitions import load_definitions
-
-        return load_definitions(self.defs).for_store(cfg, self.store)
+        return definitions_for(self.defs, cfg, self.store)  # type: ignore[return-value]
 
     def options(self, *, lang: bool = True) -> list[str]:
         """The options that say where this run read from, for a command printed as a hint:

@@ -74,6 +74,7 @@ def diff_command(
             store=run.store,
             progress=update,
             limit=limit or None,
+            config=run.kpi_config,  # the store's settings and targets, on both sides as compute
         )
     fmt.show("diff", result, Options(run.lang, run.currency))
     summarize_issues(result.data_issues, quiet, run, also=data_b)
