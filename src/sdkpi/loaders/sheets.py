@@ -32,7 +32,7 @@ from .lane import Lane
 from .names import expected_headers
 from .options import SheetOptions
 
-__all__ = ["SheetOptions", "expected_headers", "load_dataset", "load_sheet", "load_sheets"]
+__all__ = ["SheetOptions", "expected_headers", "load_dataset", "load_sheet", "load_sheets", "sheet_from_raw"]
 
 
 def load_dataset(
@@ -212,6 +212,26 @@ def load_sheet(
             sheet=sheet.name,
             hint="export the sheet again",
         )
+    return sheet_from_raw(raw, opts, wanted, whole=whole)
+
+
+def sheet_from_raw(
+    raw: readers.RawSheet,
+    opts: SheetOptions,
+    wanted: Collection[str] | None = None,
+    *,
+    whole: bool = True,
+) -> tuple[SheetData, list[DataIssue]]:
+    """The pipeline from a read sheet on (`RawSheet`: derive, map headers, skip rows, parse,
+    finish, keys): where a source that is not a file (`frames`) enters with its own reader.
+
+    whole=False: as `load_sheet`'s.
+    """
+    source = raw.source
+    sheet = SHEETS[source.sheet]
+    known = expected_headers(sheet)
+    mapped_names = {readers.normalize_header(h): c for h, c in opts.columns.items()}
+    file = str(source.path)
     issues = list(raw.issues)
     fixed = rows.derive(raw, sheet, opts, issues)
     header_map = map_headers(raw.headers, known, mapped_names, sheet, file, fixed)
