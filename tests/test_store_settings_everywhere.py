@@ -80,3 +80,15 @@ def test_the_library_diff_takes_the_store_config(config: Path) -> None:
     assert (plain.a.numerator, plain.a.status) == (32, "missed")  # the shipped 5 min / 0 min
     assert (mine.a.numerator, mine.b.numerator) == (70, 70)
     assert mine.a.target is not None and mine.a.target.source == "sdkpi.toml:6"
+
+
+def test_the_report_computes_with_the_store_settings(config: Path) -> None:
+    """`sdkpi report` hands `build_report` the same `Settings.definitions` as compute."""
+    from sdkpi.cli.batch import resolve
+    from sdkpi.report import build_report
+
+    expected = computed(config)
+    run = resolve(config, data=STORE_A)
+    report = build_report(run.data, "2024-05", last=2, definitions=run.definitions, today=TODAY)
+    (kpi,) = [k for k in report.result.kpis if k.id == KPI]
+    assert figures(kpi.to_dict()) == expected
