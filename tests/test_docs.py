@@ -42,7 +42,8 @@ def kpi_table_markdown() -> str:
             target = TargetSpec(kpi.target.op, kpi.target.value, kpi.target.kind).text(kpi.unit)
             if kpi.target.kind == "benchmark":
                 target = f"benchmark {target}"
-        definition = kpi.description.en if kpi.description else ""
+        description = definitions.compiled[kpi.id].description  # its settings' defaults filled in
+        definition = description["en"] if description else ""
         settings = ", ".join(f"`{s.name}` = {_shown(s.value)}" for s in definitions.compiled[kpi.id].settings)
         lines.append(
             f"| {number} | `{kpi.id}` | {kpi.name.zh} | {kpi.stage} | {definition} | {target} | {settings} |"

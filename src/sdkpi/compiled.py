@@ -1,11 +1,13 @@
 """A KPI compiled: its conditions parsed with its settings in force, type-checked against
 the data contract's columns, and the columns it reads (`compile_kpi` -> `CompiledKpi`), with
-the settings and targets a computation used.
+the settings and targets a computation used, and its texts (description, labels, provisional
+reason) stating the settings in force (`setting_texts`).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,7 +20,7 @@ from .evaluate import DATETIME, NUMBER, infer, kind_of
 from .functions import FUNCTIONS
 from .kpi_model import Exclusion, KpiDefinition, Target
 from .measures import MEASURES
-from .parameters import DURATION_TEXT, param_node
+from .parameters import DURATION_TEXT, NO_LIMIT, fill_text, param_node, placeholders, setting_words
 from .suggest import did_you_mean
 
 
@@ -67,6 +69,11 @@ class CompiledKpi:
     provisional_days: int | None = None
     once_per_prefer: ex.Node | None = None  # once_per.prefer, parsed
     once_per_on: bool = False  # once_per applies with the settings in force
+    # {zh, en} with the settings in force (`setting_texts`); None: the KPI has none
+    description: dict[str, str] | None = None
+    numerator_label: dict[str, str] | None = None
+    denominator_label: dict[str, str] | None = None
+    provisional_reason: dict[str, str] | None = None
 
     def setting(self, name: str) -> Any:
         return next(s.value for s in self.settings if s.name == name)
@@ -202,6 +209,7 @@ def compile_kpi(
     once_prefer, once_on = _once_per(kpi, kinds, params, used)
     if once_on and kpi.once_per is not None:  # read only when on: a column read is one checked
         used.add(kpi.once_per.key)
+    texts = setting_texts(kpi, settings)
     return CompiledKpi(
         kpi,
         tuple(exclusions),
@@ -217,6 +225,10 @@ def compile_kpi(
         _provisional_days(kpi, settings),
         once_prefer,
         once_on,
+        texts["description"],
+        texts["numerator.label"],
+        texts["denominator.label"],
+        texts["provisional_reason"],
     )
 
 
@@ -250,3 +262,100 @@ def _provisional_days(kpi: KpiDefinition, settings: tuple[SettingUsed, ...]) -> 
         return None
     number, unit = DURATION_TEXT.match(setting.value).groups()  # type: ignore[union-attr]
     return math.ceil(ex.DURATION_UNITS[unit] * float(number) / timedelta(days=1))
+
+
+# --------------------------------------------------------------------------- texts stating settings
+
+#: a text that does not state a setting in force which differs from its default says so
+_NOT_STATED = {
+    "description": {
+        "zh": "（按默认设置撰写；此处生效：{settings}）",
+        "en": " (written for the default settings; in force here: {settings})",
+    },
+    "label": {"zh": "（{settings}）", "en": " ({settings})"},
+}
+
+
+def setting_texts(kpi: KpiDefinition, settings: tuple[SettingUsed, ...]) -> dict[str, dict[str, str] | None]:
+    """The KPI's description, labels and provisional reason, {zh, en}, with each `{setting}`
+    filled by the value in force; a setting in force that differs from its default and that a
+    text does not state (the description: any; a label: one its side's conditions use) is
+    named after the text. An unknown `{name}` or a stray brace is a definitions error."""
+    by_name = {s.name: s for s in settings}
+    changed = [s for s in settings if not _same_value(s)]
+    out: dict[str, dict[str, str] | None] = {}
+    for field, text, concerns in (
+        ("description", kpi.description, set(by_name)),
+        (
+            "numerator.label",
+            kpi.numerator.label,
+            _named(kpi.numerator.where, kpi.numerator.where_all, by_name),
+        ),
+        (
+            "denominator.label",
+            kpi.denominator.label,
+            _named(kpi.denominator.where, kpi.denominator.where_all, by_name),
+        ),
+        ("provisional_reason", kpi.provisional_reason, _named(str(kpi.provisional_days), None, by_name)),
+    ):
+        if text is None:
+            out[field] = None
+            continue
+        filled = {}
+        for lang in ("zh", "en"):
+            written = text.get(lang)
+            try:
+                names = placeholders(written)
+            except ValueError as err:
+                raise DefinitionError(f"{field}.{lang}: {err}") from None
+            for name in names:
+                if name not in by_name:
+                    raise DefinitionError(
+                        f"{field}.{lang}: unknown setting {{{name}}}{did_you_mean(name, set(by_name))}"
+                        " (a text names this KPI's settings; write {{ and }} for a literal brace)"
+                    )
+            values, stated = {}, set()
+            for name in names:
+                said = setting_words(by_name[name].value, by_name[name].unit, lang)
+                if said is not None:
+                    stated.add(name)
+                else:  # not statable (no limit): the default's words, and the setting named after
+                    said = setting_words(by_name[name].default, by_name[name].unit, lang) or NO_LIMIT[lang]
+                values[name] = said
+            result = fill_text(written, values)
+            unstated = [s for s in changed if s.name in concerns and s.name not in stated]
+            if unstated:
+                note = _NOT_STATED["description" if field == "description" else "label"][lang]
+                result += note.format(
+                    settings=", ".join(f"{s.name} = {_shown(s.value, lang)}" for s in unstated)
+                )
+            filled[lang] = result
+        out[field] = filled
+    return out
+
+
+def _named(where: str | None, where_all: str | None, by_name: dict[str, SettingUsed]) -> set[str]:
+    """The settings a condition's text names."""
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", f"{where or ''} {where_all or ''}"))
+    return words & set(by_name)
+
+
+def _same_value(setting: SettingUsed) -> bool:
+    """The setting in force equals its default ('1h' and '60min' are the same)."""
+    if setting.unit in ("min", "h", "d", "cd") and setting.value is not None and setting.default is not None:
+        now, default = param_node(setting.value, setting.unit), param_node(setting.default, setting.unit)
+        assert isinstance(now, ex.Duration) and isinstance(default, ex.Duration)
+        return now.value == default.value and now.calendar == default.calendar
+    return bool(setting.value == setting.default)
+
+
+def _shown(value: Any, lang: str) -> str:
+    if value is None:
+        return NO_LIMIT[lang]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(value) + "]"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

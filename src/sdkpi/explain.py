@@ -236,11 +236,11 @@ def definition_words(compiled: CompiledKpi, period: Period, lang: str = "en") ->
         num_rows = words["subset"].format(cond=condition_words(compiled.numerator_where, lang, kpi.sheet))
     sentences = [
         words["den"].format(
-            label=_label(kpi.denominator, lang),
+            label=_label(compiled.denominator_label, lang),
             text=_measure(kpi.denominator, compiled, den_rows, lang, "denominator"),
         ),
         words["num"].format(
-            label=_label(kpi.numerator, lang),
+            label=_label(compiled.numerator_label, lang),
             text=_measure(kpi.numerator, compiled, num_rows, lang, "numerator"),
         ),
     ]
@@ -284,5 +284,6 @@ def _measure(agg: Aggregate, compiled: CompiledKpi, rows: str, lang: str, side: 
     )
 
 
-def _label(agg: Aggregate, lang: str) -> str:
-    return agg.label.get(lang) if agg.label else ""
+def _label(label: dict[str, str] | None, lang: str) -> str:
+    """A side's label with the settings in force (`compiled.setting_texts`)."""
+    return label[lang] if label else ""

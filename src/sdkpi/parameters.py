@@ -1,11 +1,15 @@
 """A KPI's named settings (`parameters` in the definitions file): the choices a guide leaves
 open, each with its unit, default and meaning, checked here and substituted into its conditions
-as typed literals (`param_node`). Also the two base models every part of a definition uses.
+as typed literals (`param_node`), and into the texts that state them (`fill_text`: a
+description's `{early}`, `{{`/`}}` for a literal brace). Also the two base models every part
+of a definition uses.
 """
 
 from __future__ import annotations
 
 import re
+import string
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -107,3 +111,57 @@ def param_node(value: Any, unit: str) -> ex.ParamValue:
     if unit == "list":
         return tuple(ex.Literal(v) for v in value)
     return ex.Literal(value)
+
+
+# --------------------------------------------------------------------------- texts that state settings
+
+PLACEHOLDER_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+NO_LIMIT = {"zh": "不限", "en": "no limit"}
+
+
+def placeholders(text: str) -> list[str]:
+    """The settings a text names, as `{name}` (`{{` and `}}`: a literal brace), or ValueError."""
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError as err:
+        raise ValueError(f"{err} (write {{{{ and }}}} for a literal brace)") from None
+    names = []
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if not PLACEHOLDER_NAME.match(name) or spec or conversion:
+            written = (
+                "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            )
+            raise ValueError(
+                f"{written} is not a setting's name in braces like {{early}} "
+                "(write {{ and }} for a literal brace)"
+            )
+        names.append(name)
+    return names
+
+
+def fill_text(text: str, values: Mapping[str, str]) -> str:
+    """The text with each `{name}` replaced by `values[name]` and `{{`/`}}` by a brace."""
+    return "".join(
+        literal + (values[name] if name is not None else "")
+        for literal, name, _, _ in string.Formatter().parse(text)
+    )
+
+
+def setting_words(value: Any, unit: str, lang: str) -> str | None:
+    """A checked setting value as a text states it, in the setting's own unit ('1h' of a
+    minutes setting: '60'); None when a text cannot state it (a duration with no limit)."""
+    if unit in ("min", "h", "d", "cd"):
+        if value is None:
+            return None
+        number, given = DURATION_TEXT.match(value).groups()  # type: ignore[union-attr]
+        amount = ex.DURATION_UNITS[given] * float(number) / ex.DURATION_UNITS[unit]
+        return f"{round(amount, 6):g}"
+    if unit in ("number", "percent"):
+        return f"{value:g}"
+    if unit == "bool":
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if unit == "list":
+        return ("、" if lang == "zh" else ", ").join(value) or ("无" if lang == "zh" else "none")
+    return str(value)
