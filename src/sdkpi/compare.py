@@ -233,6 +233,8 @@ def record_ids(evaluation: KpiEvaluation, positions: np.ndarray | None = None) -
         positions = np.arange(len(frame))
     key = SHEETS[sheet.name].key
     rows = pd.Series([f"row {n}" for n in sheet.row_numbers[positions]], dtype=object)
+    if sheet.row_files is not None and len(sheet.files) > 1:  # "RO_2.csv row 12": which file
+        rows = pd.Series([sheet.place(int(p)) for p in positions], dtype=object)
     if key is None or key not in frame.columns:
         ids = rows
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,30 @@ class SheetData:
     # amounts that differ between a key's rows): a KPI reading it has no data, the engine
     # saying "<columns>: <reason>"
     column_reasons: dict[str, str] = field(default_factory=dict)
+    # a sheet the mapping reads from several files (`file:` a glob or a list): the files, and
+    # each row's index in `files` (kept in step with `row_numbers` wherever rows are dropped);
+    # empty and None for a sheet read from one file
+    files: list[str] = field(default_factory=list)
+    row_files: np.ndarray | None = None
+
+    def file_at(self, position: int) -> str | None:
+        """The file a row was read from: its own file when the sheet spans several."""
+        if self.row_files is None or not self.files:
+            return self.file
+        return self.files[int(self.row_files[position])]
+
+    def file_name_at(self, position: int) -> str | None:
+        """The name of a row's file as the user sees it, for a sheet read from several files
+        (None for one file: its row number alone says where the row is)."""
+        if self.row_files is None or len(self.files) < 2:
+            return None
+        return Path(self.files[int(self.row_files[position])]).name
+
+    def place(self, position: int) -> str:
+        """A row as the user finds it: "row 12", or "RO_2.csv row 12" when the sheet spans files."""
+        name = self.file_name_at(position)
+        row = f"row {int(self.row_numbers[position])}"
+        return f"{name} {row}" if name else row
 
     @property
     def rows_usable(self) -> int:

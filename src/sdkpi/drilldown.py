@@ -34,6 +34,12 @@ class RecordRow:
     row: int  # the row number as the user sees it in the file
     values: dict[str, str]
     why: str
+    file: str | None = None  # the file's name, for a sheet read from several files
+
+    @property
+    def place(self) -> str:
+        """Where to find the record: "12", or "RO_2.csv 12" for a sheet read from several files."""
+        return f"{self.file} {self.row}" if self.file else str(self.row)
 
 
 @dataclass
@@ -56,6 +62,11 @@ class RecordList:
     def truncated(self) -> bool:
         return self.total > len(self.rows)
 
+    @property
+    def several_files(self) -> bool:
+        """The records come from a sheet read from several files: each names its file."""
+        return any(r.file for r in self.rows)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kpi": self.kpi,
@@ -64,7 +75,10 @@ class RecordList:
             "selection": self.selection,
             "columns": self.columns,
             "total": self.total,
-            "rows": [{"row": r.row, "why": r.why, **r.values} for r in self.rows],
+            "rows": [
+                {**({"file": r.file} if r.file else {}), "row": r.row, "why": r.why, **r.values}
+                for r in self.rows
+            ],
         }
 
 
@@ -111,7 +125,9 @@ def failing_records(
     shown = positions if limit is None else positions[:limit]
     for position in shown:
         values = {c: display(frame[c].iat[position], c, lang, sheet.name) for c in columns}
-        records.rows.append(RecordRow(int(sheet.row_numbers[position]), values, reasons(int(position))))
+        row = RecordRow(int(sheet.row_numbers[position]), values, reasons(int(position)))
+        row.file = sheet.file_name_at(int(position))
+        records.rows.append(row)
     return records
 
 
@@ -218,9 +234,15 @@ class Why:
         if stores is not None:
             same = same & (stores == stores[position])
         others = np.flatnonzero(same & ~self.mask(self.node))
-        rows = ", ".join(str(int(self.sheet.row_numbers[p])) for p in others[:5])
+        rows = ", ".join(self._row(int(p)) for p in others[:5])
         condition = condition_words(self.node, self.lang, self.sheet.name)
         label = column_label(self.group_column, self.lang, self.sheet.name)
         if self.lang == "zh":
             return f"同一{label} {key} 的其他记录(第 {rows} 行)不符合：{condition}"
         return f"another record of {label} {key} (row {rows}) fails: {condition}"
+
+    def _row(self, position: int) -> str:
+        """A row by its number, after its file's name when the sheet spans several files."""
+        name = self.sheet.file_name_at(position)
+        row = str(int(self.sheet.row_numbers[position]))
+        return f"{name} {row}" if name else row

@@ -362,6 +362,7 @@ def sheet_infos(dataset: Dataset) -> list[SheetInfo]:
                 None,
                 dict(data.header_map),
                 [c for c in SHEETS[name].column_names if c in data.missing_columns and c != "store"],
+                list(data.files),
             )
         )
     return infos

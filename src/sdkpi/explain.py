@@ -37,6 +37,10 @@ class UnusableColumn:
     column: str
     count: int
     rows: list[int]  # the first few row numbers, as the user sees them in the file
+    files: list[str] | None = None  # each row's file name, for a sheet read from several files
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "files" or v is not None}
 
 
 @dataclass
@@ -62,7 +66,7 @@ class Explanation:
             "kpi": self.kpi.to_dict(),
             "definition": self.definition,
             "excluded": self.excluded,
-            "unusable": [u.__dict__ for u in self.unusable],
+            "unusable": [u.to_dict() for u in self.unusable],
             "records": self.records.to_dict() if self.records else None,
             "groups": self.groups.to_dict() if self.groups else None,
             "obstacles": self.obstacles,
@@ -160,6 +164,8 @@ def unusable_columns(compiled: CompiledKpi, evaluation: KpiEvaluation) -> list[U
         if len(positions):
             rows = [int(sheet.row_numbers[p]) for p in positions[:SAMPLE_ROWS]]
             found.append(UnusableColumn(column, len(positions), rows))
+            if sheet.row_files is not None and len(sheet.files) > 1:
+                found[-1].files = [str(sheet.file_name_at(int(p))) for p in positions[:SAMPLE_ROWS]]
     return found
 
 

@@ -204,9 +204,10 @@ class SheetInfo:
     reason: str | None = None
     header_map: dict[str, str] = field(default_factory=dict)
     missing_columns: list[str] = field(default_factory=list)  # contract columns not in the file
+    files: list[str] = field(default_factory=list)  # a sheet read from several files: each of them
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "files" or v}
 
 
 @dataclass

@@ -67,7 +67,7 @@ def divide_by_roster(
                 f"{roster.role} {name!r} is on {compiled.definition.sheet} records of {period.label} but not "
                 f"on the staff roster for it: the records count, the person is not in the headcount",
                 sheet=sheet.name,
-                file=sheet.file,
+                file=sheet.file_at(int(pos)),
                 row=int(sheet.row_numbers[pos]),
                 column=roster.column,
                 value=name,

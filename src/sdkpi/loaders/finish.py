@@ -87,7 +87,7 @@ def check_required_values(
                     "missing_required",
                     f"required value is empty ({column.zh})",
                     sheet.name,
-                    data.file,
+                    data.file_at(int(position)),
                     int(data.row_numbers[position]),
                     column.name,
                     "",
@@ -141,6 +141,8 @@ def drop_duplicate_keys(
     keep = ~duplicated
     data.frame = data.frame[keep].reset_index(drop=True)
     data.row_numbers = data.row_numbers[keep]
+    if data.row_files is not None:
+        data.row_files = data.row_files[keep]
     data.bad = {c: m[keep] for c, m in data.bad.items()}
     return data
 

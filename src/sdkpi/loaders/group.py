@@ -128,6 +128,8 @@ def _keep_latest(
     keep = ~earlier
     data.frame = data.frame[keep].reset_index(drop=True)
     data.row_numbers = data.row_numbers[keep]
+    if data.row_files is not None:
+        data.row_files = data.row_files[keep]
     data.bad = {c: m[keep] for c, m in data.bad.items()}
 
 
@@ -153,6 +155,7 @@ def merge_sheets(
                 pieces.append(sheet.bad.get(column, np.zeros(size, dtype=bool)))
         bad[column] = np.concatenate(pieces) if pieces else np.zeros(0, dtype=bool)
     first = parts[0][1]
+    files, row_files = _row_files([sheet for _, sheet in parts])
     return SheetData(
         name=name,
         frame=frame,
@@ -167,7 +170,25 @@ def merge_sheets(
         rows_in_file=sum(sheet.rows_in_file for _, sheet in parts),
         header_map=dict(first.header_map),
         column_reasons=_reasons([sheet for _, sheet in parts], missing_everywhere),
+        files=files,
+        row_files=row_files,
     )
+
+
+def _row_files(sheets: list[SheetData]) -> tuple[list[str], np.ndarray | None]:
+    """Each row's file, when a part was read from several files (else none is kept)."""
+    if not any(sheet.row_files is not None for sheet in sheets):
+        return [], None
+    files: list[str] = []
+    pieces = []
+    for sheet in sheets:
+        if sheet.row_files is not None and sheet.files:
+            pieces.append(sheet.row_files + len(files))
+            files += sheet.files
+        else:
+            pieces.append(np.full(len(sheet.frame), len(files), dtype=np.int64))
+            files.append(str(sheet.file))
+    return files, np.concatenate(pieces)
 
 
 def _reasons(sheets: list[SheetData], missing_everywhere: set[str]) -> dict[str, str]:
@@ -200,6 +221,8 @@ def select_store(dataset: Dataset, store: str) -> Dataset:
         sheet_copy = SheetData(**{**sheet.__dict__})
         sheet_copy.frame = sheet.frame[keep].reset_index(drop=True)
         sheet_copy.row_numbers = sheet.row_numbers[keep]
+        if sheet.row_files is not None:
+            sheet_copy.row_files = sheet.row_files[keep]
         sheet_copy.bad = {column: mask[keep] for column, mask in sheet.bad.items()}
         picked.sheets[name] = sheet_copy
     return picked

@@ -220,6 +220,8 @@ def aggregate(
     issues.append(_summary(sheet, data, n, len(keep), key))
     data.frame = new_frame
     data.row_numbers = data.row_numbers[keep]
+    if data.row_files is not None:
+        data.row_files = data.row_files[keep]
     data.bad = {c: m for c, m in bad.items() if m.any()}
     return data, (row_files[keep] if row_files is not None else None)
 

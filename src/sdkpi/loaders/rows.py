@@ -238,4 +238,6 @@ def stack(sheet: Sheet, parts: list[Any], issues: list[DataIssue]) -> tuple[Any,
         column_reasons={c: r for c, r in reasons.items() if c in missing_everywhere},
     )
     row_files = np.repeat(np.arange(len(parts)), sizes)
+    data.files = [str(part.file) for part in parts]
+    data.row_files = row_files
     return data, row_files

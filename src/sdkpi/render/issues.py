@@ -304,7 +304,8 @@ def render_check(result: CheckResult, console: Console, limit: int | None = 5, l
     if result.data_issues:
         groups = issue_groups(result.data_issues)
         console.print(summary_table(groups, lang))
-        console.print(details_table(groups, limit, lang))
+        several = {info.sheet for info in result.sheets if len(info.files) > 1}
+        console.print(details_table(groups, limit, lang, several))
         shown = sum(min(len(g.issues), limit) for g in groups) if limit is not None else None
         if shown is not None and shown < len(result.data_issues):
             rest = len(result.data_issues) - shown
@@ -416,18 +417,27 @@ def summary_table(groups: list[IssueGroup], lang: str = "en") -> Table:
     return table
 
 
-def details_table(groups: list[IssueGroup], limit: int | None, lang: str = "en") -> Table:
+def details_table(
+    groups: list[IssueGroup], limit: int | None, lang: str = "en", several: set[str] | None = None
+) -> Table:
+    """The issues, the first `limit` of each kind. several: the sheets read from several files,
+    whose issues name their file (a row number alone would not say which file it is in)."""
     w = _words(lang)
     title = w["details"] if limit is None else w["details_first"].format(limit=limit)
     table = Table(title=title, title_justify="left", header_style="bold")
-    for name in ("severity", "sheet", "row", "column", "value", "reason"):
+    names: tuple[str, ...] = ("severity", "sheet", "file", "row", "column", "value", "reason")
+    if not several:
+        names = tuple(n for n in names if n != "file")
+    for name in names:
         table.add_column(w[name], justify="right" if name == "row" else "left", overflow="fold")
     for group in groups:
         shown = group.issues if limit is None else group.issues[:limit]
         for issue in shown:
+            file = [Text(issue_file(issue, several))] if several else []
             table.add_row(
                 Text(severity_text(issue.severity, lang), style=SEVERITY_STYLES[issue.severity]),
                 Text(_sheet(issue.sheet, lang) if issue.sheet else ""),
+                *file,
                 "" if issue.row is None else str(issue.row),
                 Text(columns_text(issue.column, lang, issue.sheet)),
                 Text(_short(issue.value)),
@@ -436,9 +446,17 @@ def details_table(groups: list[IssueGroup], limit: int | None, lang: str = "en")
         hidden = len(group.issues) - len(shown)
         if hidden:
             more = w["hidden"].format(n=hidden, code=issue_kind(group.code, lang))
-            table.add_row("", "", "", "", "", Text(more, style="dim"))
+            table.add_row(*[""] * (len(names) - 1), Text(more, style="dim"))
         table.add_section()
     return table
+
+
+def issue_file(issue: DataIssue, several: set[str] | None) -> str:
+    """The name of the one file an issue is in, for a sheet read from several files ("" for an
+    issue of the whole sheet, or of a sheet read from one file)."""
+    if not several or issue.sheet not in several or not issue.file or "; " in issue.file:
+        return ""
+    return Path(issue.file).name
 
 
 def _relative(file: str, source: str) -> str:

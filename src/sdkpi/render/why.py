@@ -70,6 +70,7 @@ WORDS = {
         "every_week": "every week",
         "not_distinct": "distinct counts: groups need not add up to the total",
         "row": "row",
+        "file": "file",
         "why": "why",
         "settings": "Settings used",
         "setting": "{meaning}: {value} ({name}, {source})",
@@ -119,6 +120,7 @@ WORDS = {
         "every_week": "按周",
         "not_distinct": "去重计数：各组之和不必等于合计",
         "row": "行号",
+        "file": "文件",
         "why": "原因",
         "settings": "所用设置",
         "setting": "{meaning}：{value}({name}，{source})",
@@ -231,7 +233,12 @@ def _print_left_out(exp: Any, console: Console, lang: str) -> None:
     if not exp.unusable:
         console.print(f"  {w['none']}")
     for column in exp.unusable:
-        rows = ", ".join(str(r) for r in column.rows) + (" …" if column.count > len(column.rows) else "")
+        places = (
+            [f"{f} {r}" for f, r in zip(column.files, column.rows, strict=True)] if column.files else None
+        )
+        rows = ", ".join(places or (str(r) for r in column.rows)) + (
+            " …" if column.count > len(column.rows) else ""
+        )
         label = column_label(column.column, lang, exp.kpi.sheet)
         console.print(f"  {w['unusable_line'].format(n=column.count, column=label, rows=rows)}", markup=False)
 
@@ -247,12 +254,16 @@ def _print_records(records: Any, console: Console, lang: str) -> None:
     # the terminal keeps who and why (the reason carries the values); CSV/JSON have every column
     shown = [c for i, c in enumerate(records.columns) if i == 0 or c in TERMINAL_COLUMNS]
     table = Table(header_style="bold", show_edge=False)
+    several = records.several_files  # a sheet read from several files: each record names its file
+    if several:
+        table.add_column(w["file"], no_wrap=True)
     table.add_column(w["row"], justify="right", no_wrap=True)
     for column in shown:
         table.add_column(column_label(column, lang, records.sheet), no_wrap=True)
     table.add_column(w["why"], overflow="fold", min_width=30)
     for row in records.rows:
-        table.add_row(str(row.row), *[row.values[c] for c in shown], row.why)
+        file = [row.file or ""] if several else []
+        table.add_row(*file, str(row.row), *[row.values[c] for c in shown], row.why)
     console.print(table)
     if records.truncated:
         console.print(w["more"].format(n=records.total - len(records.rows)))
@@ -307,9 +318,11 @@ def records_csv(records: Any) -> str:
     """The record list as CSV; text that a spreadsheet would run as a formula is made inert."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["row", *records.columns, "why"])
+    several = records.several_files  # a sheet read from several files: each record names its file
+    writer.writerow([*(["file"] if several else []), "row", *records.columns, "why"])
     for row in records.rows:
-        cells = [str(row.row), *[row.values[c] for c in records.columns], row.why]
+        file = [row.file or ""] if several else []
+        cells = [*file, str(row.row), *[row.values[c] for c in records.columns], row.why]
         writer.writerow([inert(cell) for cell in cells])
     return buffer.getvalue()
 

@@ -36,7 +36,7 @@ def missed_sheet(ws: Worksheet, kpi: KpiReport, report: ReportData) -> None:
     words, lang, result = report.words, report.lang, kpi.result
     records = kpi.records
     columns = records.columns if records else []
-    width = max(len(columns) + 2, len(WHO_WIDTHS))
+    width = max(len(columns) + 2 + (1 if records and records.several_files else 0), len(WHO_WIDTHS))
     heading = f"{text(result.name, lang)} · {status_text(result.status, lang)}"
     row = title_block(ws, report, heading, width)
     ws.cell(row=1, column=1).font = font(bold=True, size=15, color=STATUS_COLOURS["missed"][1])
@@ -64,7 +64,7 @@ def missed_sheet(ws: Worksheet, kpi: KpiReport, report: ReportData) -> None:
             put(ws, row, 1, f"•  {text(obstacle, lang)}")
         row += 2
     row = records_table(ws, row, kpi, report)
-    widths = [9, *record_widths(kpi, report), 60]
+    widths = [*file_widths(kpi), 9, *record_widths(kpi, report), 60]
     set_widths(ws, [max(w, WHO_WIDTHS[i]) if i < len(WHO_WIDTHS) else w for i, w in enumerate(widths)])
     header_footer(ws, report)
 
@@ -126,6 +126,13 @@ def record_widths(kpi: KpiReport, report: ReportData) -> list[float]:
     return widths
 
 
+def file_widths(kpi: KpiReport) -> list[float]:
+    """The file column's width, for records of a sheet read from several files (else none)."""
+    if kpi.records is None or not kpi.records.several_files:
+        return []
+    return [min(40.0, max(8.0, *(text_width(r.file or "") + 2.5 for r in kpi.records.rows[:200])))]
+
+
 def figures_line(kpi: KpiReport, report: ReportData) -> str:
     from .formatting import format_number
 
@@ -151,8 +158,12 @@ def records_table(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -
     shown = words["all_of"] if kept >= records.total else words["first_of_capped"]
     note = shown.format(total=records.total, shown=kept, kept=kept).split(";")[0]
     put(ws, row, 1, f"{words['records']}: {note}").font = font(bold=True, color="1F3864")
+    several = records.several_files  # a sheet read from several files: each record names its file
     if records.file:
-        place = f"{words['file']}: {Path(records.file).name}"
+        names = (
+            "; ".join(Path(f).name for f in records.file.split("; ")) if several else Path(records.file).name
+        )
+        place = f"{words['file']}: {names}"
         put(ws, row + 1, 1, place).font = font(color="7F7F7F", size=9)
     printed = min(kept, report.page_records)
     if printed < kept:
@@ -161,15 +172,18 @@ def records_table(ws: Worksheet, row: int, kpi: KpiReport, report: ReportData) -
         )
     row += 2
     labels = [report.column_label(records.sheet, c) for c in records.columns]
-    last_column = get_column_letter(len(records.columns) + 2)
-    header_row(ws, row, [words["row"], *labels, words["why"]])
+    first = 2 if several else 1  # the row number's column
+    last_column = get_column_letter(len(records.columns) + first + 1)
+    header_row(ws, row, [*([words["file"]] if several else []), words["row"], *labels, words["why"]])
     ws.auto_filter.ref = f"A{row}:{last_column}{row + kept}"
     ws.print_title_rows = f"{row}:{row}"
     ws.print_area = f"A1:{last_column}{row + printed}"
     for record in records.rows:
         row += 1
-        put(ws, row, 1, record.row).alignment = Alignment(horizontal="center")
-        for column, name in enumerate(records.columns, start=2):
+        if several:
+            put(ws, row, 1, record.file or "")
+        put(ws, row, first, record.row).alignment = Alignment(horizontal="center")
+        for column, name in enumerate(records.columns, start=first + 1):
             put(ws, row, column, record.values.get(name, ""))
-        put(ws, row, len(records.columns) + 2, record.why).font = font(color="9C0006")
+        put(ws, row, len(records.columns) + first + 1, record.why).font = font(color="9C0006")
     return row + 1
