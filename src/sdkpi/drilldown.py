@@ -234,15 +234,19 @@ class Why:
         if stores is not None:
             same = same & (stores == stores[position])
         others = np.flatnonzero(same & ~self.mask(self.node))
-        rows = ", ".join(self._row(int(p)) for p in others[:5])
+        where = self._rows([int(p) for p in others[:5]])
         condition = condition_words(self.node, self.lang, self.sheet.name)
         label = column_label(self.group_column, self.lang, self.sheet.name)
         if self.lang == "zh":
-            return f"同一{label} {key} 的其他记录(第 {rows} 行)不符合：{condition}"
-        return f"another record of {label} {key} (row {rows}) fails: {condition}"
+            return f"同一{label} {key} 的其他记录({where})不符合：{condition}"
+        return f"another record of {label} {key} ({where}) fails: {condition}"
 
-    def _row(self, position: int) -> str:
-        """A row by its number, after its file's name when the sheet spans several files."""
-        name = self.sheet.file_name_at(position)
-        row = str(int(self.sheet.row_numbers[position]))
-        return f"{name} {row}" if name else row
+    def _rows(self, positions: list[int]) -> str:
+        """Rows by their numbers ("row 3, 5" / "第 3, 5 行"), each after its file's name when the
+        sheet spans several files ("RO_2.csv row 9" / "RO_2.csv 第 9 行")."""
+        numbers = [str(int(self.sheet.row_numbers[p])) for p in positions]
+        names = [self.sheet.file_name_at(p) for p in positions]
+        if not any(names):
+            return f"第 {', '.join(numbers)} 行" if self.lang == "zh" else f"row {', '.join(numbers)}"
+        each = "{0} 第 {1} 行" if self.lang == "zh" else "{0} row {1}"
+        return ", ".join(each.format(name, row) for name, row in zip(names, numbers, strict=True))

@@ -26,112 +26,10 @@ from .formatting import (
     status_text,
     text,
 )
+from .why_words import WORDS
 
 PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 TERMINAL_COLUMNS = ("store", "advisor", "technician")
-
-WORDS = {
-    "en": {
-        "definition": "Definition",
-        "figures": "Figures",
-        "numerator": "numerator",
-        "denominator": "denominator",
-        "value": "value",
-        "target": "target",
-        "num": "Numerator",
-        "den": "Denominator",
-        "value_h": "Value",
-        "status": "Status",
-        "excluded": "Left out (excluded)",
-        "unusable": "Left out (unreadable values)",
-        "rows": "rows",
-        "records_not_in_numerator": "Records in the denominator but not in the numerator",
-        "records_below_target": "Records whose own ratio is below the target",
-        "left_out": "{n} rows: {reason} ({condition})",
-        "unusable_line": "{n} rows: {column} ({rows})",
-        "title_count": "{title}: {n}",
-        "more": "… and {n} more (use --limit 0 or --format csv for all)",
-        "obstacles": "Common obstacles",
-        "notes": "Notes",
-        "none": "none",
-        "total": "Total",
-        "empty_group": "(empty)",
-        "group": "Group",
-        "change": "Change",
-        "series": "Trend",
-        "kpi": "KPI",
-        "record": "Record",
-        "before": "A",
-        "after": "B",
-        "moved": "{n} KPI(s) moved",
-        "records_moved": "{kpi}: {n} record(s) changed their role",
-        "pp": " pp",
-        "every_month": "every month",
-        "every_week": "every week",
-        "not_distinct": "distinct counts: groups need not add up to the total",
-        "row": "row",
-        "file": "file",
-        "why": "why",
-        "settings": "Settings used",
-        "setting": "{meaning}: {value} ({name}, {source})",
-        "from_definitions": "default",
-        "from_file": "set in {source}",
-        "target_source": "target set in {source}",
-        "by": "by {column}",
-        "per_group": "Per {column}, lowest first: an average is not judged record by record",
-        "records_count": "records",
-    },
-    "zh": {
-        "definition": "定义",
-        "figures": "数值",
-        "numerator": "分子",
-        "denominator": "分母",
-        "value": "数值",
-        "target": "目标",
-        "num": "分子",
-        "den": "分母",
-        "value_h": "数值",
-        "status": "状态",
-        "excluded": "不计入(排除)",
-        "unusable": "不计入(无法识别的值)",
-        "rows": "行",
-        "records_not_in_numerator": "在分母中但不在分子中的记录",
-        "records_below_target": "自身比率低于目标的记录",
-        "left_out": "{n} 行：{reason}({condition})",
-        "unusable_line": "{n} 行：{column}(第 {rows} 行)",
-        "title_count": "{title}：{n}",
-        "more": "… 另有 {n} 条(用 --limit 0 或 --format csv 查看全部)",
-        "obstacles": "常见障碍",
-        "notes": "备注",
-        "none": "无",
-        "total": "合计",
-        "empty_group": "(空)",
-        "group": "分组",
-        "change": "变化",
-        "series": "趋势",
-        "kpi": "指标",
-        "record": "记录",
-        "before": "A",
-        "after": "B",
-        "moved": "{n} 个指标有变化",
-        "records_moved": "{kpi}：{n} 条记录的归属有变化",
-        "pp": " 个百分点",
-        "every_month": "按月",
-        "every_week": "按周",
-        "not_distinct": "去重计数：各组之和不必等于合计",
-        "row": "行号",
-        "file": "文件",
-        "why": "原因",
-        "settings": "所用设置",
-        "setting": "{meaning}：{value}({name}，{source})",
-        "from_definitions": "默认值",
-        "from_file": "在 {source} 中设定",
-        "target_source": "目标在 {source} 中设定",
-        "by": "按{column}",
-        "per_group": "按{column}分列(由低到高)：平均值不按单张记录判断",
-        "records_count": "记录数",
-    },
-}
 
 
 def _w(lang: str) -> dict[str, str]:
@@ -233,14 +131,18 @@ def _print_left_out(exp: Any, console: Console, lang: str) -> None:
     if not exp.unusable:
         console.print(f"  {w['none']}")
     for column in exp.unusable:
+        each = "{0} 第 {1} 行" if lang == "zh" else "{0} row {1}"  # a sheet read from several files
         places = (
-            [f"{f} {r}" for f, r in zip(column.files, column.rows, strict=True)] if column.files else None
+            [each.format(f, r) for f, r in zip(column.files, column.rows, strict=True)]
+            if column.files
+            else None
         )
         rows = ", ".join(places or (str(r) for r in column.rows)) + (
             " …" if column.count > len(column.rows) else ""
         )
+        line = w["unusable_line" if not places else "unusable_line_files"]
         label = column_label(column.column, lang, exp.kpi.sheet)
-        console.print(f"  {w['unusable_line'].format(n=column.count, column=label, rows=rows)}", markup=False)
+        console.print(f"  {line.format(n=column.count, column=label, rows=rows)}", markup=False)
 
 
 def _print_records(records: Any, console: Console, lang: str) -> None:
