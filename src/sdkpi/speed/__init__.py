@@ -18,8 +18,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .locations import cache_dir, cache_disabled
 from .pools import tune_process
-from .sheet_cache import cache_dir, cache_disabled, wait_for_writes
 
 if TYPE_CHECKING:
     from ..results import ComputeResult
@@ -37,6 +37,13 @@ __all__ = [
     "tune_process",
     "wait_for_writes",
 ]
+
+
+def wait_for_writes() -> None:
+    """Wait until the sheet cache's entries handed to background writers are written."""
+    from . import sheet_cache
+
+    sheet_cache.wait_for_writes()
 
 
 def lane(*, cache: bool = True, write_behind: bool = False) -> SpeedLane:

@@ -54,6 +54,7 @@ from ..atomic import remove_stale_temps
 if TYPE_CHECKING:
     from ..dataset import SheetData
 from ..issues import DataIssue
+from .locations import cache_dir, cache_disabled
 from .pools import WRITER
 from .sheet_format import FORMAT, checksum, read_table, restore, to_arrow, write_table
 
@@ -102,20 +103,6 @@ def unseal(data: bytes) -> bytes:
     ):
         raise ValueError("cache entry does not match its checksum")
     return body
-
-
-def cache_dir() -> Path:
-    """Where cached sheets live (see the module docstring)."""
-    explicit = os.environ.get("SDKPI_CACHE_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "sdkpi"
-
-
-def cache_disabled() -> bool:
-    return os.environ.get("SDKPI_NO_CACHE", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def clear(directory: Path | None = None) -> int:
