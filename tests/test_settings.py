@@ -332,6 +332,15 @@ def test_a_bad_toml_target_names_the_line(definitions: Definitions, tmp_path: Pa
     assert caught.value.line == 3 and "walkaround_rate" in caught.value.message
 
 
+def test_a_quoted_dotted_setting_says_to_drop_the_quotes(definitions: Definitions, tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as caught:
+        store(definitions, tmp_path, '[settings]\n"punctuality_rate.early" = 10\n')
+    assert caught.value.line == 2
+    assert caught.value.message == (
+        'settings: write punctuality_rate.early = 10 without quotes around "punctuality_rate.early"'
+    )
+
+
 # --------------------------------------------------------------------------- currency and reference values
 
 

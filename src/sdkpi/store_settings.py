@@ -78,11 +78,11 @@ def settings_table(value: Any, file: Path, lines: dict[str, int]) -> dict[str, d
     out: dict[str, dict[str, Any]] = {}
     for kpi, params in value.items():
         if not isinstance(params, dict):
-            raise UsageError(
-                f"settings: {kpi!r} must name a setting, like {kpi}.name = value",
-                file=str(file),
-                line=lines.get(f"settings.{kpi}"),
-            )
+            if "." in kpi:  # "kpi.setting" = value: quotes make one key of the two names
+                message = f'settings: write {kpi} = {params!r} without quotes around "{kpi}"'
+            else:
+                message = f"settings: {kpi!r} must name a setting, like {kpi}.name = value"
+            raise UsageError(message, file=str(file), line=lines.get(f"settings.{kpi}"))
         out[kpi] = dict(params)
     return out
 
