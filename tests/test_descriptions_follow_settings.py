@@ -95,8 +95,8 @@ def test_a_store_setting_changes_the_texts(definitions: Definitions, tmp_path: P
     }
     # a label that names no number says which setting its condition uses differs
     assert punctuality.numerator_label == {
-        "zh": "准时到店（early = 10min）",
-        "en": "arrived on time (early = 10min)",
+        "zh": "准时到店（early = 10分钟）",
+        "en": "arrived on time (early = 10 min)",
     }
     on_time = mine.compiled["on_time_completion_rate"]
     assert on_time.numerator_label == {
@@ -123,26 +123,26 @@ def test_a_changed_setting_a_text_cannot_state_is_named(definitions: Definitions
     )
     punctuality = mine.compiled["punctuality_rate"].description
     assert punctuality is not None
-    assert punctuality["en"].endswith("(written for the default settings; in force here: late = 3min)")
-    assert punctuality["zh"].endswith("（按默认设置撰写；此处生效：late = 3min）")
+    assert punctuality["en"].endswith("(written for the default settings; in force here: late = 3 min)")
+    assert punctuality["zh"].endswith("（按默认设置撰写；此处生效：late = 3分钟）")
     invoice = mine.compiled["invoice_timeliness_rate"]
     assert invoice.numerator_label == {
-        "zh": "按时出票（invoice_margin = 15min）",
-        "en": "invoiced by the promised time (invoice_margin = 15min)",
+        "zh": "按时出票（invoice_margin = 15分钟）",
+        "en": "invoiced by the promised time (invoice_margin = 15 min)",
     }
     walkaround = mine.compiled["walkaround_rate"].description
     assert walkaround is not None and walkaround["en"].endswith(
-        "in force here: excluded_payers = [internal])"
+        "in force here: excluded_payers = internal)"
     )
     reminder = mine.compiled["reminder_rate"]
     # English states the 48 h; the Chinese "一天" cannot, so it names the setting
     assert reminder.denominator_label == {
-        "zh": "提前一天以上的预约（booked_ahead = 48h）",
+        "zh": "提前一天以上的预约（booked_ahead = 48小时）",
         "en": "bookings made 48 h or more ahead",
     }
     assert reminder.description is not None
     assert reminder.description["en"].endswith("bookings made at least 48 hours ahead")
-    assert reminder.description["zh"].endswith("（按默认设置撰写；此处生效：booked_ahead = 48h）")
+    assert reminder.description["zh"].endswith("（按默认设置撰写；此处生效：booked_ahead = 48小时）")
     # the same value written another way is no change: no note
     same = store(definitions, tmp_path, "[settings]\nreminder_rate.booked_ahead = '1440min'\n")
     assert same.compiled["reminder_rate"].description == DEFAULTS[("reminder_rate", "description")]

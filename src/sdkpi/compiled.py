@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from . import expr as ex
+from .column_words import setting_value
 from .contract import SHEETS
 from .errors import DefinitionError, ExpressionError
 from .evaluate import DATETIME, NUMBER, infer, kind_of
@@ -327,7 +328,7 @@ def setting_texts(kpi: KpiDefinition, settings: tuple[SettingUsed, ...]) -> dict
             if unstated:
                 note = _NOT_STATED["description" if field == "description" else "label"][lang]
                 result += note.format(
-                    settings=", ".join(f"{s.name} = {_shown(s.value, lang)}" for s in unstated)
+                    settings=", ".join(f"{s.name} = {setting_value(s.value, s.unit, lang)}" for s in unstated)
                 )
             filled[lang] = result
         out[field] = filled
@@ -347,15 +348,3 @@ def _same_value(setting: SettingUsed) -> bool:
         assert isinstance(now, ex.Duration) and isinstance(default, ex.Duration)
         return now.value == default.value and now.calendar == default.calendar
     return bool(setting.value == setting.default)
-
-
-def _shown(value: Any, lang: str) -> str:
-    if value is None:
-        return NO_LIMIT[lang]
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(value) + "]"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
