@@ -27,6 +27,7 @@ from ..errors import InputError
 from ..issues import DataIssue
 from . import readers
 from .names import normalize_header
+from .options import SheetOptions
 
 #: A date cell carrying a midnight time ("2024-05-03 00:00:00") when the time is in its own
 #: column: the midnight is dropped before the time is appended.
@@ -56,7 +57,9 @@ def files(folder: Path, patterns: Sequence[str], sheet: str) -> list[Path]:
     return found
 
 
-def derive(raw: readers.RawSheet, sheet: Sheet, opts: Any, issues: list[DataIssue]) -> dict[int, str | None]:
+def derive(
+    raw: readers.RawSheet, sheet: Sheet, opts: SheetOptions, issues: list[DataIssue]
+) -> dict[int, str | None]:
     """Add the derived raw columns; position -> canonical column for each of them, and None
     for a header used by `combine` (read only through the combination)."""
     fixed: dict[int, str | None] = {}

@@ -53,6 +53,7 @@ from ..atomic import remove_stale_temps
 
 if TYPE_CHECKING:
     from ..dataset import SheetData
+    from ..loaders.options import SheetOptions
 from ..issues import DataIssue
 from .locations import cache_dir, cache_disabled
 from .pools import WRITER
@@ -155,7 +156,7 @@ class SheetCache:
         path: Path,
         *,
         worksheet: str | None = None,
-        options: Any = None,
+        options: SheetOptions | None = None,
         columns: Collection[str] | None = None,
     ) -> dict[str, Any] | None:
         """What an entry is valid for; None when the file cannot be looked at."""
@@ -164,8 +165,7 @@ class SheetCache:
             stat = resolved.stat()
         except OSError:
             return None
-        is_instance = dataclasses.is_dataclass(options) and not isinstance(options, type)
-        opts = dataclasses.asdict(options) if is_instance else options
+        opts = dataclasses.asdict(options) if options is not None else None
         return {
             "format": FORMAT,
             "sdkpi": __version__,

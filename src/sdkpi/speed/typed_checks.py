@@ -22,6 +22,7 @@ from ..columns import (
 )
 from ..contract import Column
 from ..loaders import dates, fast, locate, numbers, readers
+from ..loaders.options import SheetOptions
 
 # Inside datetime64[ns] and inside the general path's accepted years (dates.YEAR_MIN/YEAR_MAX).
 _FIRST_NS = int(np.datetime64(f"{dates.YEAR_MIN}-01-01", "ns").astype(np.int64))
@@ -64,7 +65,7 @@ def clean(
     )
 
 
-def total_markers(opts: Any) -> Any:
+def total_markers(opts: SheetOptions) -> Any:
     """The total-row markers the general path looks for, as the mapping file sets them."""
     return locate.Markers.build(opts.total_markers if opts.total_markers is not None else _DEFAULT_MARKERS)
 

@@ -40,12 +40,13 @@ from ..loaders.finish import (
     issue_column,
 )
 from ..loaders.names import suffix
+from ..loaders.options import SheetOptions
 from . import typed_read
 from .typed_checks import clean, codes_clean, column_clean, total_markers
 from .typed_frame import typed_sheet
 
 
-def eligible(source: readers.SheetSource, opts: Any) -> bool:
+def eligible(source: readers.SheetSource, opts: SheetOptions) -> bool:
     """Worth trying: a CSV file with nothing in the mapping that changes how it is read."""
     path = source.path
     if source.worksheet or suffix(path) != ".csv":
@@ -64,7 +65,7 @@ def eligible(source: readers.SheetSource, opts: Any) -> bool:
 
 def load(
     source: readers.SheetSource,
-    opts: Any,
+    opts: SheetOptions,
     header_names: dict[str, str],
     mapped_names: dict[str, str],
     wanted: Collection[str] | None,
@@ -125,7 +126,7 @@ def _read(
     path: Path,
     columns: list[Column | str],
     quoted: bool,
-    opts: Any,
+    opts: SheetOptions,
     sheet: Sheet,
     wanted: Collection[str] | None = None,
 ) -> tuple[pa.Table | None, dict[int, tuple[np.ndarray, str]]]:
@@ -147,7 +148,7 @@ def _read_at_midnight(
     path: Path,
     columns: list[Column | str],
     quoted: bool,
-    opts: Any,
+    opts: SheetOptions,
     sheet: Sheet,
     wanted: Collection[str] | None,
 ) -> tuple[pa.Table | None, dict[int, tuple[np.ndarray, str]]]:
@@ -207,7 +208,7 @@ def _midnight_issue(
 def _checked(
     table: pa.Table,
     columns: list[Column | str],
-    opts: Any,
+    opts: SheetOptions,
     quoted: bool,
     sheet: Sheet,
     wanted: Collection[str] | None,
@@ -233,7 +234,7 @@ def _read_in_blocks(
     path: Path,
     columns: list[Column | str],
     quoted: bool,
-    opts: Any,
+    opts: SheetOptions,
     sheet: Sheet,
     wanted: Collection[str],
     streamed: typed_read.Streamed | None = None,
