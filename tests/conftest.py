@@ -37,6 +37,15 @@ TODAY = date(2030, 1, 1)  # long after every test period: nothing provisional
 
 
 @pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of the test's own, caches on (SDKPI_CACHE_DIR set, SDKPI_NO_CACHE unset)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("SDKPI_CACHE_DIR", str(folder))
+    monkeypatch.delenv("SDKPI_NO_CACHE", raising=False)
+    return folder
+
+
+@pytest.fixture
 def store_a_copy(tmp_path: Path) -> Path:
     """A copy of the conformance store, for tests that change its files or stamp them."""
     folder = tmp_path / "store"

@@ -29,12 +29,7 @@ def data(store_a_copy: Path) -> Path:
     return store_a_copy
 
 
-@pytest.fixture(autouse=True)
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("SDKPI_CACHE_DIR", str(folder))
-    monkeypatch.delenv("SDKPI_NO_CACHE", raising=False)
-    return folder
+pytestmark = pytest.mark.usefixtures("cache_dir")  # each test its own cache folder (conftest)
 
 
 class Loads:

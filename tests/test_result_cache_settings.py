@@ -28,12 +28,7 @@ from sdkpi.render.json_out import to_json
 TODAY = date(2024, 9, 1)
 
 
-@pytest.fixture(autouse=True)
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("SDKPI_CACHE_DIR", str(folder))
-    monkeypatch.delenv("SDKPI_NO_CACHE", raising=False)
-    return folder
+pytestmark = pytest.mark.usefixtures("cache_dir")  # each test its own cache folder (conftest)
 
 
 @pytest.fixture
