@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
+from .errors import NAME_ERRORS
+
 
 class FileInUse(PermissionError):
     """The target could not be replaced: open in another program (Excel locks the workbooks it
@@ -109,5 +111,5 @@ def write_atomic(target: str | Path, writer: Callable[[IO[bytes]], object]) -> N
 
 def write_text_atomic(target: str | Path, text: str) -> None:
     """UTF-8; a file name's undecodable byte (a lone surrogate, which UTF-8 cannot hold) is
-    written as its escape (\\udcff), as on standard output, never a crash."""
-    write_atomic(target, lambda handle: handle.write(text.encode("utf-8", "backslashreplace")))
+    written as its escape (\\xff), as on standard output, never a crash."""
+    write_atomic(target, lambda handle: handle.write(text.encode("utf-8", NAME_ERRORS)))

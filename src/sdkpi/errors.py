@@ -7,6 +7,8 @@ an error into a message on stderr and the documented exit code.
 
 from __future__ import annotations
 
+import codecs
+import re
 from typing import Any
 
 # The documented exit codes (docs/exit-codes.md is the table a user reads; tests hold the two
@@ -127,3 +129,34 @@ class OutputError(SdkpiError):
 
     exit_code = EXIT_OUTPUT
     kind = "output_error"
+
+
+# ------------------------------------------------------------ names that are not UTF-8
+
+#: A Linux name is bytes; Python holds each byte that is not UTF-8 as a lone surrogate
+#: (b"\xe9" -> "\udce9"), which no UTF-8 output can hold.
+UNDECODABLE = re.compile("[\ud800-\udfff]")
+NAME_ERRORS = "sdkpi-names"
+
+
+def escape_char(char: str) -> str:
+    """One character no encoding can write, as a backslash escape: an undecodable byte of a
+    name as the byte (\\xe9), any other character as Python writes it (\\u5f20)."""
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    return char.encode("ascii", "backslashreplace").decode("ascii")
+
+
+def escape_undecodable(text: str) -> str:
+    """`text` with each undecodable byte of a name written as its escape (st\\xe9re)."""
+    return UNDECODABLE.sub(lambda match: escape_char(match.group()), text)
+
+
+def _escape_names(err: UnicodeError) -> tuple[str, int]:
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    return "".join(escape_char(char) for char in err.object[err.start : err.end]), err.end
+
+
+codecs.register_error(NAME_ERRORS, _escape_names)

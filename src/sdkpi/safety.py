@@ -29,7 +29,15 @@ from collections.abc import Callable, Iterable, Iterator
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from .errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_OUTPUT, InputError, OutputError, SdkpiError
+from .errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
+    EXIT_OUTPUT,
+    InputError,
+    OutputError,
+    SdkpiError,
+    escape_char,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -200,7 +208,7 @@ def _symbols_or_escapes(err: UnicodeError) -> tuple[str, int]:
             out.append(fallback)
             break
         else:
-            out.append(char.encode("ascii", "backslashreplace").decode("ascii"))
+            out.append(escape_char(char))
     return "".join(out), err.end
 
 
@@ -296,7 +304,7 @@ def prepare_streams() -> None:
     - stdout or stderr in a code page (GBK, cp1252): the symbols sdkpi draws are written as
       look-alikes the code page has (√ ×, else v x), any other missing character as a
       backslash escape (\u5f20): the run writes everything and exits as usual. The same on
-      UTF-8 for a file name's undecodable bytes (\udcff), which no encoding can write.
+      UTF-8 for a file name's undecodable bytes (\xff), which no encoding can write.
     - stdout's writes that fail (full disk) are an `OutputError`, exit 5; unbuffered
       (PYTHONUNBUFFERED=1) they are first made whole (`whole_writes`).
     """

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..atomic import write_text_atomic
+from ..errors import escape_undecodable
 from ..report import KpiReport, ReportData, TrendPoint, WhoMissed, generated_label
 from ..results import KpiResult
 from .formatting import (
@@ -70,7 +71,8 @@ def css_string(value: str) -> str:
     ASCII letters and digits as a six-digit hex escape, so nothing from the data can end the
     string or the <style> element, and autoescaping (which <style> would not undo) finds
     nothing to change. Spaces too: CSS would swallow a space right after an escape."""
-    return "".join(ch if ch.isascii() and ch.isalnum() else f"\\{ord(ch):06x}" for ch in value)
+    text = escape_undecodable(value)  # a name's byte that is not UTF-8: st\\xe9re
+    return "".join(ch if ch.isascii() and ch.isalnum() else f"\\{ord(ch):06x}" for ch in text)
 
 
 def render_html(report: ReportData) -> str:

@@ -11,11 +11,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..errors import UNDECODABLE, escape_char
 from ..results import ComputeResult
 
 
 def dumps(payload: dict[str, Any], *, ascii_only: bool = False) -> str:
-    return json.dumps(payload, ensure_ascii=ascii_only, indent=2, allow_nan=False)
+    text = json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False)
+    if UNDECODABLE.search(text):  # a name's byte that is not UTF-8: the text "\\xe9", never "\\udce9"
+        text = UNDECODABLE.sub(lambda match: json.dumps(escape_char(match.group()))[1:-1], text)
+    if ascii_only:
+        return json.dumps(json.loads(text), ensure_ascii=True, indent=2, allow_nan=False)
+    return text
 
 
 def to_json(result: ComputeResult, *, ascii_only: bool = False, **extra: Any) -> str:

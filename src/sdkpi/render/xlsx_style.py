@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..errors import escape_undecodable
 from ..report import KpiReport, ReportData, generated_label
 from ..results import KpiResult
 from .formatting import format_target, money_sign, starts_like_formula
@@ -40,8 +41,9 @@ def font(**style: Any) -> Font:
 
 
 def safe_text(value: str) -> str:
-    """Text as it should appear in a cell: no characters XML forbids."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
+    """Text as it should appear in a cell: no characters XML forbids (a name's undecodable
+    byte as its escape, st\\xe9re)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", escape_undecodable(value))
 
 
 def put(ws: Worksheet, row: int, column: int, value: Any, number_format: str | None = None) -> Cell:

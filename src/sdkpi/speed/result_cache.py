@@ -172,7 +172,10 @@ def put(directory: Path, key: dict[str, Any] | None, result: ComputeResult) -> b
         return False
     from .sheet_cache import replace_file
 
-    text = seal(json.dumps({"key": key, "result": _store(result)}, ensure_ascii=False).encode("utf-8"))
+    try:
+        text = seal(json.dumps({"key": key, "result": _store(result)}, ensure_ascii=False).encode("utf-8"))
+    except UnicodeEncodeError:  # a path not valid UTF-8 (Linux names are bytes): not cached
+        return False
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         replace_file(_path(directory, key), lambda handle: handle.write(text))

@@ -163,7 +163,8 @@ class SheetCache:
         try:
             resolved = path.resolve()
             stat = resolved.stat()
-        except OSError:
+            str(resolved).encode("utf-8")  # a name not valid UTF-8 is not cached (only speed)
+        except (OSError, UnicodeEncodeError):
             return None
         opts = dataclasses.asdict(options) if options is not None else None
         return {

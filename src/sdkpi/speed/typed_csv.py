@@ -253,7 +253,9 @@ def _read_in_blocks(
     rows = 0
     try:
         if streamed is None:
-            batches: Iterable[Any] = pacsv.open_csv(path, **typed_read.csv_options(columns, quoted))
+            batches: Iterable[Any] = pacsv.open_csv(
+                typed_read.arrow_source(path), **typed_read.csv_options(columns, quoted)
+            )
         elif streamed.refused:
             return None
         else:  # the blocks read ahead while sdkpi was starting, then the rest from the same reader

@@ -178,11 +178,29 @@ def csv_options(columns: list[Column | str], quoted: bool, *, threads: bool = Fa
     }
 
 
+def arrow_source(path: Path | str) -> Any:
+    """What pyarrow is given to open this file: the path, or for a name that is not valid
+    UTF-8 (Linux names are bytes; pyarrow cannot encode such a str) the file opened by its bytes."""
+    name = os.fspath(path)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        import pyarrow as pa
+
+        return pa.OSFile(os.fsencode(name))
+    return path
+
+
 def read(path: Path, columns: list[Column | str], quoted: bool) -> Any:
     """The whole file as one typed table; raises what pyarrow raises for a file it will not type."""
     import pyarrow.csv as pacsv
 
-    return pacsv.read_csv(path, **csv_options(columns, quoted))
+    source = arrow_source(path)
+    try:
+        return pacsv.read_csv(source, **csv_options(columns, quoted))
+    finally:
+        if source is not path:
+            source.close()
 
 
 def refused() -> tuple[type[BaseException], ...]:
@@ -330,7 +348,7 @@ def _begin(sheet: str, path: Path, stat: os.stat_result, total: int) -> Early | 
         batches: list[Any] = []
         size = 0
         try:
-            reader = pacsv.open_csv(path, **csv_options(spec, quoted=False))
+            reader = pacsv.open_csv(arrow_source(path), **csv_options(spec, quoted=False))
             while not stop.is_set() and size < EARLY_BLOCKS_BYTES:
                 try:
                     batch = reader.read_next_batch()
