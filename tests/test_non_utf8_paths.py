@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -90,6 +91,21 @@ def test_a_data_folder_not_named_in_utf8_computes_the_same_kpis(odd_root: Path) 
     out = text(table.stdout)
     assert f"st{SHOWN}re" in out and "First-time fix rate" in out
     assert "internal error" not in text(table.stderr)
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_the_printed_hint_runs_as_printed(odd_root: Path) -> None:
+    """The hint names the folder as bash's $'...' (the byte escaped): pasted, it reads the
+    same folder."""
+    shutil.copytree(STORE, odd_root, dirs_exist_ok=True)
+    out = text(sdkpi("compute", "--data", odd_root, *MAY).stdout)
+    hint = out.strip().splitlines()[-1].split(": ", 1)[1]
+    assert f"--data $'{odd_root.parent}/st{SHOWN}re'" in hint
+    command = hint.replace("sdkpi ", f"{shlex.quote(sys.executable)} -m sdkpi ", 1)
+    command = command.replace("<kpi>", "first_time_fix_rate")
+    done = subprocess.run(["bash", "-c", command], capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "First-time fix rate" in text(done.stdout)
 
 
 def test_check_names_the_folder_with_the_byte_escaped(odd_root: Path) -> None:

@@ -17,7 +17,7 @@ import typer
 
 from ..api import NO_ROWS  # said in full on stderr, per sheet, not only counted
 from ..config import Config, StoreIdentity, load_config, pick
-from ..errors import EXIT_INPUT, EXIT_MISSED, EXIT_OK, SdkpiError
+from ..errors import EXIT_INPUT, EXIT_MISSED, EXIT_OK, UNDECODABLE, SdkpiError, escape_undecodable
 from .common import Lang, fail
 
 if TYPE_CHECKING:
@@ -126,7 +126,15 @@ def again(run: Settings, period: Period | None = None, *, lang: bool = True) -> 
     """The options of this run (--data, files, language, period), shell-quoted: what a hint
     printed after the run needs so that, copied as printed, it reads the same data."""
     words = run.options(lang=lang) + (period_options(period) if period is not None else [])
-    return " ".join(shlex.quote(word) for word in words)
+    return " ".join(shell_word(word) for word in words)
+
+
+def shell_word(word: str) -> str:
+    """One word for a POSIX shell, as shlex quotes it; a word holding a name's byte that is not
+    UTF-8 as bash's $'...' with the byte escaped ($'st\\xe9re'): printable, and it pastes."""
+    if not UNDECODABLE.search(word):
+        return shlex.quote(word)
+    return "$'" + escape_undecodable(word.replace("\\", "\\\\").replace("'", "\\'")) + "'"
 
 
 def period_options(period: Period) -> list[str]:
