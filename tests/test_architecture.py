@@ -140,6 +140,7 @@ LAYERS = [
             "store_settings",
             "suggest",
             "labels",
+            "reasons",
             "column_words",
             "loaders.paths",
         ],

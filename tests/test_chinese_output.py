@@ -17,6 +17,7 @@ from sdkpi.contract import SHEETS
 from sdkpi.definitions import load_definitions
 from sdkpi.evaluate import Frame
 from sdkpi.explain import definition_words, explain
+from sdkpi.reasons import Reason
 from sdkpi.render.formatting import STATUS_LABELS, reason_text
 from sdkpi.results import Period
 from sdkpi.words import column_label, condition_words, failure_words, setting_value, value_label
@@ -123,13 +124,15 @@ def test_flags_and_results_failing_say_their_value_in_words() -> None:
 def test_statuses_and_reasons_in_chinese() -> None:
     assert STATUS_LABELS["zh"]["no_target"] == "不设目标"
     assert STATUS_LABELS["zh"]["reference"] == "参考值"
-    said = reason_text("column repair_type not in the work_orders sheet", "zh")
+    said = reason_text(Reason("columns_missing", columns="repair_type", sheet="work_orders"), "zh")
     assert said == "维修工单中没有“维修类型”列"
-    assert reason_text("no records in period", "zh") == "本期没有记录"
-    said = reason_text("technician_time: column clocked_hours missing", "zh")
+    assert reason_text(Reason("no_records"), "zh") == "本期没有记录"
+    check_said = Reason("check_columns_missing", sheet="technician_time", columns="clocked_hours")
+    said = reason_text(check_said, "zh")
     assert said == "工时记录中没有“打卡工时”列"  # check's KPIs without data
-    assert reason_text("staff: sheet missing", "zh") == "缺少人员名单这张表"
-    assert reason_text("something new", "zh") == "something new"  # unknown: as the engine said it
+    no_staff = Reason("sheet_reason", sheet="staff", why=Reason("sheet_missing"))
+    assert reason_text(no_staff, "zh") == "缺少人员名单这张表"
+    assert reason_text("something new", "zh") == "something new"  # no code: as the engine said it
 
 
 def test_setting_values_in_words() -> None:

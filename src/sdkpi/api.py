@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from . import speed
 from .data_folders import load_months, load_one, load_store, mapping_file, named_files, say_layout
 from .errors import InputError, UsageError
+from .reasons import Reason
 from .results import CheckResult, ComputeResult, KpiResult, Period
 
 if TYPE_CHECKING:
@@ -172,11 +173,13 @@ def check(
         sheet_name = compiled.definition.sheet
         sheet = dataset.sheets.get(sheet_name)
         if sheet is None:
-            reason = f"{sheet_name}: {dataset.missing.get(sheet_name, 'sheet missing')}"
+            why = dataset.missing.get(sheet_name, Reason("sheet_missing"))
+            reason = Reason("sheet_reason", sheet=sheet_name, why=why)
         elif unsure := sorted(compiled.columns & set(sheet.column_reasons)):
-            reason = "; ".join(f"{c}: {sheet.column_reasons[c]}" for c in unsure)  # as compute says it
+            each = [Reason("columns_unsure", columns=c, why=sheet.column_reasons[c]) for c in unsure]
+            reason = each[0] if len(each) == 1 else Reason("several", parts=each)  # as compute says it
         elif absent := sorted(compiled.columns & sheet.missing_columns):
-            reason = f"{sheet_name}: column {', '.join(absent)} missing"
+            reason = Reason("check_columns_missing", sheet=sheet_name, columns=", ".join(absent))
         else:
             continue
         blocked.append({"kpi": kpi_id, "sheet": sheet_name, "reason": reason})

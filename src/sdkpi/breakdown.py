@@ -31,6 +31,7 @@ from .engine import Engine, KpiEvaluation
 from .errors import UsageError
 from .issues import DataIssue
 from .measures import MEASURES
+from .reasons import Reason
 from .results import GroupRow, KpiResult, Period, Status
 from .suggest import did_you_mean
 
@@ -142,14 +143,14 @@ def breakdown_evaluation(evaluation: KpiEvaluation, compiled: CompiledKpi, colum
     out.total = GroupRow(None, result.numerator, result.denominator, result.value, result.status)
     sheet = evaluation.sheet
     if sheet is None or evaluation.denominator is None or evaluation.numerator is None:
-        out.reason = result.reason or "no data"
+        out.reason = result.reason or Reason("no_data")
         return out
     if (
         column not in sheet.frame.columns
         or column in sheet.missing_columns
         or sheet.frame[column].isna().all()
     ):
-        out.reason = f"the {kpi.sheet} sheet has no {column} column"
+        out.reason = Reason("breakdown_column_missing", sheet=kpi.sheet, columns=column)
         return out
     codes, labels = pd.factorize(sheet.frame[column], use_na_sentinel=True)
     # the rows that count, grouped once (a stable sort keeps each group's rows in file order):

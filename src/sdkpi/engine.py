@@ -32,6 +32,7 @@ from .expr import Node
 from .frame import Frame
 from .issues import DataIssue
 from .measures import MEASURES, scoped
+from .reasons import Reason
 from .results import ComputeResult, KpiResult, Period, SheetInfo, TargetSpec
 from .roster import divide_by_roster
 
@@ -90,7 +91,7 @@ def evaluate_kpi(
     kpi = compiled.definition
     result = _blank_result(compiled, stage_name, period, today)
     if context is None:
-        result.reason = missing_reason or "sheet missing"
+        result.reason = missing_reason or Reason("sheet_missing")
         return KpiEvaluation(result)
     sheet = context.sheet
     unsure = sorted(compiled.columns & set(sheet.column_reasons))
@@ -98,11 +99,12 @@ def evaluate_kpi(
         said: dict[str, list[str]] = {}
         for column in unsure:
             said.setdefault(sheet.column_reasons[column], []).append(column)
-        result.reason = "; ".join(f"{', '.join(columns)}: {why}" for why, columns in said.items())
+        each = [Reason("columns_unsure", columns=", ".join(cols), why=why) for why, cols in said.items()]
+        result.reason = each[0] if len(each) == 1 else Reason("several", parts=each)
         return KpiEvaluation(result, sheet)
     absent = sorted(compiled.columns & sheet.missing_columns)
     if absent:
-        result.reason = f"column {', '.join(absent)} not in the {sheet.name} sheet"
+        result.reason = Reason("columns_missing", columns=", ".join(absent), sheet=sheet.name)
         return KpiEvaluation(result, sheet)
 
     in_period = context.period_mask(kpi.period, period)
@@ -344,7 +346,7 @@ def sheet_infos(dataset: Dataset) -> list[SheetInfo]:
     for name in SHEETS:
         data = dataset.sheets.get(name)
         if data is None:
-            reason = dataset.missing.get(name, "sheet missing")
+            reason = dataset.missing.get(name, Reason("sheet_missing"))
             status = "missing" if reason == "sheet missing" else "error"
             infos.append(SheetInfo(name, None, None, None, None, None, 0, 0, status, reason))
             continue

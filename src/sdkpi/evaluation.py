@@ -11,6 +11,7 @@ import numpy as np
 
 from .dataset import SheetData
 from .frame import Frame
+from .reasons import Reason
 from .results import KpiResult
 
 
@@ -45,9 +46,8 @@ def finish_result(result: KpiResult, has_target: bool) -> None:
         result.value = None
         result.status = "no_data"
         if result.rows_unusable:
-            what = f"{result.rows_unusable} row(s) with an unreadable value or date; see sdkpi check"
-            result.reason = result.reason or f"no usable records in period ({what})"
-        result.reason = result.reason or "no records in period"
+            result.reason = result.reason or Reason("no_usable_records", rows=str(result.rows_unusable))
+        result.reason = result.reason or Reason("no_records")
         return
     result.value = result.numerator / result.denominator
     if not has_target or result.target is None:
@@ -63,9 +63,7 @@ def _out_of_range(result: KpiResult) -> bool:
     finite = math.isfinite(num) and math.isfinite(den)
     if finite and (not den or math.isfinite(num / den)):
         return False
-    result.reason = (
-        f"figures out of range (numerator {num:g}, denominator {den:g}); check the data for absurd values"
-    )
+    result.reason = Reason("out_of_range", numerator=f"{num:g}", denominator=f"{den:g}")
     result.value, result.status = None, "no_data"
     result.numerator = num if math.isfinite(num) else 0.0
     result.denominator = den if math.isfinite(den) else 0.0

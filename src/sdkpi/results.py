@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from .issues import DataIssue
+from .reasons import Reason, reason_code, reason_dict
 
 #: "reference": a value shown beside the KPI and never judged (the guide's `(2.5)`, or a
 #: benchmark in a currency other than the store's); `--fail-on-miss` looks at "missed" only
@@ -121,8 +122,31 @@ class TargetSpec:
         return f"{op} {self.value:g}"
 
 
+class _KeepsReasonCode:
+    """A result whose `reason` (why no figure) keeps its code and parameters beside its words in
+    `reason_said`, a plain dict that survives the result cache; restored, it is a `Reason` again."""
+
+    reason: str | None
+    reason_said: dict[str, Any] | None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name == "reason":
+            object.__setattr__(self, "reason_said", reason_dict(value))
+
+    def __post_init__(self) -> None:
+        if isinstance(self.reason, Reason) or not self.reason_said:
+            self.reason = self.reason  # `reason_said` from the reason itself
+            return
+        try:
+            restored = Reason.from_dict(self.reason_said)
+        except (KeyError, TypeError, ValueError, AttributeError):  # a code no longer known
+            restored = None
+        self.reason = restored if restored == self.reason else self.reason
+
+
 @dataclass
-class KpiResult:
+class KpiResult(_KeepsReasonCode):
     id: str
     name: dict[str, str]
     stage: str
@@ -146,6 +170,7 @@ class KpiResult:
     denominator_label: dict[str, str] | None = None
     obstacles: list[dict[str, str]] = field(default_factory=list)
     notes: list[dict[str, str]] = field(default_factory=list)
+    reason_said: dict[str, Any] | None = None  # the reason's code and parameters (see `reasons`)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -160,6 +185,7 @@ class KpiResult:
             "target": self.target.to_dict() if self.target else None,
             "status": self.status,
             "reason": self.reason,
+            "no_data_code": reason_code(self.reason),
             "rows_in_period": self.rows_in_period,
             "excluded": self.excluded,
             "rows_unusable": self.rows_unusable,
@@ -191,7 +217,7 @@ class GroupRow:
 
 
 @dataclass
-class SheetInfo:
+class SheetInfo(_KeepsReasonCode):
     sheet: str
     file: str | None
     worksheet: str | None
@@ -205,9 +231,10 @@ class SheetInfo:
     header_map: dict[str, str] = field(default_factory=dict)
     missing_columns: list[str] = field(default_factory=list)  # contract columns not in the file
     files: list[str] = field(default_factory=list)  # a sheet read from several files: each of them
+    reason_said: dict[str, Any] | None = None  # the reason's code and parameters (see `reasons`)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "files" or v}
+        return {k: v for k, v in self.__dict__.items() if (k != "files" or v) and k != "reason_said"}
 
 
 @dataclass

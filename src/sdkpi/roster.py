@@ -11,6 +11,7 @@ from .definitions import CompiledKpi
 from .evaluation import KpiEvaluation, finish_result
 from .issues import DataIssue
 from .measures import sequential_sum
+from .reasons import Reason
 from .results import Period
 
 ROSTER_COLUMNS = frozenset({"name", "role", "from", "to", "fte"})
@@ -49,7 +50,7 @@ def divide_by_roster(
     result.denominator = sequential_sum(fte[active])
     result.denominator_label = ROSTER_LABELS[roster.role]
     if not result.denominator:
-        result.reason = f"no {roster.role} on the staff roster in {period.label}"
+        result.reason = Reason(f"roster_no_{roster.role}", period=period.label)
     result.value, result.status = None, "no_data"
     finish_result(result, result.target is not None)
     on_roster = {(store, name) for store, name, _ in _people(frame, "name", active).itertuples(index=False)}

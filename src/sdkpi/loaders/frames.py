@@ -22,6 +22,7 @@ import pandas as pd
 from ..contract import SHEETS
 from ..dataset import Dataset
 from ..errors import UsageError
+from ..reasons import Reason
 from ..suggest import did_you_mean
 from .locate import check_header_columns
 from .names import expected_headers, normalize_header
@@ -60,7 +61,7 @@ def load_frames(
     for name in SHEETS:
         frame = frames.get(name)
         if frame is None:
-            dataset.missing[name] = "sheet missing"
+            dataset.missing[name] = Reason("sheet_missing")
             continue
         sheet_options = options.get(name, SheetOptions())
         data, issues = sheet_from_raw(raw_sheet(name, frame, sheet_options), sheet_options)

@@ -21,6 +21,7 @@ from ..contract import SHEETS, Sheet
 from ..dataset import Dataset, SheetData
 from ..errors import UsageError
 from ..issues import DataIssue
+from ..reasons import Reason
 from ..suggest import did_you_mean
 
 Progress = Callable[[str, int, int], None]  # (store, done, total)
@@ -71,8 +72,8 @@ def merge_datasets(source: str, parts: list[tuple[str, Dataset]], *, months: boo
     for name in SHEETS:
         present = [(store, d.sheets[name]) for store, d in parts if name in d.sheets]
         if not present:
-            reasons = [d.missing.get(name, "sheet missing") for _, d in parts]
-            merged.missing[name] = next((r for r in reasons if r != "sheet missing"), "sheet missing")
+            reasons = [d.missing.get(name, Reason("sheet_missing")) for _, d in parts]
+            merged.missing[name] = next((r for r in reasons if r != "sheet missing"), Reason("sheet_missing"))
             continue
         for store, dataset in parts:
             if name not in dataset.sheets:

@@ -22,6 +22,7 @@ import pandas as pd
 from ..contract import Sheet
 from ..dataset import SheetData
 from ..issues import DataIssue
+from ..reasons import Reason
 
 #: How many rows an issue lists by number before it says "and N more".
 SHOWN_ROWS = 10
@@ -141,9 +142,7 @@ def differing_amounts(
         )
     )
     for name in differ:
-        data.column_reasons[name] = (
-            f"{key} repeated with different amounts (a line-level export? declare `lines:`)"
-        )
+        data.column_reasons[name] = Reason("lines_differ", key=key)
     return differ
 
 

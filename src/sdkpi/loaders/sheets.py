@@ -25,6 +25,7 @@ from ..contract import SHEETS, Column, Sheet
 from ..dataset import Dataset, SheetData
 from ..errors import InputError
 from ..issues import DataIssue
+from ..reasons import Reason
 from . import discover, fast, lines, paths, readers, rows, values
 from .finish import check_required_values, drop_duplicate_keys, empty_column, issue_column, only_wanted
 from .header_map import map_headers
@@ -75,14 +76,14 @@ def load_dataset(
             try:
                 many = _mapped_files(Path(data), name, sheet_options)
             except InputError as err:
-                dataset.missing[name] = f"unreadable: {err.message}"
+                dataset.missing[name] = Reason("unreadable", message=err.message)
                 dataset.issues.append(_issue_from_error(err, name, err.file or str(data)))
                 continue
             if many is not None:
                 stacked[name] = many
             source = many[0] if many else _mapped_source(Path(data), name, sheet_options, source)
         if source is None:
-            dataset.missing[name] = "sheet missing"
+            dataset.missing[name] = Reason("sheet_missing")
             continue
         jobs[name] = (source, sheet_options)
 
@@ -132,7 +133,7 @@ def load_dataset(
     for name, (source, _) in jobs.items():
         outcome = outcomes[name]
         if isinstance(outcome, InputError):
-            dataset.missing[name] = f"unreadable: {outcome.message}"
+            dataset.missing[name] = Reason("unreadable", message=outcome.message)
             dataset.issues.append(_issue_from_error(outcome, name, str(source.path)))
             continue
         dataset.sheets[name], issues = outcome
@@ -334,7 +335,7 @@ def _mark_absent(data: SheetData, sheet: Sheet, opts: SheetOptions, issues: list
     if not absent:
         return
     for name in absent:
-        data.column_reasons[name] = "not in this export"
+        data.column_reasons[name] = Reason("not_exported")
     issues.append(
         DataIssue(
             "info",

@@ -6,6 +6,7 @@ import re
 
 from ..labels import HEADINGS as HEADINGS  # re-exported: every renderer's words
 from ..labels import text as text
+from ..reasons import REASON_WORDS, SEPARATOR, Reason
 from ..results import KpiResult
 
 #: What makes a spreadsheet read a cell as a formula: its first character, once any leading
@@ -107,54 +108,32 @@ def format_target(kpi: KpiResult, lang: str) -> str:
     return shown
 
 
-# Why a KPI has no figure, said by the engine in English (the JSON keeps it so); its known
-# forms in Chinese. A form not listed here is shown as the engine said it.
-_REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), words)
-    for pattern, words in (
-        (r"^sheet missing$", "缺少{sheet_of}这张表"),
-        # `check`'s KPIs without data: "<sheet>: sheet missing", "<sheet>: column a, b missing"
-        (r"^(?P<sheet>\w+): sheet missing$", "缺少{sheet}这张表"),
-        (r"^(?P<sheet>\w+): column (?P<columns>[\w, ]+) missing$", "{sheet}中没有“{columns}”列"),
-        (r"^no records in period$", "本期没有记录"),
-        (
-            r"^no usable records in period \((?P<n>\d+) row\(s\) with an unreadable value or date; "
-            r"see sdkpi check\)$",
-            "本期没有可用的记录({n} 行的值或日期无法识别，请运行 sdkpi check 查看)",
-        ),
-        (r"^column (?P<columns>[\w, ]+) not in the (?P<sheet>\w+) sheet$", "{sheet}中没有“{columns}”列"),
-        (r"^the (?P<sheet>\w+) sheet has no (?P<columns>\w+) column$", "{sheet}中没有“{columns}”列"),
-        (r"^figures out of range \((?P<figures>[^)]*)\).*$", "数值超出可计算的范围，请检查数据中的异常值"),
-        (r"^no data$", "无数据"),
-        (r"^no advisor on the staff roster in (?P<period>\S+)$", "人员名单上{period}没有服务专员"),
-        (r"^no technician on the staff roster in (?P<period>\S+)$", "人员名单上{period}没有技师"),
-        # columns in doubt (SheetData.column_reasons): not exported, or a line-level export
-        (r"^(?P<columns>[\w, ]+): not in this export$", "本导出不含“{columns}”"),
-        (
-            r"^(?P<columns>[\w, ]+): (?P<key>\w+) repeated with different amounts.*$",
-            "同一单号多行“{columns}”不同，需在映射文件设置 lines:",
-        ),
-        (r"^(?:\w+: )?unreadable: ", "{sheet_of}的文件无法读取(原因见数据问题列表)"),
-    )
-)
-
-
 def reason_text(reason: str | None, lang: str, sheet: str | None = None) -> str:
-    """A no-data reason in the reader's language: sheets and columns by their Chinese names."""
+    """A no-data reason in the reader's language, from its code (`reasons.REASON_WORDS`):
+    sheets and columns by their Chinese names. A reason without a code is shown as said."""
     if not reason or lang != "zh":
         return reason or ""
+    if not isinstance(reason, Reason):
+        return reason
+    return _said(reason, lang, sheet)
+
+
+def _said(reason: Reason, lang: str, sheet: str | None, columns: str | None = None) -> str:
     from ..words import column_label, sheet_label
 
-    for pattern, words in _REASONS_ZH:
-        found = pattern.match(reason)
-        if found:
-            parts = found.groupdict()
-            named = parts.get("sheet") or sheet
-            if "columns" in parts:
-                columns = [c.strip() for c in parts["columns"].split(",")]
-                parts["columns"] = "、".join(column_label(c, "zh", named) for c in columns)
-            if named:
-                parts["sheet"] = sheet_label(named, "zh")
-            parts["sheet_of"] = sheet_label(sheet, "zh") if sheet else ""
-            return words.format(**parts)
-    return reason
+    params = reason.params
+    if reason.code == "several":
+        return SEPARATOR[lang].join(_said(part, lang, sheet) for part in params["parts"])
+    parts = {k: v for k, v in params.items() if not isinstance(v, Reason)}
+    named = params.get("sheet") or sheet
+    listed = params.get("columns") or columns
+    if "why" in params:
+        inner_sheet = params["sheet"] if reason.code == "sheet_reason" else sheet
+        parts["why"] = _said(params["why"], lang, inner_sheet, listed)
+    if listed:
+        said = [column_label(c.strip(), lang, named) for c in listed.split(",")]
+        parts["columns"] = "、".join(said)
+    if named:
+        parts["sheet"] = sheet_label(named, lang)
+    parts["sheet_of"] = sheet_label(sheet, lang) if sheet else ""
+    return REASON_WORDS[reason.code][lang].format(**parts)
