@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .names import normalize_header
+
 
 @dataclass
 class SheetOptions:
@@ -29,6 +31,11 @@ class SheetOptions:
     lines_key: str | None = None
     lines_sum: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()
+
+    @property
+    def mapped_names(self) -> dict[str, str]:
+        """The mapping's file headers, normalised as headers are compared -> canonical column."""
+        return {normalize_header(h): c for h, c in self.columns.items()}
 
     @property
     def reshapes(self) -> bool:

@@ -197,7 +197,7 @@ def load_sheet(
     if opts.total_markers is not None:
         read_options.total_markers = opts.total_markers
     known = expected_headers(sheet)
-    mapped_names = {readers.normalize_header(h): c for h, c in opts.columns.items()}
+    mapped_names = opts.mapped_names
     if lane is not None and whole and not opts.reshapes:
         typed = lane.read(source, opts, wanted, blocks=blocks)
         if typed is not None:
@@ -231,7 +231,7 @@ def sheet_from_raw(
     source = raw.source
     sheet = SHEETS[source.sheet]
     known = expected_headers(sheet)
-    mapped_names = {readers.normalize_header(h): c for h, c in opts.columns.items()}
+    mapped_names = opts.mapped_names
     file = str(source.path)
     issues = list(raw.issues)
     fixed = rows.derive(raw, sheet, opts, issues)

@@ -15,7 +15,7 @@ from typing import Any
 from ..contract import SHEETS
 from ..dataset import SheetData
 from ..issues import DataIssue
-from ..loaders.names import expected_headers, normalize_header
+from ..loaders.names import expected_headers
 from ..loaders.options import SheetOptions
 from ..loaders.sheet_source import SheetSource
 from . import typed_csv, typed_read
@@ -50,7 +50,7 @@ class SpeedLane:
             return None
         sheet = SHEETS[source.sheet]
         known = expected_headers(sheet)
-        mapped = {normalize_header(h): c for h, c in opts.columns.items()}
+        mapped = opts.mapped_names
         return typed_csv.load(source, opts, known, mapped, wanted, blocks=blocks)
 
     def keep(self, ticket: Any, data: SheetData, issues: list[DataIssue]) -> None:
